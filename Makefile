@@ -1,0 +1,30 @@
+# Two commands set everything up on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN = $(VENV)/bin
+export PIP_DISABLE_PIP_VERSION_CHECK = 1
+
+.PHONY: run test translations clean
+
+run: $(VENV)/.app  ## install what the app needs and serve it on http://127.0.0.1:8000
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py app:app
+
+test: $(VENV)/.tests  ## install what the tests need and run the whole suite
+	$(BIN)/python -m pytest
+
+$(VENV)/.app: requirements.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.tests: requirements-test.txt $(VENV)/.app
+	$(BIN)/python -m pip install -q -r requirements-test.txt
+	touch $@
+
+translations:  ## re-extract UI strings and compile the catalogues after editing templates or code
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --omit-header -o hantei/translations/messages.pot .
+	$(BIN)/pybabel update -i hantei/translations/messages.pot -d hantei/translations --no-fuzzy-matching
+	$(BIN)/pybabel compile -d hantei/translations
+
+clean:
+	rm -rf $(VENV)

@@ -1,0 +1,37 @@
+"""hantei: upload a photo, get a verdict from a real model, share the link."""
+
+from flask import Flask
+from flask_babel import Babel
+from flask_bootstrap import Bootstrap5
+
+from . import api, cli, config, i18n, web
+from .intake import Limits
+from .judges import Judges
+from .store import Store
+from .vision import runtime
+
+
+def create_app(overrides=None):
+    """Application factory: settings from the environment (then overrides), judges, store, blueprints."""
+    app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.config.from_mapping(config.from_environment())
+    app.config.update(BOOTSTRAP_SERVE_LOCAL=True, BABEL_DEFAULT_LOCALE="ja", JSON_AS_ASCII=False)
+    app.config.update(overrides or {})
+    config.settle(app.config)
+    app.json.ensure_ascii = False
+
+    Bootstrap5(app)
+    Babel(app, locale_selector=i18n.select_locale)
+    runtime.configure(app.config["ONNX_THREADS"])
+    app.extensions["hantei.judges"] = Judges(app.config["MODELS_DIR"], app.config["DEFAULT_JUDGE"])
+    app.extensions["hantei.store"] = Store(
+        app.config["DATABASE_URL"], app.config["DATA_DIR"], app.config["RETENTION_DAYS"]
+    )
+    app.extensions["hantei.limits"] = Limits(
+        max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"]
+    )
+
+    app.register_blueprint(web.bp)
+    app.register_blueprint(api.bp)
+    cli.register(app)
+    return app

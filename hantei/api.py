@@ -1,0 +1,34 @@
+"""JSON API (/api/v1): judge a photo, list the judges; errors as {error: {code, message}}."""
+
+from flask import Blueprint, request
+
+from .links import external
+from .uploads import Refused, judge_upload, judges
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def error(refused):
+    return {"error": {"code": refused.reason, "message": refused.message}}, refused.status
+
+
+@bp.post("/judge")
+def judge():
+    try:
+        record = judge_upload(
+            request.files.get("image"), request.values.get("judge"), keep_photo=request.values.get("keep", "1") != "0"
+        )
+    except Refused as refused:
+        return error(refused)
+    answer = record.as_dict()
+    answer["url"] = external("web.result", result_id=record.id)
+    answer["delete_url"] = external("web.delete", result_id=record.id, token=record.owner_token)
+    return answer, 201, {"Location": answer["url"]}
+
+
+@bp.get("/judges")
+def list_judges():
+    return {
+        "default": judges().default,
+        "judges": [judge.describe() for judge in judges()],
+    }

@@ -1,0 +1,48 @@
+"""Every setting of hantei, read from HANTEI_* environment variables with embedded defaults."""
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name, default):
+    """Return the HANTEI_<name> environment variable, or the default when unset or empty."""
+    value = os.environ.get(f"HANTEI_{name}", "")
+    return value if value != "" else default
+
+
+def secret_key(data_dir):
+    """Return the instance's secret key, generating it once into the data directory."""
+    path = Path(data_dir) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment():
+    """Build the Flask config mapping from the environment (without touching the disk)."""
+    max_upload_mb = float(_env("MAX_UPLOAD_MB", "20"))
+    return {
+        "DATA_DIR": Path(_env("DATA_DIR", "instance")).resolve(),
+        "SECRET_KEY": _env("SECRET_KEY", None),  # None: generated once into the data dir
+        "PUBLIC_URL": _env("PUBLIC_URL", "").rstrip("/"),
+        "DATABASE_URL": _env("DATABASE_URL", None),  # None: sqlite:///<data dir>/hantei.db
+        "MODELS_DIR": Path(_env("MODELS_DIR", str(PROJECT_ROOT / "models"))).resolve(),
+        "DEFAULT_JUDGE": _env("DEFAULT_JUDGE", "keshikaran"),
+        "MAX_CONTENT_LENGTH": int(max_upload_mb * 1024 * 1024),
+        "MAX_PIXELS": int(_env("MAX_PIXELS", str(50_000_000))),
+        "STORE_LONG_SIDE": int(_env("STORE_LONG_SIDE", "2048")),
+        "RETENTION_DAYS": int(_env("RETENTION_DAYS", "30")),
+        "ONNX_THREADS": int(_env("ONNX_THREADS", "1")),
+    }
+
+
+def settle(config):
+    """Fill in the settings that depend on the data directory, creating it on first run."""
+    data_dir = Path(config["DATA_DIR"])
+    data_dir.mkdir(parents=True, exist_ok=True)
+    config["SECRET_KEY"] = config.get("SECRET_KEY") or secret_key(data_dir)
+    config["DATABASE_URL"] = config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'hantei.db'}"

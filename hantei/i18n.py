@@ -1,0 +1,67 @@
+"""Languages: Japanese first, English second; the choice, and every message a person may be shown."""
+
+import os
+
+from flask import has_request_context, request
+from flask_babel import lazy_gettext as _l
+
+LANGUAGES = ("ja", "en")
+COOKIE = "lang"
+
+
+def select_locale():
+    """The language a visitor asked for with the switch, else what the browser prefers, else Japanese."""
+    if not has_request_context():
+        return "en" if os.environ.get("LANG", "ja").startswith(("en", "C")) else "ja"
+    chosen = request.args.get("lang") or request.cookies.get(COOKIE)
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES, default="ja")
+
+
+# Why an upload was refused, by intake's reason code (and the web layer's own).
+REFUSALS = {
+    "no_file": _l("Please choose a photo first."),
+    "empty": _l("The file is empty. Please choose a photo."),
+    "unsupported": _l("This file is not a photo hantei can read. Please send a JPEG, PNG, WebP, GIF, HEIC, AVIF, BMP or TIFF image."),
+    "corrupt": _l("This photo is damaged or incomplete, so it cannot be read. Please try another photo."),
+    "too_many_pixels": _l("This photo has too many pixels to judge (the limit is %(megapixels)s megapixels)."),
+    "too_small": _l("This photo is too small to judge. It needs at least 32 pixels on each side."),
+    "too_large": _l("This file is too big (the limit is %(megabytes)s MB). Please choose a smaller photo."),
+    "unknown_judge": _l("There is no judge called “%(judge)s”."),
+    "not_found": _l("There is no result at this address."),
+    "gone": _l("This result has expired or was deleted."),
+    "not_owner": _l("Only the person who uploaded this photo can delete it."),
+}
+
+
+def refusal(reason, **values):
+    """The refusal message for a reason, in the visitor's language, with its numbers filled in."""
+    return str(REFUSALS[reason]) % values if values else str(REFUSALS[reason])
+
+# What detectors' region labels mean, for the list under a result's photo.
+REGION_LABELS = {
+    "FACE_FEMALE": _l("Face (female)"),
+    "FACE_MALE": _l("Face (male)"),
+    "FEMALE_BREAST_EXPOSED": _l("Breast, exposed"),
+    "FEMALE_BREAST_COVERED": _l("Breast, covered"),
+    "MALE_BREAST_EXPOSED": _l("Male chest, exposed"),
+    "FEMALE_GENITALIA_EXPOSED": _l("Genitals (female), exposed"),
+    "FEMALE_GENITALIA_COVERED": _l("Genitals (female), covered"),
+    "MALE_GENITALIA_EXPOSED": _l("Genitals (male), exposed"),
+    "BUTTOCKS_EXPOSED": _l("Buttocks, exposed"),
+    "BUTTOCKS_COVERED": _l("Buttocks, covered"),
+    "ANUS_EXPOSED": _l("Anus, exposed"),
+    "ANUS_COVERED": _l("Anus, covered"),
+    "BELLY_EXPOSED": _l("Belly, exposed"),
+    "BELLY_COVERED": _l("Belly, covered"),
+    "ARMPITS_EXPOSED": _l("Armpits, exposed"),
+    "ARMPITS_COVERED": _l("Armpits, covered"),
+    "FEET_EXPOSED": _l("Feet, bare"),
+    "FEET_COVERED": _l("Feet, covered"),
+}
+
+
+def region_label(label):
+    """A detector label in the visitor's language (unknown labels are shown as they are)."""
+    return str(REGION_LABELS.get(label, label))

@@ -1,0 +1,155 @@
+"""Untrusted upload bytes -> Photo: sanitised, upright, size-bounded RGB pixels; all limits live here."""
+
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
+register_heif_opener()
+
+# Decoders we trust with a stranger's bytes; everything else is refused before decoding.
+FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "HEIF", "AVIF", "BMP", "TIFF")
+MIN_SIDE = 32
+SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+SRGB = ImageCms.createProfile("sRGB")
+
+
+class Rejected(Exception):
+    """An upload that cannot be judged: a reason code and the HTTP status that fits it."""
+
+    def __init__(self, reason, status):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What intake accepts and how large a photo it keeps."""
+
+    max_pixels: int = 50_000_000
+    long_side: int = 2048
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A decoded, upright, metadata-free RGB photo and the facts about its source."""
+
+    image: Image.Image
+    source_format: str
+    source_size: tuple
+
+    @property
+    def size(self):
+        return self.image.size
+
+
+def read_photo(data, limits=Limits()):
+    """Decode untrusted bytes into a Photo, or raise Rejected with a reason a person can be told."""
+    if not data:
+        raise Rejected("empty", 400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        image = _open(data, limits)
+        source_format, source_size = image.format, image.size
+        _reduce_while_decoding(image, limits.long_side)
+        image = _load_upright(image)
+    image = _to_srgb(image)
+    image = _cap(image, limits.long_side)
+    image.info = {}
+    return Photo(image=image, source_format=source_format, source_size=source_size)
+
+
+def _open(data, limits):
+    """Identify the image by its content with the allowed decoders and check its header's size."""
+    try:
+        image = Image.open(io.BytesIO(data), formats=FORMATS)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise Rejected("too_many_pixels", 422) from None
+    except UnidentifiedImageError:
+        if _looks_like_image(data):
+            raise Rejected("corrupt", 400) from None
+        raise Rejected("unsupported", 415) from None
+    except Exception:
+        raise Rejected("corrupt", 400) from None
+    width, height = image.size
+    if width * height > limits.max_pixels:
+        raise Rejected("too_many_pixels", 422)
+    if min(width, height) < MIN_SIDE:
+        raise Rejected("too_small", 422)
+    return image
+
+
+def _looks_like_image(data):
+    """Whether the bytes start like one of the accepted formats (so a failure means damage, not a wrong type)."""
+    heif = data[4:8] == b"ftyp" and data[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"avif", b"avis", b"hevc")
+    return heif or data.startswith(SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
+
+
+def _reduce_while_decoding(image, long_side):
+    """Let the JPEG decoder scale down by 1/2, 1/4 or 1/8 when the result still covers long_side."""
+    if image.format != "JPEG":
+        return
+    width, height = image.size
+    scale = min(1.0, long_side / max(width, height))
+    image.draft(image.mode, (max(1, round(width * scale)), max(1, round(height * scale))))
+
+
+def _load_upright(image):
+    """Decode the first frame and turn it as its EXIF orientation says."""
+    try:
+        image.seek(0)
+        image.load()
+        return ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise Rejected("too_many_pixels", 422) from None
+    except Exception:
+        raise Rejected("corrupt", 400) from None
+
+
+def _to_srgb(image):
+    """Return an 8-bit sRGB image: ICC profiles applied, depth reduced, transparency on white."""
+    if image.mode in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
+        image = _eight_bit(image)
+    icc = image.info.get("icc_profile")
+    if icc and image.mode in ("RGB", "CMYK", "L"):
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            return ImageCms.profileToProfile(image, source, SRGB, outputMode="RGB")
+        except (ImageCms.PyCMSError, OSError, ValueError):
+            pass  # a broken profile is ignored: the pixels are still usable as they are
+    if image.mode == "P":
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
+        rgba = image.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        return flat
+    return image.convert("RGB")
+
+
+def _eight_bit(image):
+    """Scale a 16-bit or 32-bit grayscale image down to 8 bits."""
+    pixels = np.asarray(image, dtype=np.float64)
+    top = 65535.0 if pixels.max(initial=0) > 255 else 255.0
+    return Image.fromarray(np.clip(pixels * (255.0 / top), 0, 255).round().astype(np.uint8), "L")
+
+
+def _cap(image, long_side):
+    """Shrink the image so that its long side is at most long_side."""
+    width, height = image.size
+    if max(width, height) <= long_side:
+        return image
+    scale = long_side / max(width, height)
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return image.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
+
+
+def jpeg_bytes(image, quality=85):
+    """Encode pixels as a JPEG that carries no metadata at all (no EXIF, GPS, XMP or ICC)."""
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality, exif=b"", icc_profile=None)
+    return buffer.getvalue()

@@ -1,0 +1,61 @@
+"""The request side shared by the page and the API: take the uploaded file, judge it, keep the result."""
+
+from flask import current_app
+
+from .i18n import refusal
+from .intake import Rejected
+from .judges import UnknownJudge
+from .judging import judge_bytes
+
+
+class Refused(Exception):
+    """An upload turned away, with its status and a message in the visitor's language."""
+
+    def __init__(self, reason, status, **values):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.values = values
+
+    @property
+    def message(self):
+        return refusal(self.reason, **self.values)
+
+
+def judges():
+    return current_app.extensions["hantei.judges"]
+
+
+def store():
+    return current_app.extensions["hantei.store"]
+
+
+def limit_values():
+    """The numbers that refusal messages quote."""
+    config = current_app.config
+    return {
+        "megapixels": round(config["MAX_PIXELS"] / 1e6),
+        "megabytes": round(config["MAX_CONTENT_LENGTH"] / 1024 / 1024),
+    }
+
+
+def judge_upload(file, judge_id=None, keep_photo=True):
+    """Judge an uploaded werkzeug FileStorage and store the result; raise Refused for anything unusable."""
+    try:
+        judge = judges().get(judge_id)
+    except UnknownJudge:
+        raise Refused("unknown_judge", 400, judge=judge_id) from None
+    data = file.read() if file is not None else b""
+    if not data and not (file and file.filename):
+        raise Refused("no_file", 400)
+    try:
+        photo, judgement = judge_bytes(data, judge, current_app.extensions["hantei.limits"])
+    except Rejected as rejected:
+        values = limit_values() if rejected.reason == "too_many_pixels" else {}
+        raise Refused(rejected.reason, rejected.status, **values) from None
+    return store().save(photo, judgement, keep_photo=keep_photo)
+
+
+def too_large():
+    """The refusal for a request body over MAX_CONTENT_LENGTH."""
+    return Refused("too_large", 413, megabytes=limit_values()["megabytes"])

@@ -1,0 +1,1 @@
+"""Computer vision for hantei: ONNX sessions, detectors and classifiers; knows nothing of Flask."""

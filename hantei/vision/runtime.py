@@ -1,0 +1,50 @@
+"""onnxruntime sessions: one per model file per process, created lazily so that each worker owns its own."""
+
+import os
+import threading
+from importlib import resources
+from pathlib import Path
+
+import onnxruntime
+
+_sessions = {}
+_lock = threading.Lock()
+_threads = 1
+
+
+def configure(threads):
+    """Set how many intra-op threads each new session uses (one per worker is best on small VPSes)."""
+    global _threads
+    _threads = max(1, int(threads))
+
+
+def resolve(path, base=None):
+    """Turn a manifest path ("pkg:nudenet/320n.onnx" or a relative file) into a filesystem path."""
+    path = str(path)
+    if path.startswith("pkg:"):
+        package, _, inner = path[4:].partition("/")
+        return Path(str(resources.files(package).joinpath(inner)))
+    return (Path(base) / path) if base else Path(path)
+
+
+def session(path):
+    """Return this process's session for a model file, creating it on first use (after any fork)."""
+    key = (os.getpid(), str(path))
+    found = _sessions.get(key)
+    if found is not None:
+        return found
+    with _lock:
+        if key not in _sessions:
+            options = onnxruntime.SessionOptions()
+            options.intra_op_num_threads = _threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            _sessions[key] = onnxruntime.InferenceSession(
+                str(path), sess_options=options, providers=["CPUExecutionProvider"]
+            )
+        return _sessions[key]
+
+
+def loaded():
+    """Return how many sessions this process has created."""
+    return sum(1 for pid, _ in _sessions if pid == os.getpid())

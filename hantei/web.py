@@ -1,0 +1,143 @@
+"""HTML pages: upload, result, photo, delete, language switch; thin over uploads and store."""
+
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, abort, current_app, make_response, redirect, render_template, request,
+                   send_file, session, url_for)
+from flask_babel import get_locale
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .i18n import COOKIE, LANGUAGES, refusal, region_label
+from .links import external
+from .uploads import Refused, judge_upload, judges, store, too_large
+
+bp = Blueprint("web", __name__)
+OWNED_KEPT = 20  # how many of a visitor's own results the session cookie remembers
+
+
+def lang():
+    return str(get_locale())
+
+
+@bp.app_context_processor
+def page_helpers():
+    return {"lang": lang, "languages": LANGUAGES, "region_label": region_label}
+
+
+@bp.get("/")
+def index():
+    return render_upload()
+
+
+def render_upload(error=None, status=200):
+    """The upload page, with an error message when the last upload was refused."""
+    return render_template(
+        "index.html",
+        judges=list(judges()),
+        default_judge=judges().default,
+        error=error,
+        max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+        long_side=current_app.config["STORE_LONG_SIDE"],
+    ), status
+
+
+@bp.post("/judge")
+def judge():
+    try:
+        record = judge_upload(
+            request.files.get("image"), request.form.get("judge"), keep_photo=request.form.get("keep", "1") != "0"
+        )
+    except Refused as refused:
+        if wants_json():
+            return {"error": {"code": refused.reason, "message": refused.message}}, refused.status
+        return render_upload(refused.message, refused.status)
+    owned = dict(list(session.get("owned", {}).items())[-(OWNED_KEPT - 1):])
+    owned[record.id] = record.owner_token
+    session["owned"] = owned
+    if wants_json():
+        return {"id": record.id, "url": url_for("web.result", result_id=record.id)}, 201
+    return redirect(url_for("web.result", result_id=record.id), 303)
+
+
+def wants_json():
+    """Whether the page's own script sent the upload (it asks for JSON to show progress and errors)."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+def found(result_id):
+    """The stored result, or a 404 / 410 page."""
+    record = store().get(result_id)
+    if record is None:
+        abort(404)
+    if record.expired:
+        abort(410)
+    return record
+
+
+@bp.get("/r/<result_id>")
+def result(result_id):
+    record = found(result_id)
+    judge = judges().loaded.get(record.judgement.judge)
+    return render_template(
+        "result.html",
+        record=record,
+        judge=judge,
+        owner=result_id in session.get("owned", {}),
+        page_url=external("web.result", result_id=result_id),
+    )
+
+
+@bp.get("/r/<result_id>/photo.jpg")
+def photo(result_id):
+    record = found(result_id)
+    if not record.has_photo:
+        abort(404)
+    response = send_file(store().photo_path(record.id), mimetype="image/jpeg", max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.post("/r/<result_id>/delete")
+def delete(result_id):
+    token = request.values.get("token") or session.get("owned", {}).get(result_id)
+    if not store().is_owner(result_id, token):
+        return render_template("message.html", message=refusal("not_owner")), 403
+    store().delete(result_id)
+    session["owned"] = {k: v for k, v in session.get("owned", {}).items() if k != result_id}
+    if wants_json():
+        return {"deleted": result_id}
+    return render_template("message.html", message=refusal("gone"), deleted=True), 200
+
+
+@bp.get("/lang/<code>")
+def switch_language(code):
+    """Remember the visitor's language and go back to the page they were on."""
+    target = request.args.get("next", "/")
+    if urlsplit(target).netloc or not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = make_response(redirect(target, 303))
+    if code in LANGUAGES:
+        response.set_cookie(COOKIE, code, max_age=365 * 86400, samesite="Lax")
+    return response
+
+
+@bp.app_errorhandler(RequestEntityTooLarge)
+def upload_too_large(_error):
+    refused = too_large()
+    if request.path.startswith("/api/"):
+        return {"error": {"code": refused.reason, "message": refused.message}}, 413
+    return render_upload(refused.message, 413)
+
+
+@bp.app_errorhandler(404)
+def not_found(_error):
+    if request.path.startswith("/api/"):
+        return {"error": {"code": "not_found", "message": refusal("not_found")}}, 404
+    return render_template("message.html", message=refusal("not_found")), 404
+
+
+@bp.app_errorhandler(410)
+def gone(_error):
+    if request.path.startswith("/api/"):
+        return {"error": {"code": "gone", "message": refusal("gone")}}, 410
+    return render_template("message.html", message=refusal("gone")), 410

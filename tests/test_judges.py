@@ -1,0 +1,73 @@
+"""Judges are read from their manifests; the keshikaran score and verdict follow its documented rules."""
+
+import shutil
+
+import pytest
+
+from hantei.judges import Judge, Judges, ManifestError, UnknownJudge
+from hantei.vision.detectors import Region
+from tests.photos import rgb
+
+
+@pytest.fixture(scope="module")
+def keshikaran():
+    return Judge("models/keshikaran")
+
+
+def test_keshikaran_manifest_loads(keshikaran):
+    assert keshikaran.id == "keshikaran"
+    assert keshikaran.title == {"ja": "けしからん判定", "en": "Naughtiness judge"}
+    assert keshikaran.detector.name == "nudenet"
+    assert keshikaran.sensitive_above == 0.5
+
+
+def test_score_is_noisy_or_of_weighted_regions(keshikaran):
+    exposed = Region("FEMALE_BREAST_EXPOSED", 0.8, [0, 0, 10, 10])
+    covered = Region("BUTTOCKS_COVERED", 0.6, [0, 0, 10, 10])
+    face = Region("FACE_FEMALE", 0.99, [0, 0, 10, 10])
+    assert keshikaran.score([]) == 0
+    assert keshikaran.score([face]) == 0
+    assert keshikaran.score([exposed]) == pytest.approx(0.9 * 0.8)
+    assert keshikaran.score([exposed, covered]) == pytest.approx(1 - (1 - 0.72) * (1 - 0.25 * 0.6))
+    assert keshikaran.score([exposed] * 20) <= 1
+
+
+def test_verdict_bands(keshikaran):
+    assert keshikaran.verdict(0.0) == {"ja": "健全", "en": "Wholesome"}
+    assert keshikaran.verdict(0.15)["en"] == "A little spicy"
+    assert keshikaran.verdict(0.69)["ja"] == "けしからん"
+    assert keshikaran.verdict(1.0)["ja"] == "大変けしからん"
+
+
+def test_judging_a_real_photo_of_a_person_is_wholesome(keshikaran):
+    judgement = keshikaran.judge(rgb("astronaut"))
+    assert judgement.score < 0.15 and judgement.verdict["en"] == "Wholesome"
+    assert [r.label for r in judgement.regions] == ["FACE_FEMALE"]
+    assert set(judgement.timings_ms) == {"detect", "classify"}
+
+
+def test_a_broken_judge_is_reported_and_the_others_serve(tmp_path):
+    shutil.copytree("models/keshikaran", tmp_path / "keshikaran")
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "judge.toml").write_text('id = "broken"\ntitle = "no languages"\n')
+    (tmp_path / "typo").mkdir()
+    (tmp_path / "typo" / "judge.toml").write_text("id = [unclosed\n")
+    judges = Judges(tmp_path, "keshikaran")
+    assert list(judges.loaded) == ["keshikaran"]
+    assert "title" in judges.problems["broken"] and "judge.toml" in judges.problems["broken"]
+    assert "TOML" in judges.problems["typo"]
+    with pytest.raises(UnknownJudge):
+        judges.get("broken")
+
+
+@pytest.mark.parametrize("change,complaint", [
+    (('detector = "nudenet"', 'detector = "nope"'), "detector"),
+    (("FEMALE_BREAST_EXPOSED = 0.9", "FEMALE_BREAST_EXPOSD = 0.9"), "FEMALE_BREAST_EXPOSD"),
+    (('  { ja = "大変けしからん", en = "Outrageously naughty" },\n', ""), "no 'below'"),
+])
+def test_manifest_mistakes_are_named(tmp_path, change, complaint):
+    text = open("models/keshikaran/judge.toml", encoding="utf-8").read()
+    assert change[0] in text
+    (tmp_path / "judge.toml").write_text(text.replace(*change), encoding="utf-8")
+    with pytest.raises(ManifestError, match=complaint):
+        Judge(tmp_path)

@@ -1,0 +1,75 @@
+"""The store keeps a result's row, regions and photo together, and loses nothing half-written."""
+
+import io
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from hantei.intake import read_photo
+from hantei.judges import Judge
+from hantei.store import ID_PATTERN, Store
+from tests.photos import encoded, rgb
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(f"sqlite:///{tmp_path / 'test.db'}", tmp_path, retention_days=30)
+
+
+@pytest.fixture(scope="module")
+def judged():
+    photo = read_photo(encoded(rgb("astronaut"), "PNG"))
+    return photo, Judge("models/keshikaran").judge(photo.image)
+
+
+def test_saved_result_reads_back(store, judged):
+    photo, judgement = judged
+    record = store.save(photo, judgement)
+    again = store.get(record.id)
+    assert again.judgement.verdict == judgement.verdict
+    assert again.judgement.score == pytest.approx(judgement.score)
+    assert [r.label for r in again.judgement.regions] == ["FACE_FEMALE"]
+    assert again.judgement.regions[0].box == judgement.regions[0].box
+    assert (again.width, again.height) == photo.size
+    assert (again.expires_at - again.created_at).days == 30
+    assert Image.open(io.BytesIO(store.photo_path(record.id).read_bytes())).size == photo.size
+
+
+def test_ids_are_random_128_bit_and_owner_token_is_secret(store, judged):
+    ids = {store.save(*judged).id for _ in range(5)}
+    assert len(ids) == 5 and all(ID_PATTERN.match(i) for i in ids)
+    record = store.save(*judged)
+    assert store.is_owner(record.id, record.owner_token)
+    assert not store.is_owner(record.id, "guess")
+    with store.engine.connect() as connection:
+        stored = connection.execute(sa.text("select owner_hash from results where id = :id"), {"id": record.id}).scalar()
+    assert record.owner_token not in stored
+
+
+def test_photo_not_kept_when_asked(store, judged):
+    record = store.save(*judged, keep_photo=False)
+    assert not record.has_photo and not store.photo_path(record.id).exists()
+
+
+def test_delete_removes_row_regions_and_photo(store, judged):
+    record = store.save(*judged)
+    store.delete(record.id)
+    assert store.get(record.id) is None and not store.photo_path(record.id).exists()
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.text("select count(*) from regions")).scalar() == 0
+
+
+def test_failed_insert_leaves_no_photo_behind(store, judged):
+    photo, judgement = judged
+    judgement = type(judgement)(**{**judgement.__dict__, "verdict": {"ja": None, "en": None}})
+    with pytest.raises(sa.exc.IntegrityError):
+        store.save(photo, judgement)
+    assert list(store.photos.rglob("*.jpg")) == []
+    with store.engine.connect() as connection:
+        assert connection.execute(sa.text("select count(*) from results")).scalar() == 0
+
+
+def test_unknown_or_malformed_ids_are_none(store):
+    assert store.get("x" * 22) is None
+    assert store.get("../../etc/passwd") is None
