@@ -8,10 +8,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .i18n import refusal
 from .intake import Rejected
 from .judges import UnknownJudge
 from .judging import judge_bytes
+from .uploads import refused_for
 
 
 @click.command("judge")
@@ -31,7 +31,7 @@ def judge_command(files, judge_id, as_json):
         try:
             photo, judgement = judge_bytes(path.read_bytes(), judge, limits)
         except (OSError, Rejected) as problem:
-            reason = refusal(problem.reason) if isinstance(problem, Rejected) else problem.strerror
+            reason = refused_for(problem).message if isinstance(problem, Rejected) else problem.strerror
             click.echo(f"{path}: {reason}", err=True)
             failed = True
             continue

@@ -51,9 +51,14 @@ def judge_upload(file, judge_id=None, keep_photo=True):
     try:
         photo, judgement = judge_bytes(data, judge, current_app.extensions["hantei.limits"])
     except Rejected as rejected:
-        values = limit_values() if rejected.reason == "too_many_pixels" else {}
-        raise Refused(rejected.reason, rejected.status, **values) from None
+        raise refused_for(rejected) from None
     return store().save(photo, judgement, keep_photo=keep_photo)
+
+
+def refused_for(rejected):
+    """The Refused that tells a person why intake rejected their file, with the limit it broke."""
+    values = limit_values() if rejected.reason == "too_many_pixels" else {}
+    return Refused(rejected.reason, rejected.status, **values)
 
 
 def too_large():
