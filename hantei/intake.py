@@ -57,6 +57,7 @@ def read_photo(data, limits=Limits()):
     if not data:
         raise Rejected("empty", 400)
     with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Pillow's notes about a stranger's damaged file are not ours to log
         if limits.max_pixels <= Image.MAX_IMAGE_PIXELS:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
         image = _open(data, limits)

@@ -1,6 +1,7 @@
 """Intake: any real photo becomes upright, metadata-free RGB; anything else is refused with a reason."""
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -95,3 +96,57 @@ def test_tiny_image_is_refused():
 def test_common_formats_are_read(fmt):
     photo = read_photo(encoded(rgb("coffee"), fmt))
     assert photo.size == rgb("coffee").size and photo.image.mode == "RGB"
+
+
+CORPUS = Path(__file__).parent / "corpus"
+MARKS = [((16, 16), (220, 30, 30)), ((176, 16), (30, 170, 40)), ((16, 112), (30, 60, 220))]
+K_HALF = [((176, 112), (127, 127, 127))]  # a patch of black ink only, K = 50%
+
+
+@pytest.mark.parametrize("name,patches", [
+    ("cmyk_adobe.jpg", MARKS + K_HALF),
+    ("ycck_adobe.jpg", MARKS + K_HALF),
+    ("prophoto_icc.jpg", MARKS),
+    ("prophoto_icc.png", MARKS),
+    ("rgb16.png", MARKS),
+    ("photo.heic", MARKS),
+])
+def test_colours_come_out_right_in_srgb(name, patches):
+    photo = read_photo((CORPUS / name).read_bytes())
+    for at, colour in patches:
+        got = photo.image.getpixel(at)
+        assert max(abs(a - b) for a, b in zip(got, colour)) <= 6, f"{name} at {at}: {got}, want {colour}"
+
+
+def test_icc_profile_is_what_makes_the_colour_right():
+    # The same pixels without their ProPhoto profile are far off: the test above cannot pass by accident.
+    image = Image.open(CORPUS / "prophoto_icc.png")
+    image.info.pop("icc_profile")
+    assert max(abs(a - b) for a, b in zip(image.convert("RGB").getpixel((16, 16)), (220, 30, 30))) > 40
+
+
+def test_only_the_first_frame_is_decoded():
+    # Its second frame is cut off: decoding it would fail, and the first frame is all that is needed.
+    data = (CORPUS / "gif_broken_after_first_frame.gif").read_bytes()
+    with pytest.raises((OSError, IndexError)):
+        animation = Image.open(io.BytesIO(data))
+        animation.seek(1)
+        animation.load()
+    assert read_photo(data).image.getpixel((16, 16)) == (220, 30, 30)
+
+
+def test_a_12_megapixel_jpeg_is_decoded_at_half_scale_and_stays_under_the_cap():
+    photo = read_photo(phone_jpeg(size=(4032, 3024)), Limits(long_side=2048))
+    assert photo.size == (2016, 1512)
+
+
+def test_mpo_from_a_phone_is_read_as_its_first_picture():
+    photo = read_photo((CORPUS / "mpo_two_pictures.jpg").read_bytes())
+    assert photo.source_format == "MPO" and photo.size == (192, 128)
+
+
+def test_damaged_exif_keeps_the_photo():
+    data = bytearray(encoded(rgb("coffee"), "JPEG", exif=gps_exif()))
+    tiff = data.index(b"Exif\x00\x00") + 6
+    data[tiff + 4:tiff + 8] = b"\xff\xff\xff\x7f"  # IFD0 offset far past the end
+    assert read_photo(bytes(data)).size == (600, 400)
