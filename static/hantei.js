@@ -24,8 +24,12 @@
 
   function looksLikeImage(file) {
     // HEIC from iPhones often comes with an empty type; the server decides by content anyway.
-    return !file.type || file.type.indexOf("image/") === 0;
+    // SVG is an image/* type but a document, not a photo: the server refuses it, so say so now.
+    return !file.type || (file.type.indexOf("image/") === 0 && file.type !== "image/svg+xml");
   }
+
+  // The server's limit counts the whole request body; leave room for the form's other fields.
+  function fits(blob) { return blob.size <= maxBytes - 16384; }
 
   function chosen() {
     var file = input.files && input.files[0];
@@ -41,18 +45,25 @@
   }
 
   // Shrink to the server's long side with the EXIF orientation applied; fall back to the file as it is.
+  // Transparent parts go on white, as the server would put them; the smaller of the two files is sent.
   function shrink(file) {
     if (!window.createImageBitmap || !file.type || file.type === "image/gif") return Promise.resolve(file);
     return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
       var scale = Math.min(1, longSide / Math.max(bitmap.width, bitmap.height));
-      if (scale === 1 && file.size <= maxBytes) { bitmap.close(); return file; }
+      if (scale === 1 && fits(file)) { bitmap.close(); return file; }
       var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      var context = canvas.getContext("2d");
+      context.fillStyle = "#fff";
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.imageSmoothingQuality = "high";
+      context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
       bitmap.close();
       return new Promise(function (resolve) {
-        canvas.toBlob(function (blob) { resolve(blob || file); }, "image/jpeg", 0.9);
+        canvas.toBlob(function (blob) {
+          resolve(blob && (blob.size < file.size || !fits(file)) ? blob : file);
+        }, "image/jpeg", 0.9);
       });
     }).catch(function () { return file; });
   }
@@ -100,7 +111,7 @@
     if (!looksLikeImage(file)) { showError(form.dataset.msgNotImage); return; }
     busy(true);
     shrink(file).then(function (blob) {
-      if (blob.size > maxBytes) { busy(false); showError(form.dataset.msgTooLarge); return; }
+      if (!fits(blob)) { busy(false); showError(form.dataset.msgTooLarge); return; }
       send(blob, blob === file ? file.name : "photo.jpg");
     });
   });
