@@ -2,7 +2,6 @@
 
 import io
 import math
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -56,14 +55,12 @@ def read_photo(data, limits=Limits()):
     """Decode untrusted bytes into a Photo, or raise Rejected with a reason a person can be told."""
     if not data:
         raise Rejected("empty", 400)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # Pillow's notes about a stranger's damaged file are not ours to log
-        if limits.max_pixels <= Image.MAX_IMAGE_PIXELS:
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-        image = _open(data, limits)
-        source_format, source_size = image.format, image.size
-        _reduce_while_decoding(image, limits.long_side)
-        image = _load_upright(image)
+    # The pixel limit is checked by _open itself, not by turning Pillow's DecompressionBombWarning into an
+    # error: warning filters are process-wide and not thread-safe, and gunicorn workers run threads.
+    image = _open(data, limits)
+    source_format, source_size = image.format, image.size
+    _reduce_while_decoding(image, limits.long_side)
+    image = _load_upright(image)
     icc = image.info.get("icc_profile")
     try:
         image = _cap(_flatten(_eight_bit(image)), limits.long_side)
@@ -78,7 +75,7 @@ def _open(data, limits):
     """Identify the image by its content with the allowed decoders and check its header's size."""
     try:
         image = Image.open(io.BytesIO(data), formats=FORMATS)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise Rejected("too_many_pixels", 422) from None
     except UnidentifiedImageError:
         if _looks_like_image(data):
@@ -114,7 +111,7 @@ def _load_upright(image):
     try:
         image.seek(0)
         image.load()
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise Rejected("too_many_pixels", 422) from None
     except Exception:
         raise Rejected("corrupt", 400) from None

@@ -12,6 +12,8 @@ from hantei import create_app
 from hantei.intake import Limits, Photo, Rejected, read_photo
 from tests.photos import encoded, gps_exif, rgb
 
+# Pillow warns about the damage it reads past; that is expected here by the thousand.
+pytestmark = pytest.mark.filterwarnings("ignore::UserWarning", "ignore::PIL.Image.DecompressionBombWarning")
 LIMITS = Limits(max_pixels=4_000_000, long_side=512)  # keeps a mutated header's claims cheap to try
 
 
