@@ -37,6 +37,11 @@ def from_environment():
         "STORE_LONG_SIDE": int(_env("STORE_LONG_SIDE", "2048")),
         "RETENTION_DAYS": int(_env("RETENTION_DAYS", "30")),
         "ONNX_THREADS": int(_env("ONNX_THREADS", "1")),
+        "RATELIMIT": _env("RATELIMIT", "30/minute;500/day"),
+        "RATELIMIT_STORAGE": _env("RATELIMIT_STORAGE", "memory://"),
+        "MAX_JUDGING": int(_env("MAX_JUDGING", "1")),
+        "QUEUE_SECONDS": float(_env("QUEUE_SECONDS", "5")),
+        "PROXY_FIX": int(_env("PROXY_FIX", "0")),
     }
 
 

@@ -8,7 +8,8 @@ from tests.photos import encoded, rgb
 
 @pytest.fixture
 def app(tmp_path):
-    return create_app({"TESTING": True, "DATA_DIR": tmp_path})
+    # CSRF and rate limits have their own tests (test_security.py, test_throttle.py).
+    return create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
 
 
 @pytest.fixture

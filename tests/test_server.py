@@ -44,8 +44,11 @@ def server(tmp_path_factory):
 
 def test_upload_page_and_result_through_gunicorn(server, astronaut_jpeg):
     session = requests.Session()
-    assert "写真を撮る・選ぶ" in session.get(server + "/").text
-    response = session.post(server + "/judge", files={"image": ("IMG_0001.JPG", astronaut_jpeg, "image/jpeg")})
+    upload_page = BeautifulSoup(session.get(server + "/").text, "html.parser")
+    assert "写真を撮る・選ぶ" in upload_page.get_text()
+    token = upload_page.find("input", attrs={"name": "csrf_token"})["value"]
+    response = session.post(server + "/judge", data={"csrf_token": token},
+                            files={"image": ("IMG_0001.JPG", astronaut_jpeg, "image/jpeg")})
     assert response.status_code == 200 and response.history[0].status_code == 303
     page = BeautifulSoup(response.text, "html.parser")
     assert page.find(id="verdict").get_text(strip=True) == "健全"
