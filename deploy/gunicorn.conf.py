@@ -19,6 +19,8 @@ max_requests_jitter = 100
 backlog = 256
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
+# Operators reload with HUP (systemd's ExecReload); the control socket would need a writable home.
+control_socket_disable = True
 raw_env = ["HANTEI_ONNX_THREADS=" + os.environ.get("HANTEI_ONNX_THREADS", "1")]
 
 # Prometheus multiprocess mode: every worker writes its metrics to files here; /metrics sums them.

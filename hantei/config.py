@@ -51,3 +51,7 @@ def settle(config):
     data_dir.mkdir(parents=True, exist_ok=True)
     config["SECRET_KEY"] = config.get("SECRET_KEY") or secret_key(data_dir)
     config["DATABASE_URL"] = config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'hantei.db'}"
+    # postgresql:// means the driver hantei installs (psycopg 3), not SQLAlchemy's default psycopg2.
+    for plain in ("postgresql://", "postgres://"):
+        if config["DATABASE_URL"].startswith(plain):
+            config["DATABASE_URL"] = "postgresql+psycopg://" + config["DATABASE_URL"][len(plain):]

@@ -142,6 +142,12 @@ def message_page(reason, status, headers=None):
     return render_template("message.html", message=refusal(reason)), status, headers or {}
 
 
+@bp.get("/errors/too-large")
+def too_large_page():
+    """The 413 answer that nginx shows when it refused an upload before the app saw it."""
+    return refused_response(too_large())
+
+
 @bp.app_errorhandler(RequestEntityTooLarge)
 def upload_too_large(_error):
     return refused_response(too_large())

@@ -105,9 +105,58 @@ class Gunicorn:
     def _ready(self):
         try:
             return requests.get(self.url + "/healthz/ready", timeout=1).status_code == 200
-        except requests.ConnectionError:
+        except requests.RequestException:
             return False
 
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=30)
+
+
+class Nginx:
+    """nginx with the shipped site (deploy/nginx/hantei.conf) minus its TLS lines, in front of an app URL."""
+
+    def __init__(self, app_port):
+        self.folder = Path(tempfile.mkdtemp(prefix="hantei-nginx-"))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        site = site_without_tls(app_port, self.port)
+        (self.folder / "site.conf").write_text(site)
+        (self.folder / "nginx.conf").write_text(main_config(self.folder, include=self.folder / "site.conf"))
+        self.process = subprocess.Popen(["nginx", "-p", str(self.folder), "-c", str(self.folder / "nginx.conf"),
+                                         "-g", "daemon off;"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True)
+        wait_for(self._answers, "nginx", self.process)
+
+    def _answers(self):
+        try:
+            return requests.get(self.url + "/healthz", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def main_config(folder, include):
+    """A minimal nginx.conf that keeps every file in folder and includes one site."""
+    user = "user root root;\n" if os.geteuid() == 0 else ""
+    return (f"{user}worker_processes 1;\nerror_log {folder}/error.log;\npid {folder}/nginx.pid;\n"
+            "events { worker_connections 256; }\n"
+            f"http {{\n  include /etc/nginx/mime.types;\n  access_log {folder}/access.log;\n"
+            f"  client_body_temp_path {folder}/body;\n  proxy_temp_path {folder}/proxy;\n"
+            f"  fastcgi_temp_path {folder}/fastcgi;\n  uwsgi_temp_path {folder}/uwsgi;\n"
+            f"  scgi_temp_path {folder}/scgi;\n  include {include};\n}}\n")
+
+
+def site_without_tls(app_port, port):
+    """The shipped site with its TLS lines dropped, listening on a loopback port in place of 443."""
+    site = (ROOT / "deploy" / "nginx" / "hantei.conf").read_text()
+    lines = [line for line in site.splitlines() if "# tls" not in line]
+    site = "\n".join(lines).replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
+    # The plain-HTTP server now has nothing but the ACME location; the app server listens on our port.
+    return site.replace("    server_name hantei.example;\n\n    # A little", f"    listen 127.0.0.1:{port};\n"
+                        "    server_name hantei.example;\n\n    # A little", 1).replace(
+        "    listen 80;\n    listen [::]:80;\n", f"    listen 127.0.0.1:{free_port()};\n", 1)
