@@ -95,7 +95,7 @@ class Gunicorn:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "HANTEI_DATA_DIR": str(data_dir), "HANTEI_BIND": f"127.0.0.1:{self.port}",
-               "HANTEI_WORKERS": str(workers), **{f"HANTEI_{k.upper()}": str(v) for k, v in settings.items()}}
+               "HANTEI_WORKERS": str(workers), "MALLOC_ARENA_MAX": "2", **{f"HANTEI_{k.upper()}": str(v) for k, v in settings.items()}}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
                                          "deploy/gunicorn.conf.py", "app:app"], cwd=ROOT, env=env,
