@@ -26,9 +26,11 @@ def _version_static_urls(endpoint, values):
 
 
 def init_app(app):
-    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "text/css", "application/javascript",
+    app.config.setdefault("COMPRESS_MIMETYPES", ["text/html", "text/css", "text/javascript", "application/javascript",
                                                  "application/json", "image/svg+xml"])
+    app.config.setdefault("COMPRESS_STREAMS", True)  # static files are sent as streams
     app.config.setdefault("COMPRESS_ALGORITHM", ["br", "gzip"])
+    app.config.setdefault("COMPRESS_ALGORITHM_STREAMING", ["br", "gzip"])
     app.config.setdefault("COMPRESS_MIN_SIZE", 512)
     app.config["SEND_FILE_MAX_AGE_DEFAULT"] = YEAR
     compress.init_app(app)
