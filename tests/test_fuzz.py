@@ -89,7 +89,7 @@ def test_intake_answers_a_photo_or_a_reason(data):
 
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
-    return create_app({"TESTING": True, "DATA_DIR": tmp_path_factory.mktemp("fuzz"),
+    return create_app({"TESTING": True, "DATA_DIR": tmp_path_factory.mktemp("fuzz"), "RATELIMIT": "",
                        "MAX_PIXELS": LIMITS.max_pixels, "STORE_LONG_SIDE": LIMITS.long_side})
 
 

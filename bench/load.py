@@ -1,0 +1,84 @@
+"""Load test: drive hantei under gunicorn on loopback at several concurrency levels; stops by itself.
+
+    .venv/bin/python bench/load.py                 # starts its own gunicorn (deploy/gunicorn.conf.py)
+    .venv/bin/python bench/load.py --url http://127.0.0.1:8000 --levels 1,4,16 --count 64
+
+Reports throughput, p50/p95/p99 latency, answers by status and resident memory per worker,
+and writes the table to bench/results/load.md. Only loopback addresses are accepted as targets.
+"""
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.loadgen import markdown, run_level  # noqa: E402
+from tests.photos import phone_jpeg  # noqa: E402
+from tests.servers import Gunicorn  # noqa: E402
+
+
+def worker_rss_mb(master_pid):
+    """Resident memory of each gunicorn worker (children of the master), in MB."""
+    sizes = []
+    for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
+        status = Path(f"/proc/{child}/status").read_text()
+        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
+        sizes.append(kb / 1024)
+    return sizes
+
+
+def uploader(url, photo, timeout):
+    """One API upload of the photo; returns the HTTP status."""
+    def call():
+        return requests.post(url + "/api/v1/judge", files={"image": ("photo.jpg", photo, "image/jpeg")},
+                             timeout=timeout).status_code
+    return call
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="an already running hantei on loopback")
+    parser.add_argument("--levels", default="1,2,4,8,16")
+    parser.add_argument("--count", type=int, default=48, help="uploads per level")
+    parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--size", default="4032x3024", help="photo size, a 12 MP phone JPEG by default")
+    args = parser.parse_args()
+
+    server = None
+    url = args.url
+    if url is None:
+        server = Gunicorn(tempfile.mkdtemp(prefix="hantei-load-"), workers=os.cpu_count() or 1, ratelimit="off")
+        url = server.url
+    if urlsplit(url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        sys.exit("load tests only target loopback addresses")
+    width, height = map(int, args.size.split("x"))
+    photo = phone_jpeg(size=(width, height))
+    call = uploader(url, photo, args.timeout)
+    rows = []
+    try:
+        run_level(call, 1, 3)  # warm-up
+        rss_before = worker_rss_mb(server.process.pid) if server else []
+        for level in map(int, args.levels.split(",")):
+            row = run_level(call, level, args.count)
+            row["rss MB/worker"] = "/".join(f"{mb:.0f}" for mb in (worker_rss_mb(server.process.pid) if server else []))
+            rows.append(row)
+            print(row, flush=True)
+    finally:
+        if server:
+            server.stop()
+    text = (f"# Load test, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n"
+            f"{os.cpu_count()} cores, {width}x{height} JPEG of {len(photo) / 1e6:.1f} MB, {args.count} uploads per "
+            f"level, worker RSS before: {'/'.join(f'{mb:.0f}' for mb in rss_before)} MB\n\n{markdown(rows)}\n")
+    (ROOT / "bench" / "results" / "load.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
