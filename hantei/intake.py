@@ -14,8 +14,9 @@ register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 # Decoders we trust with a stranger's bytes; everything else is refused before decoding.
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "HEIF", "AVIF", "BMP", "TIFF")
 MIN_SIDE = 32
-# A stored copy up to this much under the cap is worth a 4x cheaper JPEG decode: 4032 px -> 2016 px for a 2048 cap.
-DRAFT_SLACK = 0.05
+# A stored copy up to this much under the cap is worth a cheap halving: a 4032-px photo is kept at 2016 px
+# for a 2048 cap, by the JPEG decoder's 1/2 scale or a 2x2 average, instead of a 5x slower bicubic resize.
+CAP_SLACK = 0.05
 SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
 SRGB = ImageCms.createProfile("sRGB")
 LAB = ImageCms.createProfile("LAB")
@@ -102,7 +103,7 @@ def _reduce_while_decoding(image, long_side):
     if image.format not in ("JPEG", "MPO"):
         return
     width, height = image.size
-    scale = min(1.0, long_side * (1 - DRAFT_SLACK) / max(width, height))
+    scale = min(1.0, long_side * (1 - CAP_SLACK) / max(width, height))
     image.draft(image.mode, (max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))))
 
 
@@ -152,9 +153,13 @@ def _flatten(image):
 def _cap(image, long_side):
     """Shrink the image so that its long side is at most long_side."""
     width, height = image.size
-    if max(width, height) <= long_side:
+    longest = max(width, height)
+    if longest <= long_side:
         return image
-    scale = long_side / max(width, height)
+    factor = math.ceil(longest / long_side)
+    if longest / factor >= long_side * (1 - CAP_SLACK):
+        return image.reduce(factor)  # whole-pixel averaging, near enough to the cap
+    scale = long_side / longest
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
     return image.resize(size, Image.Resampling.BICUBIC, reducing_gap=3.0)
 

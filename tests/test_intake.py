@@ -150,3 +150,10 @@ def test_damaged_exif_keeps_the_photo():
     tiff = data.index(b"Exif\x00\x00") + 6
     data[tiff + 4:tiff + 8] = b"\xff\xff\xff\x7f"  # IFD0 offset far past the end
     assert read_photo(bytes(data)).size == (600, 400)
+
+
+def test_other_formats_are_halved_when_that_lands_just_under_the_cap():
+    # 1960 px halves to 980 px, 2% under a 1000 px cap: a 2x2 average instead of a bicubic resize.
+    photo = read_photo(encoded(rgb("coffee").resize((1960, 1470)), "BMP"), Limits(long_side=1000))
+    assert photo.size == (980, 735)
+    assert read_photo(encoded(rgb("coffee").resize((1800, 1350)), "BMP"), Limits(long_side=1000)).size == (1000, 750)
