@@ -9,6 +9,7 @@ import random
 import struct
 import sys
 import zipfile
+import time
 import zlib
 from pathlib import Path
 
@@ -24,6 +25,7 @@ register_heif_opener()
 SIZE = (192, 128)
 MARK = 24  # side of the corner marks
 RED, GREEN, BLUE = (220, 30, 30), (30, 170, 40), (30, 60, 220)
+FIXED_DATE = time.gmtime(1767225600)  # 2026-01-01, for dates written into files: each run gives the same bytes
 PROPHOTO = HERE / "profiles" / "ProPhotoRGB.icc"
 XMP = (
     b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>'
@@ -227,9 +229,10 @@ def gps_jpeg():
     """A phone JPEG with GPS EXIF, a maker note, an EXIF thumbnail, XMP (with GPS) and an ICC profile."""
     photo = rgb("coffee").resize((480, 320), Image.Resampling.LANCZOS)
     thumbnail = save(photo.resize((160, 107)), "JPEG", quality=70)
-    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    srgb = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    srgb[24:36] = struct.pack(">6H", 2026, 1, 1, 0, 0, 0)  # a fixed creation date: the same bytes every run
     return save(photo, "JPEG", quality=90, exif=exif_with_thumbnail(phone_exif(), thumbnail), xmp=XMP,
-                icc_profile=srgb)
+                icc_profile=bytes(srgb))
 
 
 def gps_png():
@@ -251,8 +254,9 @@ def gifar():
     """A GIF with a Java archive appended (a GIFAR): valid as both; only the GIF's pixels may survive."""
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as jar:
-        jar.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\nMain-Class: Evil\n")
-        jar.writestr("Evil.class", b"\xca\xfe\xba\xbe" + bytes(60))
+        when = (2026, 1, 1, 0, 0, 0)
+        jar.writestr(zipfile.ZipInfo("META-INF/MANIFEST.MF", when), "Manifest-Version: 1.0\nMain-Class: Evil\n")
+        jar.writestr(zipfile.ZipInfo("Evil.class", when), b"\xca\xfe\xba\xbe" + bytes(60))
     return save(marked(), "GIF") + archive.getvalue()
 
 
@@ -317,7 +321,7 @@ def corpus():
         "tiny_20px.png": save(photo.resize((20, 14)), "PNG"),
         "drawing.svg": b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100">'
                        b'<rect width="200" height="100" fill="red"/><script>alert(1)</script></svg>\n',
-        "document.pdf": save(photo, "PDF"),
+        "document.pdf": save(photo, "PDF", creationDate=FIXED_DATE, modDate=FIXED_DATE),
         "random_bytes.jpg": random.Random(2026).randbytes(4096),
         "renamed_program.jpg": pe_header(),
         "video_isom.mp4": mp4_header(),
