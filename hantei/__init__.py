@@ -3,8 +3,9 @@
 from flask import Flask
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, cli, config, i18n, web
+from . import api, cli, config, i18n, retention, web
 from .intake import Limits
 from .judges import Judges
 from .store import Store
@@ -15,10 +16,14 @@ def create_app(overrides=None):
     """Application factory: settings from the environment (then overrides), judges, store, blueprints."""
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_mapping(config.from_environment())
-    app.config.update(BOOTSTRAP_SERVE_LOCAL=True, BABEL_DEFAULT_LOCALE="ja", JSON_AS_ASCII=False)
+    app.config.update(BOOTSTRAP_SERVE_LOCAL=True, BABEL_DEFAULT_LOCALE="ja", JSON_AS_ASCII=False,
+                      SESSION_COOKIE_SAMESITE="Lax")
     app.config.update(overrides or {})
     config.settle(app.config)
     app.json.ensure_ascii = False
+    if app.config["PROXY_FIX"]:
+        hops = app.config["PROXY_FIX"]  # how many proxies in front set X-Forwarded-*; trust no more than that
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
     Bootstrap5(app)
     Babel(app, locale_selector=i18n.select_locale)
@@ -34,4 +39,5 @@ def create_app(overrides=None):
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
     cli.register(app)
+    retention.init_app(app)
     return app

@@ -44,5 +44,15 @@ def judge_command(files, judge_id, as_json):
     sys.exit(1 if failed else 0)
 
 
+@click.command("purge")
+@click.option("--orphans/--no-orphans", default=True, help="Also remove files that no result owns (walks the folder).")
+@with_appcontext
+def purge_command(orphans):
+    """Delete expired results with their photos and cards (the app also sweeps them while it serves)."""
+    count = current_app.extensions["hantei.store"].purge(orphans=orphans)
+    click.echo(f"deleted {count} expired result{'s' if count != 1 else ''}")
+
+
 def register(app):
     app.cli.add_command(judge_command)
+    app.cli.add_command(purge_command)

@@ -78,6 +78,7 @@ class Judge:
         if self.kind != "score":
             raise ManifestError(f"{path}: kind = {self.kind!r} is not supported; expected \"score\"")
         self.license = manifest.get("license", "")
+        self.hashtag = str(manifest.get("hashtag", "")).lstrip("#")  # added to posts shared from result pages
         self.detector = self._detector(manifest.get("detect", {}), path)
         self.weights = self._weights(manifest.get("score", {}), path)
         verdict = manifest.get("verdict", {})
