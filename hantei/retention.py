@@ -3,6 +3,8 @@
 import threading
 import time
 
+BATCH = 200  # results one sweep deletes at most, so that it stays cheap; the next sweep takes the rest
+
 
 class Sweeper:
     """Runs the store's purge when it is due; each worker process keeps its own clock (purging twice is harmless)."""
@@ -25,7 +27,7 @@ class Sweeper:
 
     def run(self):
         try:
-            count = self.store.purge()
+            count = self.store.purge(limit=BATCH)
         except Exception:  # a failed sweep must never break the response it rides on; the next one retries
             self.logger.exception("sweeping expired results failed")
         else:

@@ -41,8 +41,8 @@ def key(text, boxes, photo):
 
 def public_photo(store, record):
     """The path of the photo anyone may see: the stored one, or for a sensitive result its blurred copy."""
-    if not record.has_photo:
-        return None
+    if not record.has_photo or not store.photo_path(record.id).exists():
+        return None  # none kept, or deleted while this request ran
     if not record.judgement.sensitive:
         return store.photo_path(record.id)
     return store.derived(record.id, "blurred", f"v{blur.VERSION}", lambda: _blurred(store.photo_path(record.id)))

@@ -256,14 +256,16 @@ class Store:
             found = connection.execute(sa.select(tombstones.c.id_hash).where(tombstones.c.id_hash == _hash(result_id)))
             return found.first() is not None
 
-    def purge(self, now=None, orphans=False):
-        """Delete every expired result (row, regions, files) and old tombstones; return how many results went.
+    def purge(self, now=None, orphans=False, limit=None):
+        """Delete expired results (row, regions, files; at most limit) and old tombstones; return how many went.
 
         With orphans, also remove files that no row owns (left by a crash) once they are an hour old (a file
         may be written just before its row), which walks the whole folder."""
         now = now or datetime.now(timezone.utc)
         with self.engine.connect() as connection:
-            expired = connection.execute(sa.select(results.c.id).where(results.c.expires_at <= now)).scalars().all()
+            expired = connection.execute(
+                sa.select(results.c.id).where(results.c.expires_at <= now).order_by(results.c.expires_at).limit(limit)
+            ).scalars().all()
         count = sum(self.delete(result_id) for result_id in expired)
         with self.engine.begin() as connection:
             connection.execute(tombstones.delete().where(tombstones.c.gone_at <= now - timedelta(days=TOMBSTONE_DAYS)))

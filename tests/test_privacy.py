@@ -172,6 +172,13 @@ def test_flask_purge_deletes_expired_results(app, client, runner, astronaut_jpeg
     assert client.get(old).status_code == 410 and client.get(new).status_code == 200
 
 
+def test_a_sweep_deletes_a_bounded_batch(app, client, astronaut_jpeg):
+    store = app.extensions["hantei.store"]
+    for location in [upload(client, astronaut_jpeg) for _ in range(3)]:
+        expire(store, location.rsplit("/", 1)[1])
+    assert store.purge(limit=2) == 2 and store.purge(limit=2) == 1 and store.purge() == 0
+
+
 def test_expired_result_is_gone_even_before_a_sweep(app, client, astronaut_jpeg):
     app.extensions["hantei.sweeper"].next_run = float("inf")
     location = upload(client, astronaut_jpeg)
