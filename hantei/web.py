@@ -163,7 +163,6 @@ def render_result(record, reveal_token=None):
         photo_url=url_for("web.photo", result_id=record.id, reveal=reveal_token),
         revealed=reveal_token is not None,
     ))
-    response.headers["X-Robots-Tag"] = "noindex"
     if fresh or reveal_token:
         response.headers["Cache-Control"] = "private, no-store"
     return response
