@@ -5,7 +5,7 @@ from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, cli, config, i18n, retention, web
+from . import api, cli, config, health, i18n, metrics, retention, security, throttle, web
 from .intake import Limits
 from .judges import Judges
 from .store import Store
@@ -16,14 +16,10 @@ def create_app(overrides=None):
     """Application factory: settings from the environment (then overrides), judges, store, blueprints."""
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_mapping(config.from_environment())
-    app.config.update(BOOTSTRAP_SERVE_LOCAL=True, BABEL_DEFAULT_LOCALE="ja", JSON_AS_ASCII=False,
-                      SESSION_COOKIE_SAMESITE="Lax")
+    app.config.update(BOOTSTRAP_SERVE_LOCAL=True, BABEL_DEFAULT_LOCALE="ja", JSON_AS_ASCII=False)
     app.config.update(overrides or {})
     config.settle(app.config)
     app.json.ensure_ascii = False
-    if app.config["PROXY_FIX"]:
-        hops = app.config["PROXY_FIX"]  # how many proxies in front set X-Forwarded-*; trust no more than that
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
     Bootstrap5(app)
     Babel(app, locale_selector=i18n.select_locale)
@@ -36,8 +32,16 @@ def create_app(overrides=None):
         max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"]
     )
 
+    security.init_app(app)
+    throttle.init_app(app)
+    metrics.init_app(app)
+    if app.config["PROXY_FIX"]:
+        hops = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
     cli.register(app)
     retention.init_app(app)
     return app

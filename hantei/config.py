@@ -40,8 +40,12 @@ def from_environment():
         "RETENTION_DAYS": int(_env("RETENTION_DAYS", "30")),
         "SWEEP_MINUTES": float(_env("SWEEP_MINUTES", "10")),
         "SITE_NAME": _env("SITE_NAME", "hantei"),
-        "PROXY_FIX": int(_env("PROXY_FIX", "0")),
         "ONNX_THREADS": int(_env("ONNX_THREADS", "1")),
+        "RATELIMIT": _env("RATELIMIT", "30/minute;500/day"),
+        "RATELIMIT_STORAGE": _env("RATELIMIT_STORAGE", "memory://"),
+        "MAX_JUDGING": int(_env("MAX_JUDGING", "1")),
+        "QUEUE_SECONDS": float(_env("QUEUE_SECONDS", "5")),
+        "PROXY_FIX": int(_env("PROXY_FIX", "0")),
     }
 
 
@@ -52,3 +56,7 @@ def settle(config):
     config["SECRET_KEY"] = config.get("SECRET_KEY") or secret_key(data_dir)
     config["DATABASE_URL"] = config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'hantei.db'}"
     config["RETENTION_DAYS"] = max(MIN_RETENTION_DAYS, int(config["RETENTION_DAYS"]))
+    # postgresql:// means the driver hantei installs (psycopg 3), not SQLAlchemy's default psycopg2.
+    for plain in ("postgresql://", "postgres://"):
+        if config["DATABASE_URL"].startswith(plain):
+            config["DATABASE_URL"] = "postgresql+psycopg://" + config["DATABASE_URL"][len(plain):]

@@ -146,6 +146,14 @@ class Judge:
             timings_ms={"detect": (detected - started) * 1000, "classify": (finished - detected) * 1000},
         )
 
+    def load(self):
+        """Create this judge's model sessions now (in a worker, after the fork), so no visitor waits for it."""
+        self.detector.load()
+
+    @property
+    def warm(self):
+        return self.detector.loaded
+
     def describe(self):
         """The public description of the judge, as /api/v1/judges lists it."""
         return {
@@ -182,6 +190,11 @@ class Judges:
         if judge is None:
             raise UnknownJudge(judge_id or self.default)
         return judge
+
+    def load(self):
+        """Load every judge's models in this process."""
+        for judge in self:
+            judge.load()
 
     def __iter__(self):
         return iter(self.loaded.values())

@@ -6,13 +6,17 @@ from urllib.parse import urlencode, urlsplit
 from flask import (Blueprint, abort, current_app, make_response, redirect, render_template, request,
                    send_file, session, url_for)
 from flask_babel import get_locale, gettext
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from . import share
 from .i18n import COOKIE, LANGUAGES, refusal, region_label
 from .links import external
-from .uploads import Refused, judge_upload, judges, store, too_large
+from .security import csrf
+from .throttle import uploads
+from .uploads import Refused, judge_upload, judges, rate_limited, store, too_large
 
 bp = Blueprint("web", __name__)
 OWNED_KEPT = 20  # how many of a visitor's own results the session cookie remembers
@@ -35,7 +39,7 @@ def index():
     return render_upload()
 
 
-def render_upload(error=None, status=200):
+def render_upload(error=None, status=200, headers=None):
     """The upload page, with an error message when the last upload was refused."""
     return render_template(
         "index.html",
@@ -44,19 +48,30 @@ def render_upload(error=None, status=200):
         error=error,
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         long_side=current_app.config["STORE_LONG_SIDE"],
-    ), status
+    ), status, headers or {}
+
+
+def wants_json():
+    """Whether the caller reads JSON: the API, or the upload page's own script (for progress and errors)."""
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def refused_response(refused):
+    """A refused upload: JSON for scripts, else the upload page with the message, same status either way."""
+    if wants_json():
+        return refused.as_json()
+    return render_upload(refused.message, refused.status, refused.headers)
 
 
 @bp.post("/judge")
+@uploads
 def judge():
     try:
         record = judge_upload(
             request.files.get("image"), request.form.get("judge"), keep_photo=request.form.get("keep", "1") != "0"
         )
     except Refused as refused:
-        if wants_json():
-            return {"error": {"code": refused.reason, "message": refused.message}}, refused.status
-        return render_upload(refused.message, refused.status)
+        return refused_response(refused)
     owned = dict(list(session.get("owned", {}).items())[-(OWNED_KEPT - 1):])
     owned[record.id] = record.owner_token
     session["owned"] = owned
@@ -64,11 +79,6 @@ def judge():
     if wants_json():
         return {"id": record.id, "url": url_for("web.result", result_id=record.id)}, 201
     return redirect(url_for("web.result", result_id=record.id), 303)
-
-
-def wants_json():
-    """Whether the page's own script sent the upload (it asks for JSON to show progress and errors)."""
-    return request.accept_mimetypes.best == "application/json"
 
 
 def found(result_id):
@@ -133,6 +143,7 @@ def result(result_id):
 
 
 @bp.post("/r/<result_id>/reveal")
+@csrf.exempt  # changes nothing, and a visitor from a shared link must not meet "this form has expired"
 def reveal(result_id):
     """A visitor chose to see a sensitive photo: the page again, with a short-lived link to the clear photo."""
     record = found(result_id)
@@ -188,7 +199,6 @@ def photo(result_id):
     response = send_file(path, mimetype="image/jpeg", max_age=until_expiry(record))
     if private:
         response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Robots-Tag"] = "noindex, noimageindex"
     return response
 
@@ -200,9 +210,7 @@ def card(result_id):
     path = share.card_file(store(), record, lang(), card_text(record))
     if path is None:
         abort(410)
-    response = send_file(path, mimetype="image/jpeg", max_age=until_expiry(record))
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_file(path, mimetype="image/jpeg", max_age=until_expiry(record))
 
 
 def until_expiry(record):
@@ -217,7 +225,7 @@ def confirm_delete(result_id):
     record = found(result_id)
     token = request.args.get("token", "")
     if not store().is_owner(result_id, token):
-        return render_template("message.html", message=refusal("not_owner")), 403
+        return message_page("not_owner", 403)
     response = make_response(render_template("delete.html", record=record, token=token))
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex"
@@ -225,17 +233,23 @@ def confirm_delete(result_id):
 
 
 @bp.post("/r/<result_id>/delete")
+@csrf.exempt
 def delete(result_id):
-    token = request.values.get("token") or session.get("owned", {}).get(result_id)
+    """Delete a result: with the token of the API's delete_url, or as the owner whose session holds it."""
     if store().get(result_id) is None and store().gone(result_id):
         abort(410)
+    token = request.values.get("token")
+    if not token:
+        if current_app.config.get("WTF_CSRF_ENABLED", True):
+            csrf.protect()  # the session cookie alone must not let another site delete on the owner's behalf
+        token = session.get("owned", {}).get(result_id)
     if not store().is_owner(result_id, token):
-        return render_template("message.html", message=refusal("not_owner")), 403
+        return message_page("not_owner", 403)
     store().delete(result_id)
     session["owned"] = {k: v for k, v in session.get("owned", {}).items() if k != result_id}
     if wants_json():
         return {"deleted": result_id}
-    return render_template("message.html", message=gettext("The result and its photo were deleted.")), 200
+    return render_template("message.html", message=gettext("The result and its photo were deleted."))
 
 
 @bp.get("/robots.txt")
@@ -258,23 +272,40 @@ def switch_language(code):
     return response
 
 
+def message_page(reason, status, headers=None):
+    """A page (or JSON error) that says one thing, with a way back to the upload page."""
+    if wants_json():
+        return Refused(reason, status, headers).as_json()
+    return render_template("message.html", message=refusal(reason)), status, headers or {}
+
+
+@bp.get("/errors/too-large")
+def too_large_page():
+    """The 413 answer that nginx shows when it refused an upload before the app saw it."""
+    return refused_response(too_large())
+
+
 @bp.app_errorhandler(RequestEntityTooLarge)
 def upload_too_large(_error):
-    refused = too_large()
-    if request.path.startswith("/api/"):
-        return {"error": {"code": refused.reason, "message": refused.message}}, 413
-    return render_upload(refused.message, 413)
+    return refused_response(too_large())
+
+
+@bp.app_errorhandler(RateLimitExceeded)
+def upload_rate_limited(error):
+    retry_after = error.retry_after if getattr(error, "retry_after", None) else 60
+    return refused_response(rate_limited(int(retry_after)))
+
+
+@bp.app_errorhandler(CSRFError)
+def form_expired(_error):
+    return message_page("csrf", 400)
 
 
 @bp.app_errorhandler(404)
 def not_found(_error):
-    if request.path.startswith("/api/"):
-        return {"error": {"code": "not_found", "message": refusal("not_found")}}, 404
-    return render_template("message.html", message=refusal("not_found")), 404
+    return message_page("not_found", 404)
 
 
 @bp.app_errorhandler(410)
 def gone(_error):
-    if request.path.startswith("/api/"):
-        return {"error": {"code": "gone", "message": refusal("gone")}}, 410
-    return render_template("message.html", message=refusal("gone")), 410
+    return message_page("gone", 410)

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import metadata_parser
 import numpy as np
 import pytest
+import sqlalchemy as sa
 import tldextract
 from bs4 import BeautifulSoup
 from fontTools.ttLib import TTFont
@@ -19,6 +20,7 @@ from hantei import create_app, share
 from tests.photos import rgb
 
 PUBLIC = "https://hantei.example"
+BASE = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""}  # CSRF and limits have their own tests
 
 
 def upload(client, data, **form):
@@ -41,7 +43,7 @@ def crawl(client, path, **headers):
 
 @pytest.fixture
 def public_app(tmp_path):
-    return create_app({"TESTING": True, "DATA_DIR": tmp_path, "PUBLIC_URL": PUBLIC})
+    return create_app({**BASE, "DATA_DIR": tmp_path, "PUBLIC_URL": PUBLIC})
 
 
 def test_result_link_passes_the_x_card_rules(public_app, astronaut_jpeg):
@@ -83,13 +85,13 @@ def test_english_page_shares_an_english_card(public_app, astronaut_jpeg):
 
 def test_absolute_urls_follow_the_proxy_only_when_told(tmp_path, astronaut_jpeg):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "judge.example.jp"}
-    behind = create_app({"TESTING": True, "DATA_DIR": tmp_path / "a", "PROXY_FIX": 1}).test_client()
+    behind = create_app({**BASE, "DATA_DIR": tmp_path / "a", "PROXY_FIX": 1}).test_client()
     location = upload(behind, astronaut_jpeg)
     tags = BeautifulSoup(behind.get(location, headers=forwarded).data, "html.parser")
     assert tags.find("meta", property="og:url")["content"] == "https://judge.example.jp" + location
     assert tags.find("meta", property="og:image")["content"].startswith("https://judge.example.jp/r/")
 
-    direct = create_app({"TESTING": True, "DATA_DIR": tmp_path / "b"}).test_client()
+    direct = create_app({**BASE, "DATA_DIR": tmp_path / "b"}).test_client()
     location = upload(direct, astronaut_jpeg)
     tags = BeautifulSoup(direct.get(location, headers=forwarded).data, "html.parser")
     assert tags.find("meta", property="og:url")["content"] == "http://localhost" + location
@@ -106,7 +108,7 @@ def test_card_is_drawn_once_and_again_when_the_result_changes(app, client, astro
     assert len(cards) == 1
 
     with store.engine.begin() as connection:
-        connection.exec_driver_sql("update results set verdict_ja = 'とても健全' where id = ?", (result_id,))
+        connection.execute(sa.text("update results set verdict_ja = 'とても健全' where id = :id"), {"id": result_id})
     second_url = BeautifulSoup(client.get(location).data, "html.parser").find("meta", property="og:image")["content"]
     assert second_url != first_url
     assert client.get(second_url).data != first

@@ -59,6 +59,14 @@ class NudeNetDetector:
         self.iou = iou
         self.path = runtime.resolve(self.model)
 
+    def load(self):
+        """Create the ONNX session now rather than on the first photo."""
+        runtime.session(self.path)
+
+    @property
+    def loaded(self):
+        return runtime.has_session(self.path)
+
     def tensor(self, image):
         """Pad-and-shrink to 320x320 as nudenet does, scaled to 0..1 in BGR order, NCHW."""
         canvas, scale = letterbox_top_left(image, self.side)
