@@ -58,10 +58,15 @@ def test_over_size_upload_gets_the_apps_message(behind_nginx):
     assert "too big" in api.json()["error"]["message"]
 
 
-def test_just_over_the_apps_limit_is_refused_by_the_app(behind_nginx):
-    body = b"\xff\xd8\xff" + os.urandom(int(20.5 * 1024 * 1024))
-    api = requests.post(behind_nginx.url + "/api/v1/judge", files={"image": ("big.jpg", body)})
+def test_nginx_limit_matches_the_apps(behind_nginx):
+    over = b"\xff\xd8\xff" + os.urandom(20 * 1024 * 1024)
+    api = requests.post(behind_nginx.url + "/api/v1/judge", files={"image": ("big.jpg", over)})
     assert api.status_code == 413 and api.json()["error"]["code"] == "too_large"
+    under = b"\xff\xd8\xff" + os.urandom(19 * 1024 * 1024)
+    api = requests.post(behind_nginx.url + "/api/v1/judge", files={"image": ("big.jpg", under)})
+    assert api.status_code == 400 and api.json()["error"]["code"] == "corrupt"
+    site = (ROOT / "deploy" / "nginx" / "hantei.conf").read_text()
+    assert "client_max_body_size 20m;" in site and "20" in os.environ.get("HANTEI_MAX_UPLOAD_MB", "20")
 
 
 def test_metrics_stay_on_the_server(behind_nginx):
