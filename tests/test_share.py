@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 import metadata_parser
 import numpy as np
 import pytest
+import requests
 import sqlalchemy as sa
 import tldextract
 from bs4 import BeautifulSoup
@@ -18,6 +19,7 @@ from PIL import Image
 
 from hantei import create_app, share
 from tests.photos import rgb
+from tests.servers import Gunicorn, Nginx
 
 PUBLIC = "https://hantei.example"
 BASE = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""}  # CSRF and limits have their own tests
@@ -187,3 +189,29 @@ def test_every_image_a_page_points_at_exists(client, astronaut_jpeg):
         assert client.get(img["src"]).mimetype == "image/jpeg"
     assert re.fullmatch(r"/r/[\w-]{22}/photo\.jpg", page.find("img")["src"])
     assert rgb("astronaut").size == Image.open(io.BytesIO(client.get(page.find("img")["src"]).data)).size
+
+
+def test_a_crawler_through_nginx_gets_public_tags_and_one_cache_policy(tmp_path, astronaut_jpeg):
+    """The shipped nginx site in front of gunicorn: what Twitterbot fetches, from the first byte to the card."""
+    app = Gunicorn(tmp_path, workers=1, proxy_fix=1, ratelimit="off")
+    proxy = Nginx(app.port)
+    try:
+        public = f"hantei.example:{proxy.port}"
+        headers = {"Host": public, "User-Agent": "Twitterbot/1.0"}
+        body = requests.post(proxy.url + "/api/v1/judge", files={"image": ("a.jpg", astronaut_jpeg)},
+                             headers=headers).json()
+        robots = urllib.robotparser.RobotFileParser()
+        robots.parse(requests.get(proxy.url + "/robots.txt", headers=headers).text.splitlines())
+        assert robots.can_fetch("Twitterbot/1.0", body["url"])
+        page = requests.get(proxy.url + urlsplit(body["url"]).path, headers=headers)
+        tags = metadata_parser.MetadataParser(html=page.text, url=body["url"], search_head_only=True)
+        image = tags.parsed_result.metadata["og"]["image"]
+        assert image.startswith(f"http://{public}/r/{body['id']}/card.jpg?")
+        card = requests.get(proxy.url + image.removeprefix(f"http://{public}"), headers=headers)
+        assert card.status_code == 200 and card.headers["Content-Type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(card.content)).size == (1200, 630)
+        assert card.raw.headers.getlist("Cache-Control") == [card.headers["Cache-Control"]]  # exactly one
+        assert "public" in card.headers["Cache-Control"]
+    finally:
+        proxy.stop()
+        app.stop()
