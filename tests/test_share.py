@@ -17,7 +17,7 @@ from bs4 import BeautifulSoup
 from fontTools.ttLib import TTFont
 from PIL import Image
 
-from hantei import create_app, share
+from hantei import config, create_app, share
 from tests.photos import rgb
 from tests.servers import Gunicorn, Nginx
 
@@ -118,7 +118,7 @@ def test_card_is_drawn_once_and_again_when_the_result_changes(app, client, astro
     assert len([p for p in store.files(result_id) if ".card-ja." in p.name]) == 1
 
 
-def test_card_font_draws_every_verdict_of_every_judge(app):
+def test_card_font_draws_every_verdict_of_every_judge():
     """Japanese must never come out as empty boxes: the shipped font has every character the judges say."""
     path = Path(str(share.resources.files(share.FONT_PACKAGE).joinpath(share.FONT_FILE)))
     covered = TTFont(path, lazy=True).getBestCmap()
@@ -130,7 +130,7 @@ def test_card_font_draws_every_verdict_of_every_judge(app):
         return [text for item in value for text in strings(item)] if isinstance(value, list) else []
 
     texts = ["スコア", "センシティブな写真のため、ぼかしています", "判定 hantei · hantei.example"]
-    manifests = sorted(Path(app.config["MODELS_DIR"]).glob("*/judge.toml"))
+    manifests = sorted(Path(config.from_environment()["MODELS_DIR"]).glob("*/judge.toml"))
     assert manifests
     for path in manifests:
         manifest = tomllib.loads(path.read_text(encoding="utf-8"))
