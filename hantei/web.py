@@ -21,7 +21,7 @@ from .uploads import Refused, judge_upload, judges, rate_limited, store, too_lar
 bp = Blueprint("web", __name__)
 OWNED_KEPT = 20  # how many of a visitor's own results the session cookie remembers
 REVEAL_SECONDS = 3600  # how long a tap on "show the photo" lets that visitor load the clear photo
-# Link-preview crawlers that may fetch result pages and cards; robots.txt keeps every other robot out.
+# Link-preview crawlers that may fetch result pages and cards; robots.txt keeps every other robot out of them.
 SHARE_BOTS = ("Twitterbot", "facebookexternalhit", "Discordbot", "Slackbot", "Slackbot-LinkExpanding", "Line")
 
 
@@ -254,9 +254,12 @@ def delete(result_id):
 
 @bp.get("/robots.txt")
 def robots():
-    """Link-preview bots may read result pages and cards; search engines and every other robot stay out."""
+    """Link-preview bots may read result pages and cards; search engines may index the upload page alone.
+
+    "/$" is the home page only (RFC 9309 and every major crawler read "$" as the end of the path)."""
     lines = [f"User-agent: {bot}" for bot in SHARE_BOTS]
-    lines += ["Allow: /r/", "Allow: /static/", "Disallow: /", "", "User-agent: *", "Disallow: /", ""]
+    lines += ["Allow: /$", "Allow: /r/", "Allow: /static/", "Disallow: /", "",
+              "User-agent: *", "Allow: /$", "Disallow: /", ""]
     return "\n".join(lines), 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=86400"}
 
 

@@ -3,7 +3,6 @@
 import io
 import re
 import tomllib
-import urllib.robotparser
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +12,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 import tldextract
+from protego import Protego
 from bs4 import BeautifulSoup
 from fontTools.ttLib import TTFont
 from PIL import Image
@@ -178,16 +178,15 @@ def test_share_buttons_need_no_third_party_script(client, astronaut_jpeg):
 def test_robots_let_link_previews_in_and_search_engines_out(client):
     response = client.get("/robots.txt")
     assert response.status_code == 200 and response.mimetype == "text/plain"
-    robots = urllib.robotparser.RobotFileParser()
-    robots.parse(response.data.decode().splitlines())
-    for bot in ["Twitterbot/1.0", "facebookexternalhit/1.1", "Discordbot/2.0", "Slackbot-LinkExpanding 1.0",
-                "Slackbot 1.0", "Line/1.0"]:
-        assert robots.can_fetch(bot, "/r/" + "A" * 22), bot
-        assert robots.can_fetch(bot, "/r/" + "A" * 22 + "/card.jpg"), bot
-        assert not robots.can_fetch(bot, "/"), bot
-    for bot in ["Googlebot/2.1", "Bingbot", "GPTBot", "*"]:
-        assert not robots.can_fetch(bot, "/r/" + "A" * 22), bot
-        assert not robots.can_fetch(bot, "/"), bot
+    robots = Protego.parse(response.data.decode())  # Google's rules: longest match, "$" ends a path
+    result = "https://hantei.example/r/" + "A" * 22
+    for bot in ["Twitterbot", "facebookexternalhit", "Discordbot", "Slackbot-LinkExpanding", "Slackbot", "Line"]:
+        assert robots.can_fetch(result, bot) and robots.can_fetch(result + "/card.jpg?lang=ja&v=1", bot), bot
+        assert not robots.can_fetch("https://hantei.example/api/v1/judges", bot), bot
+    for bot in ["Googlebot", "bingbot", "DuckDuckBot", "archive.org_bot", "GPTBot", "*"]:
+        assert not robots.can_fetch(result, bot) and not robots.can_fetch(result + "/card.jpg", bot), bot
+        assert not robots.can_fetch("https://hantei.example/lang/en?next=/", bot), bot
+        assert robots.can_fetch("https://hantei.example/", bot), bot  # the upload page alone may be found
 
 
 def test_every_image_a_page_points_at_exists(client, astronaut_jpeg):
@@ -207,9 +206,8 @@ def test_a_crawler_through_nginx_gets_public_tags_and_one_cache_policy(tmp_path,
         headers = {"Host": public, "User-Agent": "Twitterbot/1.0"}
         body = requests.post(proxy.url + "/api/v1/judge", files={"image": ("a.jpg", astronaut_jpeg)},
                              headers=headers).json()
-        robots = urllib.robotparser.RobotFileParser()
-        robots.parse(requests.get(proxy.url + "/robots.txt", headers=headers).text.splitlines())
-        assert robots.can_fetch("Twitterbot/1.0", body["url"])
+        robots = Protego.parse(requests.get(proxy.url + "/robots.txt", headers=headers).text)
+        assert robots.can_fetch(body["url"], "Twitterbot")
         page = requests.get(proxy.url + urlsplit(body["url"]).path, headers=headers)
         tags = metadata_parser.MetadataParser(html=page.text, url=body["url"], search_head_only=True)
         image = tags.parsed_result.metadata["og"]["image"]

@@ -4,16 +4,12 @@ import re
 
 import pytest
 import requests
-from playwright import sync_api
 
+from tests.browser.conftest import device_options
 from tests.photos import encoded, rgb
 from tests.servers import Gunicorn
 from tests.test_privacy import strict_models
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync",
-        "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost"]
 # Stands in for the phone's share sheet, which headless Chromium on Linux does not have; it records its call.
 FAKE_SHARE = "navigator.share = (data) => { window.sharedWith = data; return Promise.resolve(); };"
 
@@ -29,13 +25,18 @@ def site(tmp_path_factory):
     app.stop()
 
 
-@pytest.fixture(scope="module")
-def phone():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        device = {k: v for k, v in playwright.devices["iPhone 13"].items() if k != "default_browser_type"}
-        yield lambda **extra: browser.new_context(**device, locale="ja-JP", **extra)
-        browser.close()
+@pytest.fixture
+def phone(browser, playwright):
+    """New iPhone contexts (Japanese), closed after the test."""
+    contexts = []
+
+    def open_context(**extra):
+        contexts.append(browser.new_context(**device_options(playwright, "iphone", **extra)))
+        return contexts[-1]
+
+    yield open_context
+    for context in contexts:
+        context.close()
 
 
 def watched(context, url):
@@ -59,7 +60,6 @@ def test_share_sheet_gets_the_title_text_and_link(site, phone):
     shared = page.evaluate("window.sharedWith")
     assert shared["url"] == site and "けしからん判定" in shared["text"] and shared["title"]
     assert problems == []
-    context.close()
 
 
 def test_without_a_share_sheet_the_button_stays_hidden(site, phone):
@@ -70,7 +70,6 @@ def test_without_a_share_sheet_the_button_stays_hidden(site, phone):
     assert not page.locator("#share-native").is_visible()
     assert page.locator("#share-x").is_visible() and page.locator("#share-line").is_visible()
     assert problems == []
-    context.close()
 
 
 def test_copy_link_puts_the_link_on_the_clipboard(site, phone):
@@ -81,7 +80,6 @@ def test_copy_link_puts_the_link_on_the_clipboard(site, phone):
     assert page.locator("#copy-status").inner_text() == "コピーしました"
     assert page.evaluate("navigator.clipboard.readText()") == site
     assert problems == []
-    context.close()
 
 
 def test_tap_to_reveal_shows_the_clear_photo(site, phone):
@@ -97,4 +95,3 @@ def test_tap_to_reveal_shows_the_clear_photo(site, phone):
     assert re.search(r"/photo\.jpg\?reveal=", clear.get_attribute("src"))
     assert clear.evaluate("img => img.complete && img.naturalWidth") == 512  # the stored photo itself
     assert problems == []
-    context.close()
