@@ -1,0 +1,135 @@
+"""The floor and the naive reference: what one photo costs the default judge, stage by stage, on one thread.
+
+    .venv/bin/python bench/floor.py
+
+floor:   the least work the model needs: reduced-scale decode (JPEG DCT scaling) straight to about the model's
+         size, the letterbox, one session.run.
+naive:   what the original classifiers did: full-resolution decode, resize the whole photo, run.
+hantei:  the app's own judging path (intake with its stored copy, detector, score), without HTTP.
+Writes bench/results/floor.md; bench/run.py reads the numbers from here.
+"""
+
+import io
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.photos import bench_photos  # noqa: E402
+from hantei.intake import Limits, jpeg_bytes  # noqa: E402
+from hantei.judges import Judge  # noqa: E402
+from hantei.judging import judge_bytes  # noqa: E402
+from hantei.vision import runtime  # noqa: E402
+from hantei.vision.detectors import NudeNetDetector  # noqa: E402
+
+REPEAT = 7
+
+
+def best_of(function, repeat=REPEAT):
+    """Median wall time of function() in ms, after one warm-up call."""
+    function()
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def floor_stages(data, detector):
+    """Decode at the smallest DCT scale that still covers 320 px, letterbox, run: ms per stage."""
+    def decode():
+        image = Image.open(io.BytesIO(data))
+        if image.format == "JPEG":
+            width, height = image.size
+            scale = 320 / max(width, height)
+            image.draft("RGB", (round(width * scale), round(height * scale)))
+        return image.convert("RGB")
+
+    image = decode()
+    tensor, scale = detector.tensor(image)
+    session = runtime.session(detector.path)
+    name = session.get_inputs()[0].name
+    return {
+        "decode": best_of(decode),
+        "preprocess": best_of(lambda: detector.tensor(image)),
+        "inference": best_of(lambda: session.run(None, {name: tensor})),
+    }
+
+
+def naive_stages(data, detector):
+    """Full decode, resize the whole photo to 320 the way nudenet's own code path would, run."""
+    def decode():
+        return Image.open(io.BytesIO(data)).convert("RGB")
+
+    image = decode()
+
+    def preprocess():
+        width, height = image.size
+        side = max(width, height)
+        padded = np.zeros((side, side, 3), dtype=np.uint8)
+        padded[:height, :width] = np.asarray(image)
+        square = Image.fromarray(padded).resize((320, 320), Image.Resampling.BILINEAR)
+        return np.ascontiguousarray((np.asarray(square, dtype=np.float32)[:, :, ::-1] / 255).transpose(2, 0, 1)[None])
+
+    tensor = preprocess()
+    session = runtime.session(detector.path)
+    name = session.get_inputs()[0].name
+    return {
+        "decode": best_of(decode),
+        "preprocess": best_of(preprocess),
+        "inference": best_of(lambda: session.run(None, {name: tensor})),
+    }
+
+
+def hantei_stages(data, judge, limits):
+    """The app's judging path without HTTP: intake (+ stored copy encode), detect, score."""
+    samples = []
+    for _ in range(REPEAT + 1):
+        started = time.perf_counter()
+        photo, judgement = judge_bytes(data, judge, limits)
+        encoded = time.perf_counter()
+        jpeg_bytes(photo.image)
+        samples.append({**judgement.timings_ms, "store encode": (time.perf_counter() - encoded) * 1000,
+                        "all": (time.perf_counter() - started) * 1000})
+    return {key: statistics.median(s[key] for s in samples[1:]) for key in samples[0]}
+
+
+def main():
+    runtime.configure(1)
+    detector = NudeNetDetector()
+    judge = Judge(ROOT / "models" / "keshikaran")
+    limits = Limits()
+    results = {}
+    for name, data in bench_photos().items():
+        floor = floor_stages(data, detector)
+        naive = naive_stages(data, detector)
+        app = hantei_stages(data, judge, limits)
+        results[name] = {"bytes": len(data), "floor": floor, "naive": naive, "hantei": app,
+                         "floor ms": sum(floor.values()), "naive ms": sum(naive.values()), "hantei ms": app["all"]}
+        print(name, json.dumps(results[name], default=round), flush=True)
+    lines = [f"# Floor, naive reference and hantei's judging path, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+             "", "One process, one onnxruntime thread, median of 7 runs, ms.", "",
+             "| photo | MB | floor: decode + preprocess + inference | naive: decode + preprocess + inference "
+             "| hantei: intake + detect + store encode | naive / hantei |",
+             "|---|---|---|---|---|---|"]
+    for name, r in results.items():
+        f, n, h = r["floor"], r["naive"], r["hantei"]
+        lines.append(
+            f"| {name} | {r['bytes'] / 1e6:.1f} | {f['decode']:.0f} + {f['preprocess']:.0f} + {f['inference']:.0f} "
+            f"= **{r['floor ms']:.0f}** | {n['decode']:.0f} + {n['preprocess']:.0f} + {n['inference']:.0f} = "
+            f"**{r['naive ms']:.0f}** | {h['intake']:.0f} + {h['detect']:.0f} + {h['store encode']:.0f} = "
+            f"**{h['intake'] + h['detect'] + h['store encode']:.0f}** | {r['naive ms'] / h['all']:.2f}x |")
+    (ROOT / "bench" / "results" / "floor.md").write_text("\n".join(lines) + "\n")
+    (ROOT / "bench" / "results" / "floor.json").write_text(json.dumps(results, indent=1, default=float))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
