@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import threading
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,6 +20,7 @@ VERSION = 1  # part of every card's key: bump it when the drawing changes, and c
 # Noto Sans JP (SIL Open Font License), a variable font with weights 100-900, shipped by justmytype-intl-cjk.
 FONT_PACKAGE, FONT_FILE = "justmytype_intl_cjk", "fonts/ofl/notosansjp/NotoSansJP[wght].ttf"
 INK, ACCENT, PALE, TRACK = (31, 42, 68), (214, 51, 108), (201, 207, 224), (58, 70, 102)
+_fonts_in_use = threading.Lock()  # the cached FreeType faces are shared by a worker's threads; one draws at a time
 
 
 @dataclass(frozen=True)
@@ -115,9 +117,10 @@ def render(text, photo=None, boxes=(), source_size=None):
         scaled = [[v * scale for v in box] for box in boxes]
         region = crop_box(photo.size, scaled, PHOTO_WIDTH / HEIGHT)
         card.paste(photo.resize((PHOTO_WIDTH, HEIGHT), Image.Resampling.LANCZOS, box=region), (0, 0))
-    else:
-        _no_photo(card)
-    _words(ImageDraw.Draw(card), text)
+    with _fonts_in_use:
+        if photo is None:
+            _no_photo(card)
+        _words(ImageDraw.Draw(card), text)
     return jpeg_bytes(card, quality=88)
 
 
