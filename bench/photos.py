@@ -17,7 +17,7 @@ register_heif_opener()
 def camera_image(size, seed=0):
     """A real sample photo enlarged to size with a little noise, so it compresses like a camera's photo."""
     image = rgb("astronaut").resize(size, Image.Resampling.BICUBIC)
-    noise = np.random.default_rng(seed).normal(0, 5, (size[1], size[0], 3))
+    noise = np.random.default_rng(seed).normal(0, 3, (size[1], size[0], 3))
     return Image.fromarray(np.clip(np.asarray(image, dtype=np.float32) + noise, 0, 255).astype(np.uint8))
 
 
@@ -31,7 +31,7 @@ def bench_photos():
     """{name: bytes} for the benches: a 12 MP JPEG (~4 MB), a 12 MP HEIC and a 1080p JPEG."""
     twelve = camera_image((4032, 3024))
     return {
-        "12MP JPEG": encode(twelve, "JPEG", quality=92),
-        "12MP HEIC": encode(twelve, "HEIF", quality=80),
+        "12MP JPEG": encode(twelve, "JPEG", quality=95),
+        "12MP HEIC": encode(twelve, "HEIF", quality=60),
         "1080p JPEG": encode(camera_image((1920, 1080), seed=1), "JPEG", quality=90),
     }
