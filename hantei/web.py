@@ -21,7 +21,12 @@ def lang():
 
 @bp.app_context_processor
 def page_helpers():
-    return {"lang": lang, "languages": LANGUAGES, "region_label": region_label}
+    return {"lang": lang, "languages": LANGUAGES, "region_label": region_label, "label_name": label_name}
+
+
+def label_name(judge, label):
+    """A classifier label as its judge names it in the visitor's language (as it is when the judge is gone)."""
+    return judge.names.get(label, {}).get(lang(), label) if judge and label in judge.names else label
 
 
 @bp.get("/")
@@ -39,6 +44,11 @@ def render_upload(error=None, status=200):
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         long_side=current_app.config["STORE_LONG_SIDE"],
     ), status
+
+
+@bp.get("/judges")
+def judges_page():
+    return render_template("judges.html", judges=list(judges()), default_judge=judges().default)
 
 
 @bp.post("/judge")
