@@ -10,6 +10,7 @@ run: $(VENV)/.app  ## install what the app needs and serve it on http://127.0.0.
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py app:app
 
 test: $(VENV)/.tests  ## install what the tests need and run the whole suite
+	bash tests/system-packages.sh
 	$(BIN)/python -m pytest
 
 $(VENV)/.app: requirements.txt

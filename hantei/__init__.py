@@ -3,8 +3,9 @@
 from flask import Flask
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, cli, config, i18n, web
+from . import api, cli, config, health, i18n, metrics, security, throttle, web
 from .intake import Limits
 from .judges import Judges
 from .store import Store
@@ -31,7 +32,15 @@ def create_app(overrides=None):
         max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"]
     )
 
+    security.init_app(app)
+    throttle.init_app(app)
+    metrics.init_app(app)
+    if app.config["PROXY_FIX"]:
+        hops = app.config["PROXY_FIX"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+
     app.register_blueprint(web.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(health.bp)
     cli.register(app)
     return app

@@ -3,23 +3,23 @@
 from flask import Blueprint, request
 
 from .links import external
+from .security import csrf
+from .throttle import uploads
 from .uploads import Refused, judge_upload, judges
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-def error(refused):
-    return {"error": {"code": refused.reason, "message": refused.message}}, refused.status
+csrf.exempt(bp)  # API clients hold no session cookie, so there is nothing to forge
 
 
 @bp.post("/judge")
+@uploads
 def judge():
     try:
         record = judge_upload(
             request.files.get("image"), request.values.get("judge"), keep_photo=request.values.get("keep", "1") != "0"
         )
     except Refused as refused:
-        return error(refused)
+        return refused.as_json()
     answer = record.as_dict()
     answer["url"] = external("web.result", result_id=record.id)
     answer["delete_url"] = external("web.delete", result_id=record.id, token=record.owner_token)

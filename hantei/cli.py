@@ -56,7 +56,7 @@ def judges_group():
 @with_appcontext
 def judges_check():
     """Load every judge folder as a worker would and report the broken ones (exit 1 if any)."""
-    loaded, problems = Judges.load(current_app.config["MODELS_DIR"])
+    loaded, problems = Judges.read(current_app.config["MODELS_DIR"])
     for judge in loaded.values():
         model = judge.classifier.path.name if judge.classifier else "-"
         detector = judge.detector.name if judge.detector else "-"

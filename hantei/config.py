@@ -37,6 +37,11 @@ def from_environment():
         "STORE_LONG_SIDE": int(_env("STORE_LONG_SIDE", "2048")),
         "RETENTION_DAYS": int(_env("RETENTION_DAYS", "30")),
         "ONNX_THREADS": int(_env("ONNX_THREADS", "1")),
+        "RATELIMIT": _env("RATELIMIT", "30/minute;500/day"),
+        "RATELIMIT_STORAGE": _env("RATELIMIT_STORAGE", "memory://"),
+        "MAX_JUDGING": int(_env("MAX_JUDGING", "1")),
+        "QUEUE_SECONDS": float(_env("QUEUE_SECONDS", "5")),
+        "PROXY_FIX": int(_env("PROXY_FIX", "0")),
     }
 
 
@@ -46,3 +51,7 @@ def settle(config):
     data_dir.mkdir(parents=True, exist_ok=True)
     config["SECRET_KEY"] = config.get("SECRET_KEY") or secret_key(data_dir)
     config["DATABASE_URL"] = config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'hantei.db'}"
+    # postgresql:// means the driver hantei installs (psycopg 3), not SQLAlchemy's default psycopg2.
+    for plain in ("postgresql://", "postgres://"):
+        if config["DATABASE_URL"].startswith(plain):
+            config["DATABASE_URL"] = "postgresql+psycopg://" + config["DATABASE_URL"][len(plain):]

@@ -32,6 +32,9 @@ REFUSALS = {
     "not_found": _l("There is no result at this address."),
     "gone": _l("This result has expired or was deleted."),
     "not_owner": _l("Only the person who uploaded this photo can delete it."),
+    "busy": _l("hantei is very busy right now. Please try again in a few seconds."),
+    "rate_limited": _l("You have sent many photos in a short time. Please wait a moment and try again."),
+    "csrf": _l("This form has expired. Please reload the page and try again."),
 }
 
 

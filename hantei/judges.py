@@ -255,6 +255,16 @@ class Judge:
         score, scores = best
         return score, self.headline(scores)[1], scores, _ranked(scores)
 
+    def load(self):
+        """Create this judge's model sessions now (in a worker, after the fork), so no visitor waits for it."""
+        for part in (self.detector, self.classifier):
+            if part is not None:
+                part.load()
+
+    @property
+    def warm(self):
+        return all(part.loaded for part in (self.detector, self.classifier) if part is not None)
+
     def describe(self):
         """The public description of the judge, as /api/v1/judges lists it."""
         return {
@@ -301,11 +311,11 @@ class Judges:
             return
         with _loading:
             if self._pid != os.getpid():
-                self._loaded, self._problems = self.load(self.models_dir)
+                self._loaded, self._problems = self.read(self.models_dir)
                 self._pid = os.getpid()
 
     @staticmethod
-    def load(models_dir):
+    def read(models_dir):
         """Read every judge folder (skipping hidden ones, such as an install in progress)."""
         loaded, problems = {}, {}
         folders = sorted(Path(models_dir).iterdir()) if Path(models_dir).is_dir() else []
@@ -339,6 +349,11 @@ class Judges:
         if judge is None:
             raise UnknownJudge(judge_id or self.default)
         return judge
+
+    def load(self):
+        """Load every judge's models in this process."""
+        for judge in self:
+            judge.load()
 
     def __iter__(self):
         return iter(self.loaded.values())

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from . import schema
 from .intake import jpeg_bytes
 from .judges import Judgement
 from .vision.detectors import Region
@@ -100,7 +101,7 @@ class Store:
         self.photos = Path(data_dir) / "photos"
         self.photos.mkdir(parents=True, exist_ok=True)
         self.retention = timedelta(days=retention_days)
-        metadata.create_all(self.engine)
+        schema.upgrade(self.engine, data_dir)
 
     def photo_path(self, result_id):
         return self.photos / result_id[:2] / f"{result_id}.jpg"

@@ -2,24 +2,31 @@
 
 from flask import current_app
 
+from . import metrics
 from .i18n import refusal
 from .intake import Rejected
 from .judges import UnknownJudge
 from .judging import judge_bytes
+from .throttle import Busy
 
 
 class Refused(Exception):
-    """An upload turned away, with its status and a message in the visitor's language."""
+    """An upload turned away, with its status, headers and a message in the visitor's language."""
 
-    def __init__(self, reason, status, **values):
+    def __init__(self, reason, status, headers=None, **values):
         super().__init__(reason)
         self.reason = reason
         self.status = status
+        self.headers = headers or {}
         self.values = values
 
     @property
     def message(self):
         return refusal(self.reason, **self.values)
+
+    def as_json(self):
+        """The API's error answer: body, status and headers."""
+        return {"error": {"code": self.reason, "message": self.message}}, self.status, self.headers
 
 
 def judges():
@@ -42,20 +49,38 @@ def limit_values():
 def judge_upload(file, judge_id=None, keep_photo=True):
     """Judge an uploaded werkzeug FileStorage and store the result; raise Refused for anything unusable."""
     try:
+        return _judge_upload(file, judge_id, keep_photo)
+    except Refused as refused:
+        metrics.rejected(refused.reason)
+        raise
+
+
+def _judge_upload(file, judge_id, keep_photo):
+    try:
         judge = judges().get(judge_id)
     except UnknownJudge:
         raise Refused("unknown_judge", 400, judge=judge_id) from None
     data = file.read() if file is not None else b""
     if not data and not (file and file.filename):
         raise Refused("no_file", 400)
+    capacity = current_app.extensions["hantei.capacity"]
     try:
-        photo, judgement = judge_bytes(data, judge, current_app.extensions["hantei.limits"])
+        with capacity.slot():
+            photo, judgement = judge_bytes(data, judge, current_app.extensions["hantei.limits"])
     except Rejected as rejected:
         values = limit_values() if rejected.reason == "too_many_pixels" else {}
         raise Refused(rejected.reason, rejected.status, **values) from None
+    except Busy:
+        raise Refused("busy", 503, {"Retry-After": str(max(1, round(capacity.wait_seconds)))}) from None
+    metrics.observe_judgement(judgement)
     return store().save(photo, judgement, keep_photo=keep_photo)
 
 
 def too_large():
     """The refusal for a request body over MAX_CONTENT_LENGTH."""
     return Refused("too_large", 413, megabytes=limit_values()["megabytes"])
+
+
+def rate_limited(retry_after):
+    """The refusal for a client over its upload rate limit."""
+    return Refused("rate_limited", 429, {"Retry-After": str(retry_after)})

@@ -38,6 +38,7 @@
     preview.src = previewUrl;
     preview.classList.remove("d-none");
     preview.onerror = function () { preview.classList.add("d-none"); };
+    preview.onload = function () { submit.scrollIntoView({ block: "end", behavior: "smooth" }); };
   }
 
   // Shrink to the server's long side with the EXIF orientation applied; fall back to the file as it is.

@@ -4,11 +4,30 @@ import pytest
 
 from hantei import create_app
 from tests.photos import encoded, rgb
+from tests.servers import PostgreSQL
+
+
+@pytest.fixture(scope="session")
+def postgresql():
+    """One PostgreSQL cluster for the whole run; each test that needs it gets its own database."""
+    server = PostgreSQL()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path):
+    """Every test that stores results runs on the embedded SQLite and on a real PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'hantei.db'}"
+    return request.getfixturevalue("postgresql").new_database()
 
 
 @pytest.fixture
-def app(tmp_path):
-    return create_app({"TESTING": True, "DATA_DIR": tmp_path})
+def app(tmp_path, database_url):
+    # CSRF and rate limits have their own tests (test_security.py, test_throttle.py).
+    return create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": database_url,
+                       "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
 
 
 @pytest.fixture

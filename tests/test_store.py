@@ -13,8 +13,8 @@ from tests.photos import encoded, rgb
 
 
 @pytest.fixture
-def store(tmp_path):
-    return Store(f"sqlite:///{tmp_path / 'test.db'}", tmp_path, retention_days=30)
+def store(tmp_path, database_url):
+    return Store(database_url, tmp_path, retention_days=30)
 
 
 @pytest.fixture(scope="module")

@@ -184,6 +184,14 @@ class Classifier:
     def labels(self):
         return self.output.labels
 
+    def load(self):
+        """Create the ONNX session now rather than on the first photo."""
+        runtime.session(self.path)
+
+    @property
+    def loaded(self):
+        return runtime.has_session(self.path)
+
     def check(self):
         """Open the model (this process's session) and compare its real signature with the manifest."""
         if not self.path.is_file():

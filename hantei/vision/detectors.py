@@ -63,6 +63,14 @@ class NudeNetDetector:
         self.iou = iou
         self.path = runtime.resolve(self.model)
 
+    def load(self):
+        """Create the ONNX session now rather than on the first photo."""
+        runtime.session(self.path)
+
+    @property
+    def loaded(self):
+        return runtime.has_session(self.path)
+
     def tensor(self, image):
         """Pad-and-shrink to 320x320 as nudenet does, scaled to 0..1 in BGR order, NCHW."""
         canvas, scale = letterbox_top_left(image, self.side)
@@ -122,6 +130,13 @@ class CenterFaceDetector:
         self.side = int(side)
         self.path = runtime.resolve(self.model)
 
+    def load(self):
+        runtime.session(self.path)
+
+    @property
+    def loaded(self):
+        return runtime.has_session(self.path)
+
     def input_size(self, size):
         scale = min(1.0, self.side / max(size))
         return tuple(max(32, int(np.ceil(v * scale / 32)) * 32) for v in size)
@@ -160,6 +175,13 @@ class HaarDetector:
         self.min_neighbors = int(min_neighbors)
         self._cascade = {}
 
+    def load(self):
+        return self._cascade.setdefault(os.getpid(), cv2.CascadeClassifier(self.cascade_file))
+
+    @property
+    def loaded(self):
+        return os.getpid() in self._cascade
+
     def detect(self, image):
         """Find frontal faces in an upright RGB image."""
         scale = min(1.0, self.long_side / max(image.size))
@@ -167,8 +189,7 @@ class HaarDetector:
         if scale < 1:
             size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
             grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
-        cascade = self._cascade.setdefault(os.getpid(), cv2.CascadeClassifier(self.cascade_file))
-        found = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=self.min_neighbors)
+        found = self.load().detectMultiScale(grey, scaleFactor=1.1, minNeighbors=self.min_neighbors)
         return [
             Region("face", 1.0, [round(x / scale), round(y / scale), round(w / scale), round(h / scale)])
             for x, y, w, h in (found if len(found) else [])

@@ -45,6 +45,6 @@ def session(path):
         return _sessions[key]
 
 
-def loaded():
-    """Return how many sessions this process has created."""
-    return sum(1 for pid, _ in _sessions if pid == os.getpid())
+def has_session(path):
+    """Whether this process has already created the session for a model file."""
+    return (os.getpid(), str(path)) in _sessions

@@ -1,0 +1,34 @@
+"""Operations endpoints: liveness, readiness (models loaded, database answering) and Prometheus metrics."""
+
+import sqlalchemy as sa
+from flask import Blueprint
+
+from .metrics import exposition
+from .uploads import judges, store
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def alive():
+    """Liveness: the process answers."""
+    return {"status": "alive"}
+
+
+@bp.get("/healthz/ready")
+def ready():
+    """Readiness: every judge's model is loaded in this worker and the database answers."""
+    problems = [f"judge {judge.id}: model not loaded yet" for judge in judges() if not judge.warm]
+    try:
+        with store().engine.connect() as connection:
+            connection.execute(sa.text("SELECT 1"))
+    except sa.exc.SQLAlchemyError as error:
+        problems.append(f"database: {error.__class__.__name__}")
+    body = {"ready": not problems, "judges": [judge.id for judge in judges()], "problems": problems}
+    return body, 200 if not problems else 503
+
+
+@bp.get("/metrics")
+def metrics():
+    data, content_type = exposition()
+    return data, 200, {"Content-Type": content_type}

@@ -1,0 +1,48 @@
+"""Graceful overload: per-client upload rate limits (Flask-Limiter) and a bounded number of judgings per worker."""
+
+import threading
+from contextlib import contextmanager
+
+from flask import current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+
+
+def upload_limit():
+    """The configured per-client upload limit, e.g. "20/minute;300/day"."""
+    return current_app.config["RATELIMIT"]
+
+
+# The page and the API share one budget per client.
+uploads = limiter.shared_limit(upload_limit, scope="uploads", methods=["POST"])
+
+
+class Busy(Exception):
+    """Every judging slot of this worker stayed taken for the whole wait."""
+
+
+class Capacity:
+    """At most `slots` photos judged at once in this worker; others wait a little, then get a 503."""
+
+    def __init__(self, slots, wait_seconds):
+        self._slots = threading.BoundedSemaphore(max(1, slots))
+        self.wait_seconds = wait_seconds
+
+    @contextmanager
+    def slot(self):
+        if not self._slots.acquire(timeout=self.wait_seconds):
+            raise Busy()
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+
+def init_app(app):
+    """Set up the limiter's storage (memory by default, redis://… to share across servers) and the capacity."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE"])
+    app.config.setdefault("RATELIMIT_ENABLED", bool(app.config["RATELIMIT"]))
+    limiter.init_app(app)
+    app.extensions["hantei.capacity"] = Capacity(app.config["MAX_JUDGING"], app.config["QUEUE_SECONDS"])

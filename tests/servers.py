@@ -1,0 +1,162 @@
+"""Real servers for tests, started from Debian's packages and the repo's own config: PostgreSQL, Redis, gunicorn, nginx."""
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(check, what, process=None, seconds=60):
+    """Poll check() until it is true; fail with the process's output if it died first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what} exited: {process.stdout.read() if process.stdout else ''}")
+        time.sleep(0.1)
+    raise RuntimeError(f"{what} did not start within {seconds} s")
+
+
+class PostgreSQL:
+    """A throw-away PostgreSQL cluster on a loopback port, run as the postgres user (initdb refuses root)."""
+
+    def __init__(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="hantei-pg-"))
+        self.port = free_port()
+        user = pwd.getpwnam("postgres")
+        os.chown(self.folder, user.pw_uid, user.pw_gid)
+        self._as_postgres([PG_BIN / "initdb", "-D", self.folder / "data", "-A", "trust", "-U", "postgres",
+                           "--no-sync", "-E", "UTF8"])
+        self._as_postgres([PG_BIN / "pg_ctl", "-D", self.folder / "data", "-l", self.folder / "log", "-w", "start",
+                           "-o", f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+                                 "-c synchronous_commit=off -c full_page_writes=off"])
+
+    def _as_postgres(self, command):
+        prefix = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        subprocess.run([*prefix, *map(str, command)], check=True, capture_output=True, cwd=self.folder)
+
+    def new_database(self):
+        """A fresh empty database's SQLAlchemy URL."""
+        name = "hantei_" + uuid.uuid4().hex[:12]
+        self._as_postgres([PG_BIN / "createdb", "-h", "127.0.0.1", "-p", self.port, "-U", "postgres", name])
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{name}"
+
+    def stop(self):
+        self._as_postgres([PG_BIN / "pg_ctl", "-D", self.folder / "data", "-m", "immediate", "stop"])
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class Redis:
+    """A throw-away redis-server on a loopback port, nothing saved to disk."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.process = subprocess.Popen(["redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
+                                         "--save", "", "--appendonly", "no"],
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.url = f"redis://127.0.0.1:{self.port}"
+        wait_for(self._answers, "redis-server", self.process)
+
+    def _answers(self):
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                return s.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+class Gunicorn:
+    """The app under gunicorn with deploy/gunicorn.conf.py, on a loopback port."""
+
+    def __init__(self, data_dir, workers=2, **settings):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "HANTEI_DATA_DIR": str(data_dir), "HANTEI_BIND": f"127.0.0.1:{self.port}",
+               "HANTEI_WORKERS": str(workers), **{f"HANTEI_{k.upper()}": str(v) for k, v in settings.items()}}
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        self.process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
+                                         "deploy/gunicorn.conf.py", "app:app"], cwd=ROOT, env=env,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wait_for(self._ready, "gunicorn", self.process)
+
+    def _ready(self):
+        try:
+            return requests.get(self.url + "/healthz/ready", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+class Nginx:
+    """nginx with the shipped site (deploy/nginx/hantei.conf) minus its TLS lines, in front of an app URL."""
+
+    def __init__(self, app_port):
+        self.folder = Path(tempfile.mkdtemp(prefix="hantei-nginx-"))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        site = site_without_tls(app_port, self.port)
+        (self.folder / "site.conf").write_text(site)
+        (self.folder / "nginx.conf").write_text(main_config(self.folder, include=self.folder / "site.conf"))
+        self.process = subprocess.Popen(["nginx", "-p", str(self.folder), "-c", str(self.folder / "nginx.conf"),
+                                         "-g", "daemon off;"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                        text=True)
+        wait_for(self._answers, "nginx", self.process)
+
+    def _answers(self):
+        try:
+            return requests.get(self.url + "/healthz", timeout=1).status_code == 200
+        except requests.RequestException:
+            return False
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def main_config(folder, include):
+    """A minimal nginx.conf that keeps every file in folder and includes one site."""
+    user = "user root root;\n" if os.geteuid() == 0 else ""
+    return (f"{user}worker_processes 1;\nerror_log {folder}/error.log;\npid {folder}/nginx.pid;\n"
+            "events { worker_connections 256; }\n"
+            f"http {{\n  include /etc/nginx/mime.types;\n  access_log {folder}/access.log;\n"
+            f"  client_body_temp_path {folder}/body;\n  proxy_temp_path {folder}/proxy;\n"
+            f"  fastcgi_temp_path {folder}/fastcgi;\n  uwsgi_temp_path {folder}/uwsgi;\n"
+            f"  scgi_temp_path {folder}/scgi;\n  include {include};\n}}\n")
+
+
+def site_without_tls(app_port, port):
+    """The shipped site with its TLS lines dropped, listening on a loopback port in place of 443."""
+    site = (ROOT / "deploy" / "nginx" / "hantei.conf").read_text()
+    lines = [line for line in site.splitlines() if "# tls" not in line]
+    site = "\n".join(lines).replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
+    # The plain-HTTP server now has nothing but the ACME location; the app server listens on our port.
+    return site.replace("    server_name hantei.example;\n\n    # A little", f"    listen 127.0.0.1:{port};\n"
+                        "    server_name hantei.example;\n\n    # A little", 1).replace(
+        "    listen 80;\n    listen [::]:80;\n", f"    listen 127.0.0.1:{free_port()};\n", 1)

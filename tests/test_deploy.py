@@ -1,0 +1,109 @@
+"""The deploy kit works with real servers: nginx in front of gunicorn, Redis-shared limits, systemd, metrics."""
+
+import os
+import re
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.photos import phone_jpeg
+from tests.servers import ROOT, Gunicorn, Nginx, Redis, main_config
+
+
+@pytest.fixture(scope="module")
+def behind_nginx(tmp_path_factory):
+    app = Gunicorn(tmp_path_factory.mktemp("data"), workers=2, proxy_fix=1, ratelimit="")
+    proxy = Nginx(app.port)
+    yield proxy
+    proxy.stop()
+    app.stop()
+
+
+def test_shipped_site_passes_nginx_t(tmp_path):
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=hantei.example", "-keyout", tmp_path / "key.pem", "-out", tmp_path / "cert.pem"],
+                   check=True, capture_output=True)
+    site = (ROOT / "deploy" / "nginx" / "hantei.conf").read_text()
+    site = site.replace("/etc/letsencrypt/live/hantei.example/fullchain.pem", str(tmp_path / "cert.pem"))
+    site = site.replace("/etc/letsencrypt/live/hantei.example/privkey.pem", str(tmp_path / "key.pem"))
+    site = re.sub(r"listen (\[::\]:)?(80|443)", lambda m: f"listen {m.group(1) or ''}{'18080' if m.group(2) == '80' else '18443'}", site)
+    (tmp_path / "site.conf").write_text(site)
+    (tmp_path / "nginx.conf").write_text(main_config(tmp_path, tmp_path / "site.conf"))
+    result = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_pages_and_api_through_nginx_have_the_public_host(behind_nginx, astronaut_jpeg):
+    public = f"hantei.example:{behind_nginx.port}"  # what a browser sends for that host and port
+    headers = {"Host": public}
+    assert "写真を撮る・選ぶ" in requests.get(behind_nginx.url + "/", headers=headers).text
+    body = requests.post(behind_nginx.url + "/api/v1/judge", files={"image": ("a.jpg", astronaut_jpeg)},
+                         headers=headers).json()
+    assert body["url"] == f"http://{public}/r/{body['id']}"
+    assert body["delete_url"].startswith(f"http://{public}/r/")
+
+
+def test_over_size_upload_gets_the_apps_message(behind_nginx):
+    huge = b"\xff\xd8\xff" + os.urandom(25 * 1024 * 1024)
+    page = requests.post(behind_nginx.url + "/judge", files={"image": ("big.jpg", huge)})
+    assert page.status_code == 413 and "ファイルが大きすぎます" in page.text
+    api = requests.post(behind_nginx.url + "/api/v1/judge", files={"image": ("big.jpg", huge)},
+                        headers={"Accept-Language": "en"})
+    assert api.status_code == 413 and api.json()["error"]["code"] == "too_large"
+    assert "too big" in api.json()["error"]["message"]
+
+
+def test_just_over_the_apps_limit_is_refused_by_the_app(behind_nginx):
+    body = b"\xff\xd8\xff" + os.urandom(int(20.5 * 1024 * 1024))
+    api = requests.post(behind_nginx.url + "/api/v1/judge", files={"image": ("big.jpg", body)})
+    assert api.status_code == 413 and api.json()["error"]["code"] == "too_large"
+
+
+def test_metrics_stay_on_the_server(behind_nginx):
+    assert requests.get(behind_nginx.url + "/metrics").status_code == 200  # the test itself is on loopback
+    site = (ROOT / "deploy" / "nginx" / "hantei.conf").read_text()
+    assert re.search(r"location = /metrics \{[^}]*deny all;", site)
+
+
+def test_rate_limit_is_shared_across_workers_through_redis(tmp_path, astronaut_jpeg):
+    redis = Redis()
+    app = Gunicorn(tmp_path, workers=2, ratelimit="3/minute", ratelimit_storage=redis.url)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(lambda _: requests.post(app.url + "/api/v1/judge",
+                                                             files={"image": ("a.jpg", astronaut_jpeg)}).status_code,
+                                     range(8)))
+        pids = requests.get(app.url + "/metrics").text
+    finally:
+        app.stop()
+        redis.stop()
+    assert sorted(statuses) == [201] * 3 + [429] * 5
+    assert pids
+
+
+def test_metrics_add_up_across_workers(tmp_path, astronaut_jpeg):
+    app = Gunicorn(tmp_path, workers=2, ratelimit="")
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(lambda _: requests.post(app.url + "/api/v1/judge", files={"image": ("a.jpg", astronaut_jpeg)}),
+                          range(8)))
+        text = requests.get(app.url + "/metrics").text
+    finally:
+        app.stop()
+    count = re.search(r'hantei_requests_total\{endpoint="api.judge",status="201"\} ([0-9.]+)', text)
+    assert count and float(count.group(1)) == 8
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze is not installed")
+def test_systemd_unit_verifies(tmp_path):
+    unit = (ROOT / "deploy" / "hantei.service").read_text().replace("/opt/hantei/app", str(ROOT))
+    (tmp_path / "hantei.service").write_text(unit)
+    result = subprocess.run(["systemd-analyze", "verify", str(tmp_path / "hantei.service")],
+                            capture_output=True, text=True)
+    problems = [line for line in result.stderr.splitlines() if "hantei.service" in line]
+    assert result.returncode == 0 and problems == [], result.stderr
