@@ -12,7 +12,7 @@ from PIL import Image, ImageOps
 
 from hantei import install as installer
 from hantei.install import InstallError, Published, install
-from hantei.intake import Limits
+from hantei.intake import Limits, read_photo
 from hantei.judges import Judge, Judges
 from hantei.judging import judge_bytes
 from tests.onnx_models import kleamp1e_like
@@ -22,15 +22,18 @@ ZIP_NAME = "kleamp1e-classifier-pornography-20221113_164725.zip"
 MEMBER = "kleamp1e-classifier-pornography-20221113_164725.onnx"
 
 
-def reference_predict(data, model_path):
-    """A literal transcription of the reference predict.py (with EXIF orientation first)."""
+def reference_tensor(data):
+    """The published predict.py's steps, literally, after turning the photo upright by its EXIF orientation."""
     image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
-    image = image.resize((384, 384), Image.BICUBIC)
+    image = image.resize((384, 384), resample=Image.Resampling.BICUBIC)
     image = image.convert("RGB")
-    array = np.asarray(image, dtype=np.float32) / 255
-    array = array[np.newaxis, ...]
+    image = np.array(image, dtype=np.float32) / 255
+    return np.expand_dims(image, 0)
+
+
+def reference_predict(data, model_path):
     session = onnxruntime.InferenceSession(str(model_path), providers=["CPUExecutionProvider"])
-    predictions = session.run(None, {session.get_inputs()[0].name: array})
+    predictions = session.run([session.get_outputs()[0].name], {session.get_inputs()[0].name: reference_tensor(data)})
     return float(predictions[0][0][0])
 
 
@@ -177,8 +180,16 @@ def test_exact_judge_equals_the_reference_predict(kleamp1e, name):
     assert judgement.score == pytest.approx(expected, abs=1e-6)
 
 
-@pytest.mark.parametrize("name", ["jpeg", "large jpeg", "rotated", "cmyk", "grey"])
+@pytest.mark.parametrize("name", PHOTOS)
+def test_exact_judge_feeds_the_model_the_very_same_tensor(kleamp1e, name):
+    data = PHOTOS[name]()
+    photo = read_photo(data, Limits(), keep_source=True)
+    assert np.array_equal(kleamp1e.classifier.preprocess.tensor(photo.source), reference_tensor(data))
+
+
+@pytest.mark.parametrize("name", ["jpeg", "large jpeg", "rotated", "palette", "gif", "cmyk", "grey"])
 def test_fast_decode_stays_within_a_hundredth(kleamp1e_fast, name):
+    """Not for transparent photos: intake lays them on white, predict.py keeps the hidden colours (see README)."""
     data = PHOTOS[name]()
     _, judgement = judge_bytes(data, kleamp1e_fast, Limits())
     assert judgement.score == pytest.approx(reference_predict(data, kleamp1e_fast.classifier.path), abs=0.01)

@@ -33,7 +33,7 @@ def server(tmp_path_factory):
         try:
             requests.get(url + "/", timeout=1)
             break
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a booting worker answers late
             if process.poll() is not None:
                 pytest.fail("gunicorn exited:\n" + process.stdout.read())
             time.sleep(0.1)
