@@ -224,7 +224,7 @@ class Judge:
             verdict = self.verdict(score)
             ranked = [{"label": self.id, "score": round(score, 4)}]
         elif self.detector is None:
-            scores = self.classifier.classify(source if self.exact and source is not None else image)
+            scores = self._classify_whole(image, source)
             score, verdict = self.headline(scores)
             ranked = _ranked(scores)
         else:
@@ -241,9 +241,14 @@ class Judge:
             timings_ms={"detect": (detected - started) * 1000, "classify": (finished - detected) * 1000},
         )
 
+    def _classify_whole(self, image, source):
+        """Classify the whole photo; exact judges take the source in its own mode (intake has converted it once)."""
+        return self.classifier.classify(source if self.exact and source is not None else image)
+
     def _judge_regions(self, image, regions):
         """Classify each region on its own (with a margin); the most decided one gives the headline."""
         best = None
+        regions.sort(key=lambda region: (region.box[0], region.box[1]))  # numbered left to right on the page
         for region in regions:
             scores = self.classifier.classify(image.crop(_widened(region.box, self.margin, image.size)))
             region.labels = _ranked(scores)

@@ -161,3 +161,36 @@ def test_judges_check_prints_the_same_report(tmp_path):
     assert "wrong/judge.toml" in wrong and "[model.output] labels" in wrong
     shutil.rmtree(tmp_path / "models" / "wrong")
     assert app.test_cli_runner().invoke(args=["judges", "check"]).exit_code == 0
+
+
+def test_labels_named_in_verdict_sensitive_mark_the_result(tmp_path):
+    folder = labels_judge(tmp_path / "s", threshold=0.0)
+    manifest = folder / "judge.toml"
+    manifest.write_text(manifest.read_text() + "sensitive = { serval = 0.0 }\n", encoding="utf-8")
+    assert Judge(folder).judge(rgb("coffee")).sensitive
+    assert not Judge(labels_judge(tmp_path / "t", threshold=0.0)).judge(rgb("coffee")).sensitive
+
+
+def test_a_score_judge_of_faces_gives_each_face_a_band(tmp_path):
+    folder = tmp_path / "faces"
+    folder.mkdir()
+    linear_classifier(folder / "model.onnx", [1, 3, 32, 32], outputs=1, activation="sigmoid")
+    (folder / "judge.toml").write_text("""
+id = "smile"
+title = { ja = "笑顔判定", en = "Smile judge" }
+description = { ja = "顔ごとの笑顔度", en = "How much each face smiles" }
+[model]
+path = "model.onnx"
+input = { size = 32 }
+output = { labels = ["smile"] }
+[detect]
+detector = "face"
+[verdict]
+bands = [ { below = 0.5, ja = "真顔", en = "Straight face" }, { ja = "笑顔", en = "Smiling" } ]
+""", encoding="utf-8")
+    judge = Judge(folder)
+    judgement = judge.judge(rgb("astronaut"))
+    (face,) = judgement.regions
+    assert face.label == "face" and face.labels[0]["label"] == "smile"
+    assert judgement.score == pytest.approx(face.labels[0]["score"], abs=1e-4)
+    assert judge.region_verdict(face) == judgement.verdict
