@@ -1,5 +1,6 @@
 """Judges: a folder with a manifest (judge.toml) becomes detector + classifier + verdict rules; and their registry."""
 
+import logging
 import os
 import threading
 import time
@@ -8,12 +9,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .vision import runtime
-from .vision.classifiers import Classifier, Output, Preprocess, SignatureError
+from .vision.classifiers import Classifier, Output, Preprocess, SignatureError, known
 from .vision.detectors import DETECTORS
 
 LANGUAGES = ("ja", "en")
 KINDS = ("score", "labels")
+TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict")
+SECTION_KEYS = {
+    "model": ("path", "exact", "input", "output"),
+    "detect": ("detector", "min_score", "iou", "margin"),
+    "score": ("weights",),
+    "verdict": ("bands", "sensitive_above", "sensitive", "score_label", "threshold", "no_match", "no_face"),
+}
 _loading = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 class ManifestError(Exception):
@@ -85,6 +94,13 @@ class Judge:
             manifest = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
             raise ManifestError(f"{path}: cannot be read as TOML: {error}") from None
+        try:
+            known(manifest, TOP_KEYS, "top level:")
+            for name, keys in SECTION_KEYS.items():
+                if name in manifest:
+                    known(manifest[name], keys, f"[{name}]")
+        except SignatureError as error:
+            raise ManifestError(f"{path}: {error}") from None
         self.id = manifest.get("id") or self.folder.name
         self.title = _text(manifest, "title", path)
         self.description = _text(manifest, "description", path)
@@ -317,6 +333,8 @@ class Judges:
         with _loading:
             if self._pid != os.getpid():
                 self._loaded, self._problems = self.read(self.models_dir)
+                for problem in self._problems.values():
+                    log.warning("judge left out: %s", problem)
                 self._pid = os.getpid()
 
     @staticmethod

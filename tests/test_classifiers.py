@@ -93,6 +93,7 @@ def test_activations():
     ({"std": [1, 0, 1]}, "std"),
     ({"mean": [1, 2]}, "mean"),
     ({"resample": "cubic"}, "resample"),
+    ({"resampel": "bicubic"}, r"\[model.input\] resampel: is not a setting"),
 ])
 def test_bad_input_settings_name_their_field(section, field):
     with pytest.raises(SignatureError, match=field):
@@ -194,3 +195,11 @@ bands = [ { below = 0.5, ja = "真顔", en = "Straight face" }, { ja = "笑顔",
     assert face.label == "face" and face.labels[0]["label"] == "smile"
     assert judgement.score == pytest.approx(face.labels[0]["score"], abs=1e-4)
     assert judge.region_verdict(face) == judgement.verdict
+
+
+def test_a_misspelt_setting_is_named_instead_of_silently_ignored(tmp_path):
+    folder = labels_judge(tmp_path / "typo")
+    manifest = folder / "judge.toml"
+    manifest.write_text(manifest.read_text().replace("threshold =", "treshold ="), encoding="utf-8")
+    with pytest.raises(ManifestError, match=r"judge.toml: \[verdict\] treshold: is not a setting"):
+        Judge(folder)

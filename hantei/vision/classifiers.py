@@ -20,6 +20,7 @@ LAYOUTS = ("NCHW", "NHWC")
 COLORS = ("RGB", "BGR")
 ACTIVATIONS = ("none", "sigmoid", "softmax")
 DTYPES = {"float32": "tensor(float)", "float16": "tensor(float16)", "uint8": "tensor(uint8)"}
+INPUT_KEYS = ("size", "layout", "color", "resample", "fit", "shorter_side", "pad", "scale", "mean", "std", "dtype")
 
 
 class SignatureError(ValueError):
@@ -28,6 +29,13 @@ class SignatureError(ValueError):
     def __init__(self, field, message):
         super().__init__(f"{field}: {message}")
         self.field = field
+
+
+def known(section, keys, where):
+    """Refuse keys a section does not have, so that a typo never falls back to a default silently."""
+    unknown = sorted(set(section) - set(keys))
+    if unknown:
+        raise SignatureError(f"{where} {unknown[0]}", f"is not a setting; expected one of {', '.join(keys)}")
 
 
 def _choice(section, key, choices, default, where):
@@ -66,6 +74,7 @@ class Preprocess:
     def from_manifest(cls, section):
         """Read [model.input]; raise SignatureError naming the field when a value makes no sense."""
         where = "[model.input]"
+        known(section, INPUT_KEYS, where)
         size = section.get("size", [224, 224])
         if isinstance(size, int):
             size = [size, size]
@@ -149,6 +158,7 @@ class Output:
     @classmethod
     def from_manifest(cls, section):
         where = "[model.output]"
+        known(section, ("labels", "activation"), where)
         labels = section.get("labels")
         if not (isinstance(labels, list) and labels and all(isinstance(v, str) and v for v in labels)):
             raise SignatureError(f"{where} labels", "should list one name per model output, e.g. labels = [\"nsfw\"]")
