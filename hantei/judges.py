@@ -99,8 +99,13 @@ class Judge:
             for name, keys in SECTION_KEYS.items():
                 if name in manifest:
                     known(manifest[name], keys, f"[{name}]")
+            self._read(manifest, path)
         except SignatureError as error:
             raise ManifestError(f"{path}: {error}") from None
+        except (TypeError, ValueError, AttributeError) as error:
+            raise ManifestError(f"{path}: a setting has a value of the wrong type ({error})") from None
+
+    def _read(self, manifest, path):
         self.id = manifest.get("id") or self.folder.name
         self.title = _text(manifest, "title", path)
         self.description = _text(manifest, "description", path)

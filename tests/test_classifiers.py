@@ -203,3 +203,19 @@ def test_a_misspelt_setting_is_named_instead_of_silently_ignored(tmp_path):
     manifest.write_text(manifest.read_text().replace("threshold =", "treshold ="), encoding="utf-8")
     with pytest.raises(ManifestError, match=r"judge.toml: \[verdict\] treshold: is not a setting"):
         Judge(folder)
+
+
+@pytest.mark.parametrize("change", [
+    ("threshold = 0.5", 'threshold = "high"'),
+    ("threshold = 0.5", "threshold = [0.5]"),
+    ('path = "model.onnx"', "path = 7"),
+    ("[verdict]\n", "verdict = 3\n[other]\n"),
+])
+def test_a_value_of_the_wrong_type_breaks_only_its_judge(tmp_path, change):
+    shutil.copytree("models/keshikaran", tmp_path / "keshikaran")
+    folder = labels_judge(tmp_path / "friends")
+    manifest = folder / "judge.toml"
+    assert change[0] in manifest.read_text()
+    manifest.write_text(manifest.read_text().replace(*change), encoding="utf-8")
+    judges = Judges(tmp_path, "keshikaran")
+    assert list(judges.loaded) == ["keshikaran"] and "friends/judge.toml" in judges.problems["friends"]
