@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
+export MALLOC_ARENA_MAX ?= 2
 
 .PHONY: run test translations clean
 

@@ -43,6 +43,6 @@ class Capacity:
 def init_app(app):
     """Set up the limiter's storage (memory by default, redis://… to share across servers) and the capacity."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE"])
-    app.config.setdefault("RATELIMIT_ENABLED", bool(app.config["RATELIMIT"]))
+    app.config.setdefault("RATELIMIT_ENABLED", app.config["RATELIMIT"].lower() not in ("", "off"))
     limiter.init_app(app)
     app.extensions["hantei.capacity"] = Capacity(app.config["MAX_JUDGING"], app.config["QUEUE_SECONDS"])

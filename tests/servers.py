@@ -95,7 +95,7 @@ class Gunicorn:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "HANTEI_DATA_DIR": str(data_dir), "HANTEI_BIND": f"127.0.0.1:{self.port}",
-               "HANTEI_WORKERS": str(workers), **{f"HANTEI_{k.upper()}": str(v) for k, v in settings.items()}}
+               "HANTEI_WORKERS": str(workers), "MALLOC_ARENA_MAX": "2", **{f"HANTEI_{k.upper()}": str(v) for k, v in settings.items()}}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
                                          "deploy/gunicorn.conf.py", "app:app"], cwd=ROOT, env=env,
@@ -152,11 +152,14 @@ def main_config(folder, include):
 
 
 def site_without_tls(app_port, port):
-    """The shipped site with its TLS lines dropped, listening on a loopback port in place of 443."""
-    site = (ROOT / "deploy" / "nginx" / "hantei.conf").read_text()
-    lines = [line for line in site.splitlines() if "# tls" not in line]
-    site = "\n".join(lines).replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};")
-    # The plain-HTTP server now has nothing but the ACME location; the app server listens on our port.
-    return site.replace("    server_name hantei.example;\n\n    # A little", f"    listen 127.0.0.1:{port};\n"
-                        "    server_name hantei.example;\n\n    # A little", 1).replace(
-        "    listen 80;\n    listen [::]:80;\n", f"    listen 127.0.0.1:{free_port()};\n", 1)
+    """The shipped site with its TLS lines dropped: the app's server listens on a loopback port instead of 443."""
+    lines = []
+    for line in (ROOT / "deploy" / "nginx" / "hantei.conf").read_text().splitlines():
+        listen = line.split("#")[0].strip()
+        if listen == "listen 443 ssl http2;":
+            lines.append(f"    listen 127.0.0.1:{port};")
+        elif listen == "listen 80;":
+            lines.append(f"    listen 127.0.0.1:{free_port()};")
+        elif "# tls" not in line and listen != "listen [::]:80;":
+            lines.append(line)
+    return "\n".join(lines).replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};") + "\n"

@@ -2,7 +2,7 @@
 # Debian packages the tests start for real: PostgreSQL, Redis, nginx, Chromium (and a Japanese font for
 # its screenshots). Installs only what is missing; needs root (CI runs as root).
 set -euo pipefail
-wanted=(postgresql redis-server nginx chromium fonts-ipafont-gothic)
+wanted=(postgresql redis-server nginx chromium fonts-ipafont-gothic shellcheck openssl)
 missing=()
 for package in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -16,7 +16,7 @@ from tests.servers import ROOT, Gunicorn, Nginx, Redis, main_config
 
 @pytest.fixture(scope="module")
 def behind_nginx(tmp_path_factory):
-    app = Gunicorn(tmp_path_factory.mktemp("data"), workers=2, proxy_fix=1, ratelimit="")
+    app = Gunicorn(tmp_path_factory.mktemp("data"), workers=2, proxy_fix=1, ratelimit="off")
     proxy = Nginx(app.port)
     yield proxy
     proxy.stop()
@@ -58,10 +58,15 @@ def test_over_size_upload_gets_the_apps_message(behind_nginx):
     assert "too big" in api.json()["error"]["message"]
 
 
-def test_just_over_the_apps_limit_is_refused_by_the_app(behind_nginx):
-    body = b"\xff\xd8\xff" + os.urandom(int(20.5 * 1024 * 1024))
-    api = requests.post(behind_nginx.url + "/api/v1/judge", files={"image": ("big.jpg", body)})
+def test_nginx_limit_matches_the_apps(behind_nginx):
+    over = b"\xff\xd8\xff" + os.urandom(20 * 1024 * 1024)
+    api = requests.post(behind_nginx.url + "/api/v1/judge", files={"image": ("big.jpg", over)})
     assert api.status_code == 413 and api.json()["error"]["code"] == "too_large"
+    under = b"\xff\xd8\xff" + os.urandom(19 * 1024 * 1024)
+    api = requests.post(behind_nginx.url + "/api/v1/judge", files={"image": ("big.jpg", under)})
+    assert api.status_code == 400 and api.json()["error"]["code"] == "corrupt"
+    site = (ROOT / "deploy" / "nginx" / "hantei.conf").read_text()
+    assert "client_max_body_size 20m;" in site and "20" in os.environ.get("HANTEI_MAX_UPLOAD_MB", "20")
 
 
 def test_metrics_stay_on_the_server(behind_nginx):
@@ -87,7 +92,7 @@ def test_rate_limit_is_shared_across_workers_through_redis(tmp_path, astronaut_j
 
 
 def test_metrics_add_up_across_workers(tmp_path, astronaut_jpeg):
-    app = Gunicorn(tmp_path, workers=2, ratelimit="")
+    app = Gunicorn(tmp_path, workers=2, ratelimit="off")
     try:
         with ThreadPoolExecutor(4) as pool:
             list(pool.map(lambda _: requests.post(app.url + "/api/v1/judge", files={"image": ("a.jpg", astronaut_jpeg)}),
@@ -107,3 +112,32 @@ def test_systemd_unit_verifies(tmp_path):
                             capture_output=True, text=True)
     problems = [line for line in result.stderr.splitlines() if "hantei.service" in line]
     assert result.returncode == 0 and problems == [], result.stderr
+
+
+def test_install_script_passes_shellcheck():
+    result = subprocess.run(["shellcheck", "deploy/install.sh", "tests/system-packages.sh", ".ci/run"], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout
+
+
+def test_overload_is_answered_and_loses_nothing(tmp_path, astronaut_jpeg):
+    """Four times what one worker can judge at once: every upload gets a 201 or a 503, and every 201 is whole."""
+    app = Gunicorn(tmp_path, workers=1, threads=8, max_judging=1, queue_seconds=0.3, ratelimit="off")
+    try:
+        with ThreadPoolExecutor(16) as pool:
+            answers = list(pool.map(lambda _: requests.post(app.url + "/api/v1/judge", timeout=60,
+                                                            files={"image": ("a.jpg", phone_jpeg(size=(2000, 1500)))}),
+                                    range(32)))
+        statuses = [a.status_code for a in answers]
+        created = [a.json() for a in answers if a.status_code == 201]
+        assert set(statuses) <= {201, 503} and 201 in statuses and 503 in statuses, statuses
+        assert all(a.headers["Retry-After"] for a in answers if a.status_code == 503)
+        for body in created:
+            assert requests.get(body["url"]).status_code == 200
+            assert requests.get(body["url"] + "/photo.jpg").status_code == 200
+    finally:
+        app.stop()
+    import sqlite3
+    with sqlite3.connect(tmp_path / "hantei.db") as db:
+        assert db.execute("select count(*) from results").fetchone()[0] == len(created)
+    assert len(list((tmp_path / "photos").rglob("*.jpg"))) == len(created)

@@ -1,45 +1,17 @@
 """The app served by a real gunicorn with deploy/gunicorn.conf.py: upload a photo over HTTP, get its page."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
-
 import pytest
 import requests
 from bs4 import BeautifulSoup
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.servers import Gunicorn
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    env = {**os.environ, "HANTEI_DATA_DIR": str(tmp_path_factory.mktemp("data")),
-           "HANTEI_BIND": f"127.0.0.1:{port}", "HANTEI_WORKERS": "2"}
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    process = subprocess.Popen([str(gunicorn), "-c", "deploy/gunicorn.conf.py", "app:app"], cwd=ROOT, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            requests.get(url + "/", timeout=1)
-            break
-        except (requests.ConnectionError, requests.Timeout):  # a booting worker answers late
-            if process.poll() is not None:
-                pytest.fail("gunicorn exited:\n" + process.stdout.read())
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=30)
+    app = Gunicorn(tmp_path_factory.mktemp("data"), workers=2)
+    yield app.url
+    app.stop()
 
 
 def test_upload_page_and_result_through_gunicorn(server, astronaut_jpeg):
