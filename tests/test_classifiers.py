@@ -162,6 +162,9 @@ def test_judges_check_prints_the_same_report(tmp_path):
     assert "wrong/judge.toml" in wrong and "[model.output] labels" in wrong
     shutil.rmtree(tmp_path / "models" / "wrong")
     assert app.test_cli_runner().invoke(args=["judges", "check"]).exit_code == 0
+    app.config["DEFAULT_JUDGE"] = "kleamp1e-nsfw"
+    result = app.test_cli_runner().invoke(args=["judges", "check"])
+    assert result.exit_code == 1 and "default judge 'kleamp1e-nsfw'" in result.output
 
 
 def test_labels_named_in_verdict_sensitive_mark_the_result(tmp_path):

