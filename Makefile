@@ -10,9 +10,9 @@ export MALLOC_ARENA_MAX ?= 2
 run: $(VENV)/.app  ## install what the app needs and serve it on http://127.0.0.1:8000
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py app:app
 
-test: $(VENV)/.tests  ## install what the tests need and run the whole suite
+test: $(VENV)/.tests node_modules/.installed  ## install what the tests need and run the whole suite
 	bash tests/system-packages.sh
-	$(BIN)/python -m pytest
+	TMPDIR=/tmp $(BIN)/python -m pytest
 
 $(VENV)/.app: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ $(VENV)/.app: requirements.txt
 
 $(VENV)/.tests: requirements-test.txt $(VENV)/.app
 	$(BIN)/python -m pip install -q -r requirements-test.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json  # Lighthouse and axe-core for the browser tests
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 translations:  ## re-extract UI strings and compile the catalogues after editing templates or code

@@ -1,0 +1,74 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright, against the app under gunicorn on loopback."""
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.servers import Gunicorn
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+]
+DEVICES = {"iphone": "iPhone 13", "android": "Pixel 7", "desktop": "Desktop Chrome"}
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    app = Gunicorn(tmp_path_factory.mktemp("browser-data"), workers=2, ratelimit="off")
+    yield app.url
+    app.stop()
+
+
+@pytest.fixture(scope="session")
+def playwright():
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+def device_options(playwright, name, **extra):
+    """Playwright's emulation of a device (viewport, scale, touch, user agent), Japanese by default."""
+    options = {k: v for k, v in playwright.devices[DEVICES[name]].items() if k != "default_browser_type"}
+    return {**options, "locale": "ja-JP", **extra}
+
+
+@pytest.fixture(params=list(DEVICES))
+def device(request):
+    return request.param
+
+
+@pytest.fixture
+def page(browser, playwright, device, request):
+    context = browser.new_context(**device_options(playwright, device))
+    page = context.new_page()
+    page.shot = Screenshots(page, request.node.name)
+    yield page
+    context.close()
+
+
+class Screenshots:
+    """Saves a numbered screenshot of each step under artifacts/screenshots/ (kept by CI as artefacts)."""
+
+    def __init__(self, page, test_name):
+        self.page = page
+        self.prefix = re.sub(r"[^A-Za-z0-9_-]+", "-", test_name).strip("-")
+        self.count = 0
+
+    def __call__(self, step, full_page=True):
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.count += 1
+        path = SHOTS / f"{self.prefix}-{self.count:02d}-{step}.png"
+        self.page.screenshot(path=path, full_page=full_page)
+        return path
