@@ -3,9 +3,6 @@
 import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,6 +11,7 @@ import requests
 from bs4 import BeautifulSoup
 
 from hantei import create_app
+from tests.servers import Gunicorn
 from tests.test_classifiers import labels_judge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,22 +50,16 @@ def test_api_lists_label_names(two_judges):
     assert listed["friends"]["names"]["serval"] == {"ja": "サーバル", "en": "Serval"}
 
 
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url, check, seconds=60):
+def wait_for(url, check, seconds=120):
     """Poll until the server's answer passes check (a readiness wait, not a timing assertion)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            answer = requests.get(url, timeout=5)
+            answer = requests.get(url, timeout=10)
             if check(answer):
                 return answer
-        except requests.ConnectionError:
-            pass
+        except requests.RequestException:
+            pass  # a worker being replaced after the HUP answers late or not at all
         time.sleep(0.2)
     raise AssertionError(f"{url} never answered as expected")
 
@@ -75,19 +67,14 @@ def wait_for(url, check, seconds=60):
 def test_a_new_judge_folder_is_served_after_gunicorn_reloads(tmp_path):
     models = tmp_path / "models"
     shutil.copytree(ROOT / "models" / "keshikaran", models / "keshikaran")
-    port = free_port()
-    env = {**os.environ, "HANTEI_MODELS_DIR": str(models), "HANTEI_DATA_DIR": str(tmp_path / "data"),
-           "HANTEI_BIND": f"127.0.0.1:{port}", "HANTEI_WORKERS": "1"}
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "app:app"],
-                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = Gunicorn(tmp_path / "data", workers=1, ratelimit="off", models_dir=models)
     try:
-        url = f"http://127.0.0.1:{port}/api/v1/judges"
+        url = server.url + "/api/v1/judges"
         ids = lambda answer: sorted(j["id"] for j in answer.json()["judges"])  # noqa: E731
-        assert ids(wait_for(url, lambda a: a.ok)) == ["keshikaran"]
+        assert ids(requests.get(url, timeout=60)) == ["keshikaran"]
         labels_judge(models / "friends")
-        assert ids(requests.get(url, timeout=5)) == ["keshikaran"]  # a running worker keeps what it loaded
-        server.send_signal(signal.SIGHUP)
+        assert ids(requests.get(url, timeout=60)) == ["keshikaran"]  # a running worker keeps what it loaded
+        server.process.send_signal(signal.SIGHUP)
         wait_for(url, lambda a: a.ok and "friends" in ids(a))
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
