@@ -135,6 +135,9 @@ class Judge:
         self.no_face = _text(verdict, "no_face", path) if "no_face" in verdict else NO_FACE
         self.sensitive_above = float(verdict.get("sensitive_above", 2.0))
         self.sensitive_labels = {str(k): float(v) for k, v in verdict.get("sensitive", {}).items()}
+        unknown = sorted(set(self.sensitive_labels) - set(self.labels))
+        if unknown:
+            raise ManifestError(f"{path}: [verdict] sensitive names labels the model lacks: {', '.join(unknown)}")
 
     def _classifier(self, section, path):
         try:

@@ -173,6 +173,9 @@ def test_labels_named_in_verdict_sensitive_mark_the_result(tmp_path):
     manifest.write_text(manifest.read_text() + "sensitive = { serval = 0.0 }\n", encoding="utf-8")
     assert Judge(folder).judge(rgb("coffee")).sensitive
     assert not Judge(labels_judge(tmp_path / "t", threshold=0.0)).judge(rgb("coffee")).sensitive
+    manifest.write_text(manifest.read_text().replace("serval = 0.0", "nsfw = 0.7"), encoding="utf-8")
+    with pytest.raises(ManifestError, match="sensitive names labels the model lacks: nsfw"):
+        Judge(folder)
 
 
 def test_a_score_judge_of_faces_gives_each_face_a_band(tmp_path):
