@@ -9,12 +9,9 @@ and writes the table to bench/results/load.md. Only loopback addresses are accep
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,13 +19,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.loadgen import markdown, run_level  # noqa: E402
 from tests.photos import phone_jpeg  # noqa: E402
 from tests.servers import Gunicorn  # noqa: E402
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
 def worker_rss_mb(master_pid):
@@ -41,21 +34,12 @@ def worker_rss_mb(master_pid):
     return sizes
 
 
-def run_level(url, photo, concurrency, count, timeout):
-    """Send count uploads with concurrency at a time; return latencies (s), statuses and wall time."""
-    def one(_):
-        started = time.perf_counter()
-        try:
-            status = requests.post(url + "/api/v1/judge", files={"image": ("photo.jpg", photo, "image/jpeg")},
-                                   timeout=timeout).status_code
-        except requests.RequestException as error:
-            status = type(error).__name__
-        return time.perf_counter() - started, status
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        answers = list(pool.map(one, range(count)))
-    return [a[0] for a in answers], Counter(a[1] for a in answers), time.perf_counter() - started
+def uploader(url, photo, timeout):
+    """One API upload of the photo; returns the HTTP status."""
+    def call():
+        return requests.post(url + "/api/v1/judge", files={"image": ("photo.jpg", photo, "image/jpeg")},
+                             timeout=timeout).status_code
+    return call
 
 
 def main():
@@ -76,37 +60,22 @@ def main():
         sys.exit("load tests only target loopback addresses")
     width, height = map(int, args.size.split("x"))
     photo = phone_jpeg(size=(width, height))
+    call = uploader(url, photo, args.timeout)
     rows = []
     try:
-        run_level(url, photo, 1, 3, args.timeout)  # warm-up
+        run_level(call, 1, 3)  # warm-up
         rss_before = worker_rss_mb(server.process.pid) if server else []
         for level in map(int, args.levels.split(",")):
-            latencies, statuses, wall = run_level(url, photo, level, args.count, args.timeout)
-            ok = [t for t, s in zip(latencies, statuses.elements()) if s == 201]
-            created = statuses.get(201, 0)
-            rows.append({
-                "concurrency": level,
-                "uploads": args.count,
-                "judged/s": created / wall,
-                "p50 ms": statistics.median(latencies) * 1000,
-                "p95 ms": percentile(latencies, 0.95) * 1000,
-                "p99 ms": percentile(latencies, 0.99) * 1000,
-                "answers": ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items(), key=str)),
-                "rss MB/worker": "/".join(f"{mb:.0f}" for mb in (worker_rss_mb(server.process.pid) if server else [])),
-            })
-            del ok
-            print(rows[-1], flush=True)
+            row = run_level(call, level, args.count)
+            row["rss MB/worker"] = "/".join(f"{mb:.0f}" for mb in (worker_rss_mb(server.process.pid) if server else []))
+            rows.append(row)
+            print(row, flush=True)
     finally:
         if server:
             server.stop()
-    header = list(rows[0])
-    table = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for row in rows:
-        table.append("| " + " | ".join(f"{v:.1f}" if isinstance(v, float) else str(v) for v in row.values()) + " |")
-    photo_note = f"{width}x{height} JPEG, {len(photo) / 1e6:.1f} MB"
     text = (f"# Load test, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n\n"
-            f"{os.cpu_count()} cores, {photo_note}, {args.count} uploads per level, "
-            f"worker RSS before: {'/'.join(f'{mb:.0f}' for mb in rss_before)} MB\n\n" + "\n".join(table) + "\n")
+            f"{os.cpu_count()} cores, {width}x{height} JPEG of {len(photo) / 1e6:.1f} MB, {args.count} uploads per "
+            f"level, worker RSS before: {'/'.join(f'{mb:.0f}' for mb in rss_before)} MB\n\n{markdown(rows)}\n")
     (ROOT / "bench" / "results" / "load.md").write_text(text)
     print(text)
 

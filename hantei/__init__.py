@@ -5,7 +5,7 @@ from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, cli, config, health, i18n, metrics, security, throttle, web
+from . import api, assets, cli, config, health, i18n, metrics, security, throttle, web
 from .intake import Limits
 from .judges import Judges
 from .store import Store
@@ -32,6 +32,7 @@ def create_app(overrides=None):
         max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"]
     )
 
+    assets.init_app(app)
     security.init_app(app)
     throttle.init_app(app)
     metrics.init_app(app)

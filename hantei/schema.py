@@ -55,4 +55,8 @@ def upgrade(engine, lock_dir):
         return
     with _migration_lock(engine, lock_dir):
         with engine.begin() as connection:
-            command.upgrade(_config(connection), "head")
+            config = _config(connection)
+            if MigrationContext.configure(connection).get_current_revision() is None and \
+                    sa.inspect(connection).has_table("results"):
+                command.stamp(config, "0001")  # a database made before migrations existed has 0001's tables
+            command.upgrade(config, "head")

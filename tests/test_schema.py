@@ -37,3 +37,10 @@ def test_workers_starting_together_migrate_once(tmp_path, database_url):
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(3)]
     outputs = [worker.communicate(timeout=120) for worker in workers]
     assert [out for out, _ in outputs] == ["ok\n"] * 3, [err for _, err in outputs]
+
+
+def test_a_database_from_before_migrations_is_adopted(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    metadata.create_all(sa.create_engine(url))  # how the first version made its tables
+    store = Store(url, tmp_path, retention_days=30)
+    assert schema.current(store.engine) == schema.head()
