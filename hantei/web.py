@@ -31,7 +31,12 @@ def lang():
 
 @bp.app_context_processor
 def page_helpers():
-    return {"lang": lang, "languages": LANGUAGES, "region_label": region_label}
+    return {"lang": lang, "languages": LANGUAGES, "region_label": region_label, "label_name": label_name}
+
+
+def label_name(judge, label):
+    """A classifier label as its judge names it in the visitor's language (as it is when the judge is gone)."""
+    return judge.names.get(label, {}).get(lang(), label) if judge and label in judge.names else label
 
 
 @bp.get("/")
@@ -61,6 +66,11 @@ def refused_response(refused):
     if wants_json():
         return refused.as_json()
     return render_upload(refused.message, refused.status, refused.headers)
+
+
+@bp.get("/judges")
+def judges_page():
+    return render_template("judges.html", judges=list(judges()), default_judge=judges().default)
 
 
 @bp.post("/judge")
@@ -162,6 +172,7 @@ def render_result(record, reveal_token=None):
     response = make_response(render_template(
         "result.html",
         record=record,
+        judge=judges().loaded.get(record.judgement.judge),
         judge_title=text.judge,
         owner=token is not None,
         delete_url=external("web.delete", result_id=record.id, token=token) if fresh and token else None,
