@@ -28,8 +28,8 @@ node_modules/.installed: package.json package-lock.json  # Lighthouse and axe-co
 	touch $@
 
 translations:  ## re-extract UI strings and compile the catalogues after editing templates or code
-	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --omit-header -o hantei/translations/messages.pot .
-	$(BIN)/pybabel update -i hantei/translations/messages.pot -d hantei/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --omit-header --no-wrap -o hantei/translations/messages.pot .
+	$(BIN)/pybabel update -i hantei/translations/messages.pot -d hantei/translations --no-fuzzy-matching --no-wrap
 	$(BIN)/pybabel compile -d hantei/translations
 
 clean:

@@ -5,7 +5,7 @@ from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, assets, cli, config, health, i18n, metrics, security, throttle, web
+from . import api, assets, cli, config, health, i18n, metrics, retention, security, throttle, web
 from .intake import Limits
 from .judges import Judges
 from .store import Store
@@ -44,4 +44,5 @@ def create_app(overrides=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     cli.register(app)
+    retention.init_app(app)
     return app

@@ -1,4 +1,4 @@
-"""flask commands: judge photo files from the shell, as the original keshikaran.py did."""
+"""flask commands: judge photo files from the shell, as the original keshikaran.py did; check and install judges."""
 
 import json
 import sys
@@ -8,10 +8,13 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from .intake import Rejected
-from .judges import UnknownJudge
+from .intake import Rejected, read_photo
+from .install import InstallError, install, presets
+from .judges import Judges, UnknownJudge
 from .judging import judge_bytes
 from .uploads import refused_for
+from .vision.detectors import DETECTORS, FACE_DETECTORS
+from .vision.evaluation import evaluate
 
 
 @click.command("judge")
@@ -44,5 +47,109 @@ def judge_command(files, judge_id, as_json):
     sys.exit(1 if failed else 0)
 
 
+@click.command("purge")
+@click.option("--orphans/--no-orphans", default=True, help="Also remove files that no result owns (walks the folder).")
+@with_appcontext
+def purge_command(orphans):
+    """Delete expired results with their photos and cards (the app also sweeps them while it serves)."""
+    count = current_app.extensions["hantei.store"].purge(orphans=orphans)
+    click.echo(f"deleted {count} expired result{'s' if count != 1 else ''}")
+@click.group("judges")
+def judges_group():
+    """Look at the judges in the models folder."""
+
+
+@judges_group.command("check")
+@with_appcontext
+def judges_check():
+    """Load every judge folder as a worker would and report the broken ones (exit 1 if any)."""
+    loaded, problems = Judges.read(current_app.config["MODELS_DIR"])
+    for judge in loaded.values():
+        model = judge.classifier.path.name if judge.classifier else "-"
+        detector = judge.detector.name if judge.detector else "-"
+        click.echo(f"ok      {judge.id}  kind={judge.kind} detector={detector} model={model} labels={len(judge.labels)}")
+    for folder, problem in problems.items():
+        click.echo(f"BROKEN  {folder}  {problem}")
+    default = current_app.config["DEFAULT_JUDGE"]
+    if default not in loaded:
+        click.echo(f"BROKEN  default judge {default!r} (HANTEI_DEFAULT_JUDGE) is not loaded")
+    sys.exit(1 if problems or default not in loaded else 0)
+
+
+@click.command("install-model")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--preset", type=click.Choice(presets()), help="Serve a model of a known signature with this shipped manifest.")
+@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), help="Serve any model with this judge.toml.")
+@click.option("--replace", is_flag=True, help="Install over a judge folder of the same id.")
+@with_appcontext
+def install_model_command(file, preset, manifest, replace):
+    """Install an ONNX model (or a zip holding one) as a judge folder in the models directory."""
+    if preset and manifest:
+        raise click.UsageError("give --preset or --manifest, not both")
+    try:
+        folder = install(file, current_app.config["MODELS_DIR"], preset=preset, manifest=manifest, replace=replace)
+    except InstallError as error:
+        click.echo(f"not installed: {error}", err=True)
+        sys.exit(1)
+    click.echo(f"installed {folder.name} into {folder}; reload the server (gunicorn: kill -HUP) to serve it")
+
+
+@click.command("detect")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--detector", "name", default="face", type=click.Choice(sorted(DETECTORS)), help="Detector (default: face).")
+@with_appcontext
+def detect_command(files, name):
+    """Print what a detector finds in each photo, one JSON object per line (boxes in upright photo pixels)."""
+    detector = DETECTORS[name]()
+    failed = False
+    for path, image in _photos(files):
+        if image is None:
+            failed = True
+            continue
+        regions = [{"label": r.label, "score": round(r.score, 4), "box": r.box} for r in detector.detect(image)]
+        click.echo(json.dumps({"file": str(path), "regions": regions}, ensure_ascii=False))
+    sys.exit(1 if failed else 0)
+
+
+@click.command("evaluate-detector")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--detector", "names", multiple=True, type=click.Choice(sorted(DETECTORS)),
+              help="Detector to score (repeatable; default: every face detector and NudeNet's faces).")
+@click.option("--iou", default=0.4, show_default=True, help="Overlap a detection needs with a true face to count.")
+@with_appcontext
+def evaluate_detector_command(folder, names, iou):
+    """Score face detectors on FOLDER's photos against FOLDER/faces.json ({"photo.jpg": [[x, y, w, h], ...]})."""
+    try:
+        truth = json.loads((folder / "faces.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise click.UsageError(f"{folder / 'faces.json'}: {error}") from None
+    photos = [(image, truth[path.name]) for path, image in _photos(folder / name for name in sorted(truth)) if image]
+    click.echo(f"{len(photos)} photos, {sum(len(t) for _, t in photos)} faces (a find needs IoU >= {iou})")
+    click.echo(f"{'detector':<10} {'all faces found':>16} {'faces found':>12} {'false':>6} {'ms/photo':>9}")
+    for name in names or (*FACE_DETECTORS, "nudenet"):
+        detector = DETECTORS[name]()
+        detector.detect(photos[0][0])  # the first run opens the model; do not count it
+        score = evaluate(name, detector, photos, iou)
+        click.echo(f"{name:<10} {f'{score.all_found}/{score.photos}':>16} {f'{score.found}/{score.faces}':>12} "
+                   f"{score.false:>6} {score.mean_ms:>9.1f}")
+
+
+def _photos(paths):
+    """(path, upright RGB image) for each file, through intake as an upload would go; None and a message if unusable."""
+    limits = current_app.extensions["hantei.limits"]
+    for path in paths:
+        try:
+            yield path, read_photo(path.read_bytes(), limits).image
+        except (OSError, Rejected) as problem:
+            reason = refused_for(problem).message if isinstance(problem, Rejected) else problem.strerror
+            click.echo(f"{path}: {reason}", err=True)
+            yield path, None
+
+
 def register(app):
+    app.cli.add_command(detect_command)
+    app.cli.add_command(evaluate_detector_command)
     app.cli.add_command(judge_command)
+    app.cli.add_command(purge_command)
+    app.cli.add_command(judges_group)
+    app.cli.add_command(install_model_command)

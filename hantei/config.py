@@ -5,6 +5,8 @@ import secrets
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Results live at least a week: crawlers (X, LINE, Discord) keep a card for days and must find it still there.
+MIN_RETENTION_DAYS = 7
 
 
 def _env(name, default):
@@ -36,6 +38,8 @@ def from_environment():
         "MAX_PIXELS": int(_env("MAX_PIXELS", str(50_000_000))),
         "STORE_LONG_SIDE": int(_env("STORE_LONG_SIDE", "2048")),
         "RETENTION_DAYS": int(_env("RETENTION_DAYS", "30")),
+        "SWEEP_MINUTES": float(_env("SWEEP_MINUTES", "10")),
+        "SITE_NAME": _env("SITE_NAME", "hantei"),
         "ONNX_THREADS": int(_env("ONNX_THREADS", "1")),
         "RATELIMIT": _env("RATELIMIT", "30/minute;500/day"),
         "RATELIMIT_STORAGE": _env("RATELIMIT_STORAGE", "memory://"),
@@ -51,6 +55,7 @@ def settle(config):
     data_dir.mkdir(parents=True, exist_ok=True)
     config["SECRET_KEY"] = config.get("SECRET_KEY") or secret_key(data_dir)
     config["DATABASE_URL"] = config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'hantei.db'}"
+    config["RETENTION_DAYS"] = max(MIN_RETENTION_DAYS, int(config["RETENTION_DAYS"]))
     # postgresql:// means the driver hantei installs (psycopg 3), not SQLAlchemy's default psycopg2.
     for plain in ("postgresql://", "postgres://"):
         if config["DATABASE_URL"].startswith(plain):

@@ -44,6 +44,7 @@ def refusal(reason, **values):
 
 # What detectors' region labels mean, for the list under a result's photo.
 REGION_LABELS = {
+    "face": _l("Face"),
     "FACE_FEMALE": _l("Face (female)"),
     "FACE_MALE": _l("Face (male)"),
     "FEMALE_BREAST_EXPOSED": _l("Breast, exposed"),

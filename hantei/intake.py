@@ -46,22 +46,29 @@ class Photo:
     image: Image.Image
     source_format: str
     source_size: tuple
+    source: Image.Image = None  # with keep_source: the oriented, full-size decode in its own mode
 
     @property
     def size(self):
         return self.image.size
 
 
-def read_photo(data, limits=Limits()):
-    """Decode untrusted bytes into a Photo, or raise Rejected with a reason a person can be told."""
+def read_photo(data, limits=Limits(), keep_source=False):
+    """Decode untrusted bytes into a Photo, or raise Rejected with a reason a person can be told.
+
+    keep_source is for judges whose reference script resizes before converting to RGB: the
+    photo is then decoded at full scale and also kept oriented in its own mode (P, RGBA, CMYK…).
+    """
     if not data:
         raise Rejected("empty", 400)
     # The pixel limit is checked by _open itself, not by turning Pillow's DecompressionBombWarning into an
     # error: warning filters are process-wide and not thread-safe, and gunicorn workers run threads.
     image = _open(data, limits)
     source_format, source_size = image.format, image.size
-    _reduce_while_decoding(image, limits.long_side)
+    if not keep_source:
+        _reduce_while_decoding(image, limits.long_side)
     image = _load_upright(image)
+    source = image if keep_source else None
     icc = image.info.get("icc_profile")
     try:
         image = _cap(_flatten(_eight_bit(image)), limits.long_side)
@@ -69,7 +76,7 @@ def read_photo(data, limits=Limits()):
     except (ValueError, ImageCms.PyCMSError):
         raise Rejected("unsupported", 415) from None  # a colour model that cannot be turned into RGB
     image.info = {}
-    return Photo(image=image, source_format=source_format, source_size=source_size)
+    return Photo(image=image, source_format=source_format, source_size=source_size, source=source)
 
 
 def _open(data, limits):

@@ -8,9 +8,9 @@ from . import intake
 def judge_bytes(data, judge, limits):
     """Judge untrusted bytes with a judge; return the sanitised Photo and the Judgement (raises intake.Rejected)."""
     started = time.perf_counter()
-    photo = intake.read_photo(data, limits)
+    photo = intake.read_photo(data, limits, keep_source=judge.exact)
     taken = time.perf_counter()
-    judgement = judge.judge(photo.image)
+    judgement = judge.judge(photo.image, photo.source)
     judgement.timings_ms = {
         "intake": (taken - started) * 1000,
         **judgement.timings_ms,

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -52,6 +53,14 @@ regions = sa.Table(
     sa.Column("h", sa.Integer, nullable=False),
     sa.Column("labels", sa.Text, nullable=False),
 )
+# A deleted or expired result leaves only the SHA-256 of its id, so that its address answers 410, not 404.
+tombstones = sa.Table(
+    "tombstones",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("gone_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+TOMBSTONE_DAYS = 90
 
 
 @dataclass
@@ -105,6 +114,33 @@ class Store:
 
     def photo_path(self, result_id):
         return self.photos / result_id[:2] / f"{result_id}.jpg"
+
+    def files(self, result_id):
+        """Every file of a result: its photo and whatever was made from it (blurred copy, share cards)."""
+        folder = self.photos / result_id[:2]
+        return sorted(folder.glob(f"{result_id}.*")) if ID_PATTERN.match(result_id or "") else []
+
+    def derived(self, result_id, name, key, make):
+        """The path of a file made from a result (make() -> bytes), made once per key, deleted with the result.
+
+        A new key replaces the file made for an older one; None when the result went away meanwhile."""
+        folder = self.photos / result_id[:2]
+        path = folder / f"{result_id}.{name}.{key}.jpg"
+        if path.exists():
+            return path
+        self._write_atomically(path, make())
+        for stale in folder.glob(f"{result_id}.{name}.*.jpg"):
+            if stale != path:
+                stale.unlink(missing_ok=True)
+        if not self._exists(result_id):
+            for leftover in self.files(result_id):
+                leftover.unlink(missing_ok=True)
+            return None
+        return path
+
+    def _exists(self, result_id):
+        with self.engine.connect() as connection:
+            return connection.execute(sa.select(results.c.id).where(results.c.id == result_id)).first() is not None
 
     def save(self, photo, judgement, keep_photo=True):
         """Store a judgement (and its sanitised photo unless told not to); return the Record with its owner token."""
@@ -201,11 +237,47 @@ class Store:
         return stored is not None and hmac.compare_digest(stored, _hash(token))
 
     def delete(self, result_id):
-        """Delete a result's row, regions and photo file at once."""
+        """Delete a result's row, regions and every file at once, leaving a tombstone; False if there was none."""
         with self.engine.begin() as connection:
             connection.execute(regions.delete().where(regions.c.result_id == result_id))
-            connection.execute(results.delete().where(results.c.id == result_id))
-        self.photo_path(result_id).unlink(missing_ok=True)
+            deleted = connection.execute(results.delete().where(results.c.id == result_id)).rowcount
+            if deleted:
+                connection.execute(
+                    tombstones.insert(), {"id_hash": _hash(result_id), "gone_at": datetime.now(timezone.utc)}
+                )
+        for path in self.files(result_id):
+            path.unlink(missing_ok=True)
+        return bool(deleted)
+
+    def gone(self, result_id):
+        """Whether a result with this id existed and was deleted or expired (only its id's hash is kept)."""
+        if not ID_PATTERN.match(result_id or ""):
+            return False
+        with self.engine.connect() as connection:
+            found = connection.execute(sa.select(tombstones.c.id_hash).where(tombstones.c.id_hash == _hash(result_id)))
+            return found.first() is not None
+
+    def purge(self, now=None, orphans=False, limit=None):
+        """Delete expired results (row, regions, files; at most limit) and old tombstones; return how many went.
+
+        With orphans, also remove files that no row owns (left by a crash) once they are an hour old (a file
+        may be written just before its row), which walks the whole folder."""
+        now = now or datetime.now(timezone.utc)
+        with self.engine.connect() as connection:
+            expired = connection.execute(
+                sa.select(results.c.id).where(results.c.expires_at <= now).order_by(results.c.expires_at).limit(limit)
+            ).scalars().all()
+        count = sum(self.delete(result_id) for result_id in expired)
+        with self.engine.begin() as connection:
+            connection.execute(tombstones.delete().where(tombstones.c.gone_at <= now - timedelta(days=TOMBSTONE_DAYS)))
+        if orphans:
+            with self.engine.connect() as connection:
+                known = set(connection.execute(sa.select(results.c.id)).scalars())
+            settled = time.time() - 3600
+            for path in self.photos.glob("*/*"):
+                if path.name.split(".")[0] not in known and path.stat().st_mtime < settled:
+                    path.unlink(missing_ok=True)
+        return count
 
 
 def _sqlite_pragmas(connection, _record):

@@ -59,7 +59,7 @@ def _judge_upload(file, judge_id, keep_photo):
     try:
         judge = judges().get(judge_id)
     except UnknownJudge:
-        raise Refused("unknown_judge", 400, judge=judge_id) from None
+        raise Refused("unknown_judge", 400, judge=judge_id or judges().default) from None
     data = file.read() if file is not None else b""
     if not data and not (file and file.filename):
         raise Refused("no_file", 400)

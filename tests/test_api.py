@@ -30,7 +30,7 @@ def test_judge_answers_the_documented_json(client, astronaut_jpeg):
 def test_delete_url_deletes(client, astronaut_jpeg):
     body = post(client, astronaut_jpeg).json
     assert client.post(body["delete_url"], headers={"Accept": "application/json"}).json == {"deleted": body["id"]}
-    assert client.get(body["url"]).status_code == 404
+    assert client.get(body["url"]).status_code == 410
 
 
 def test_public_url_is_used_for_links(app, client, astronaut_jpeg):

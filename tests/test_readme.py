@@ -56,3 +56,16 @@ def test_error_codes_are_documented():
 def test_screenshots_exist():
     for path in re.findall(r"\]\((docs/[^)]+\.png)\)", README):
         assert (ROOT / path).is_file(), path
+
+
+def test_the_manifest_example_serves_as_a_judge(tmp_path):
+    """The README's judge.toml, dropped into a folder with a model of its signature, loads as it says."""
+    from hantei.judges import Judge
+    from tests.onnx_models import linear_classifier
+
+    example = re.search(r"```toml\n(.*?)```", README, re.S).group(1)
+    linear_classifier(tmp_path / "model.onnx", [1, 3, 224, 224], outputs=3, activation=None)
+    (tmp_path / "judge.toml").write_text(example, encoding="utf-8")
+    judge = Judge(tmp_path)
+    assert judge.kind == "labels" and judge.detector.name == "face" and judge.threshold == 0.5
+    assert judge.classifier.preprocess.fit == "shorter-side" and judge.names["serval"]["ja"] == "サーバル"

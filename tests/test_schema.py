@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from hantei import schema
-from hantei.store import Store, metadata
+from hantei.store import Store, metadata, regions, results
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,6 +41,6 @@ def test_workers_starting_together_migrate_once(tmp_path, database_url):
 
 def test_a_database_from_before_migrations_is_adopted(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    metadata.create_all(sa.create_engine(url))  # how the first version made its tables
+    metadata.create_all(sa.create_engine(url), tables=[results, regions])  # how the first version made its tables
     store = Store(url, tmp_path, retention_days=30)
     assert schema.current(store.engine) == schema.head()

@@ -73,3 +73,25 @@ def test_failed_insert_leaves_no_photo_behind(store, judged):
 def test_unknown_or_malformed_ids_are_none(store):
     assert store.get("x" * 22) is None
     assert store.get("../../etc/passwd") is None
+
+
+def test_derived_files_are_made_once_replaced_by_a_new_key_and_deleted_with_the_result(store, judged):
+    record = store.save(*judged)
+    made = []
+    first = store.derived(record.id, "card-ja", "k1", lambda: made.append(1) or b"one")
+    assert store.derived(record.id, "card-ja", "k1", lambda: made.append(1) or b"again") == first
+    assert made == [1] and first.read_bytes() == b"one"
+    second = store.derived(record.id, "card-ja", "k2", lambda: b"two")
+    assert not first.exists() and second.read_bytes() == b"two"
+    assert store.delete(record.id) and store.files(record.id) == [] and store.gone(record.id)
+
+
+def test_a_file_made_while_its_result_is_deleted_does_not_stay(store, judged):
+    record = store.save(*judged)
+
+    def draw_while_deleted():
+        store.delete(record.id)  # the owner deletes while a crawler's card is being drawn
+        return b"card"
+
+    assert store.derived(record.id, "card-ja", "k", draw_while_deleted) is None
+    assert store.files(record.id) == []

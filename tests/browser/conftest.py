@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 from tests.servers import Gunicorn
 
@@ -15,6 +15,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update", "--disable-sync",
     "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
 ]
+# A shared 2-core machine can be slow: wait longer than Playwright's 5 s before calling a step failed.
+expect.set_options(timeout=20_000)
 DEVICES = {"iphone": "iPhone 13", "android": "Pixel 7", "desktop": "Desktop Chrome"}
 
 
@@ -52,6 +54,7 @@ def device(request):
 @pytest.fixture
 def page(browser, playwright, device, request):
     context = browser.new_context(**device_options(playwright, device))
+    context.set_default_timeout(30_000)
     page = context.new_page()
     page.shot = Screenshots(page, request.node.name)
     yield page

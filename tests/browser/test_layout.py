@@ -25,20 +25,24 @@ def pages(result_path):
     return ["/", result_path]
 
 
-@pytest.mark.parametrize("which", ["upload", "result"])
+def address(which, result_path):
+    return {"upload": "/", "result": result_path, "judges": "/judges"}[which]
+
+
+@pytest.mark.parametrize("which", ["upload", "result", "judges"])
 def test_no_horizontal_scrolling_at_320px(browser, playwright, live_server, result_path, which):
     context = browser.new_context(**device_options(playwright, "iphone", viewport={"width": 320, "height": 640}))
     page = context.new_page()
-    page.goto(live_server + ("/" if which == "upload" else result_path))
+    page.goto(live_server + address(which, result_path))
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     context.close()
 
 
-@pytest.mark.parametrize("which", ["upload", "result"])
+@pytest.mark.parametrize("which", ["upload", "result", "judges"])
 def test_tap_targets_are_at_least_48px(browser, playwright, live_server, result_path, which):
     context = browser.new_context(**device_options(playwright, "android"))
     page = context.new_page()
-    page.goto(live_server + ("/" if which == "upload" else result_path))
+    page.goto(live_server + address(which, result_path))
     small = page.evaluate("""() => [...document.querySelectorAll('a, button, select, input:not([type=hidden]), label.btn')]
         .filter(e => e.offsetParent !== null && !e.classList.contains('visually-hidden'))
         .map(e => [e.outerHTML.slice(0, 60), e.getBoundingClientRect()])
@@ -70,13 +74,13 @@ def test_works_without_javascript(browser, playwright, live_server):
     context.close()
 
 
-@pytest.mark.parametrize("which", ["upload", "result"])
+@pytest.mark.parametrize("which", ["upload", "result", "judges"])
 @pytest.mark.parametrize("lang", ["ja-JP", "en-US"])
 def test_axe_finds_no_serious_violation(browser, playwright, live_server, result_path, which, lang):
     # bypass_csp: axe is injected as an inline script, which the app's own CSP rightly forbids.
     context = browser.new_context(**device_options(playwright, "iphone", locale=lang, bypass_csp=True))
     page = context.new_page()
-    page.goto(live_server + ("/" if which == "upload" else result_path))
+    page.goto(live_server + address(which, result_path))
     page.add_script_tag(path=str(AXE))
     results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
     serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results["violations"]

@@ -1,0 +1,155 @@
+"""Install a judge from a model file: a published zip (checked by size and SHA-1), a preset, or any manifest."""
+
+import hashlib
+import secrets
+import shutil
+import tomllib
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from .judges import Judge, ManifestError
+
+PRESETS = Path(__file__).resolve().parent / "presets"
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Published:
+    """A model file as its author published it, and the preset that serves it."""
+
+    size: int
+    sha1: str
+    member: str
+    preset: str
+
+
+# Downloads that install-model recognises by their file name.
+PUBLISHED = {
+    "kleamp1e-classifier-pornography-20221113_164725.zip": Published(
+        size=74_974_610,
+        sha1="6ccf0c61b44af5673cecd1140093f6296c734576",
+        member="kleamp1e-classifier-pornography-20221113_164725.onnx",
+        preset="kleamp1e-nsfw",
+    ),
+}
+
+
+class InstallError(Exception):
+    """Why a model was not installed, in words an operator can act on."""
+
+
+def presets():
+    """The names of the manifests shipped in hantei/presets."""
+    return sorted(path.stem for path in PRESETS.glob("*.toml"))
+
+
+def verify(path, published):
+    """Refuse a download whose size or SHA-1 differs from what its author published."""
+    size = path.stat().st_size
+    if size != published.size:
+        raise InstallError(
+            f"{path.name} is {size:,} bytes but the published file is {published.size:,} bytes: "
+            "the download is incomplete or damaged. Download it again."
+        )
+    digest = hashlib.sha1()
+    with path.open("rb") as stream:
+        while chunk := stream.read(CHUNK):
+            digest.update(chunk)
+    if digest.hexdigest() != published.sha1:
+        raise InstallError(
+            f"{path.name} has SHA-1 {digest.hexdigest()} but the published file has {published.sha1}: "
+            "the download is damaged. Download it again."
+        )
+
+
+def install(file, models_dir, preset=None, manifest=None, replace=False):
+    """Install a model file as a judge folder under models_dir; return the folder.
+
+    The folder is assembled and checked (the ONNX signature against the manifest) under a
+    hidden name first, so that a failed install never leaves a half-made judge behind.
+    """
+    file, models_dir = Path(file), Path(models_dir)
+    if not file.is_file():
+        raise InstallError(f"{file}: no such file")
+    published = PUBLISHED.get(file.name) if preset is None and manifest is None else None
+    member = None
+    if published:
+        verify(file, published)
+        preset, member = published.preset, published.member
+    elif preset is None and manifest is None:
+        raise InstallError(
+            f"{file.name} is not a published model hantei knows ({', '.join(PUBLISHED)}). "
+            f"Name its manifest with --preset ({', '.join(presets())}) or --manifest judge.toml."
+        )
+    manifest_text = _manifest_text(preset, manifest)
+    judge_id, model_name = _id_and_model(manifest_text, manifest or f"preset {preset}")
+    models_dir.mkdir(parents=True, exist_ok=True)
+    staging = models_dir / f".install-{judge_id}-{secrets.token_hex(4)}"
+    staging.mkdir()
+    try:
+        (staging / "judge.toml").write_text(manifest_text, encoding="utf-8")
+        _copy_model(file, member, staging / model_name)
+        try:
+            Judge(staging)
+        except ManifestError as error:
+            raise InstallError(str(error).replace(str(staging), str(models_dir / judge_id))) from None
+        target = models_dir / judge_id
+        if target.exists():
+            if not replace:
+                raise InstallError(f"{target} already exists; add --replace to install over it")
+            shutil.rmtree(target)
+        staging.rename(target)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)
+    return target
+
+
+def _manifest_text(preset, manifest):
+    if manifest is not None:
+        try:
+            return Path(manifest).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise InstallError(f"{manifest}: cannot be read: {error}") from None
+    if preset not in presets():
+        raise InstallError(f"there is no preset {preset!r}; presets: {', '.join(presets())}")
+    return (PRESETS / f"{preset}.toml").read_text(encoding="utf-8")
+
+
+def _id_and_model(text, where):
+    """The judge id and the model's file name inside its folder, as the manifest gives them."""
+    try:
+        manifest = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise InstallError(f"{where}: cannot be read as TOML: {error}") from None
+    judge_id = manifest.get("id")
+    if not isinstance(judge_id, str) or not judge_id or judge_id.startswith(".") or "/" in judge_id or "\\" in judge_id:
+        raise InstallError(f"{where}: needs id = \"a-folder-name\" (no slashes, not starting with a dot)")
+    model_path = manifest.get("model", {}).get("path")
+    if not isinstance(model_path, str) or model_path.startswith("pkg:"):
+        raise InstallError(f"{where}: [model] path must name the model file inside the judge folder")
+    name = PurePosixPath(model_path)
+    if name.is_absolute() or len(name.parts) != 1:
+        raise InstallError(f"{where}: [model] path = {model_path!r} must be a plain file name such as \"model.onnx\"")
+    return judge_id, model_path
+
+
+def _copy_model(file, member, target):
+    """Copy the ONNX file, or unpack it from a zip (the named member, else the zip's only .onnx file)."""
+    if not zipfile.is_zipfile(file):
+        shutil.copyfile(file, target)
+        return
+    try:
+        with zipfile.ZipFile(file) as archive:
+            if member is None:
+                found = [name for name in archive.namelist() if name.lower().endswith(".onnx")]
+                if len(found) != 1:
+                    raise InstallError(f"{file.name} holds {len(found)} .onnx files; expected exactly one")
+                member = found[0]
+            with archive.open(member) as stream, target.open("wb") as out:
+                shutil.copyfileobj(stream, out, CHUNK)
+    except KeyError:
+        raise InstallError(f"{file.name} does not hold {member}: is it the published zip?") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as error:
+        raise InstallError(f"{file.name} is a damaged zip file: {error}. Download it again.") from None

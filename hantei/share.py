@@ -1,0 +1,199 @@
+"""Share cards: a 1200x630 JPEG with the photo (cropped around what the judge found), verdict, score and names."""
+
+import hashlib
+import json
+import threading
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from importlib import resources
+
+from PIL import Image, ImageDraw, ImageFont
+
+from . import blur
+from .intake import jpeg_bytes
+
+WIDTH, HEIGHT = 1200, 630
+PHOTO_WIDTH = 500
+MARGIN = 56
+VERDICT_HEIGHT = 220  # the band between the judge's name and the score
+VERSION = 1  # part of every card's key: bump it when the drawing changes, and cached cards are made again
+# Noto Sans JP (SIL Open Font License), a variable font with weights 100-900, shipped by justmytype-intl-cjk.
+FONT_PACKAGE, FONT_FILE = "justmytype_intl_cjk", "fonts/ofl/notosansjp/NotoSansJP[wght].ttf"
+INK, ACCENT, PALE, TRACK = (31, 42, 68), (214, 51, 108), (201, 207, 224), (58, 70, 102)
+_fonts_in_use = threading.Lock()  # the cached FreeType faces are shared by a worker's threads; one draws at a time
+
+
+@dataclass(frozen=True)
+class CardText:
+    """Everything written on a card, already in the card's language."""
+
+    judge: str
+    verdict: str
+    score: float
+    score_label: str
+    site: str
+    note: str = ""  # a line under the score, e.g. that the photo was blurred
+
+
+def key(text, boxes, photo):
+    """A short key that changes whenever anything drawn on the card would (photo: "clear", "blurred" or "none")."""
+    facts = {"version": VERSION, "text": asdict(text), "boxes": boxes, "photo": photo}
+    return hashlib.sha256(json.dumps(facts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def public_photo(store, record):
+    """The path of the photo anyone may see: the stored one, or for a sensitive result its blurred copy."""
+    if not record.has_photo or not store.photo_path(record.id).exists():
+        return None  # none kept, or deleted while this request ran
+    if not record.judgement.sensitive:
+        return store.photo_path(record.id)
+    return store.derived(record.id, "blurred", f"v{blur.VERSION}", lambda: _blurred(store.photo_path(record.id)))
+
+
+def _blurred(path):
+    with Image.open(path) as photo:
+        return jpeg_bytes(blur.obscure(photo.convert("RGB")))
+
+
+def card_file(store, record, lang, text):
+    """The path of a result's card in one language: drawn on first use, drawn again when anything on it changes.
+
+    The card is drawn from the public photo only, so a sensitive result's card never holds the clear one."""
+    boxes = [list(region.box) for region in record.judgement.regions]
+
+    def draw():
+        path = public_photo(store, record)
+        if path is None:
+            return render(text)
+        with Image.open(path) as image:
+            return render(text, image.convert("RGB"), boxes, (record.width, record.height))
+
+    return store.derived(record.id, f"card-{lang}", card_key(record, text), draw)
+
+
+def card_key(record, text):
+    """The key of a result's card: it changes whenever anything drawn on the card would."""
+    photo = "none" if not record.has_photo else ("blurred" if record.judgement.sensitive else "clear")
+    return key(text, [list(region.box) for region in record.judgement.regions], photo)
+
+
+@lru_cache(maxsize=64)
+def font(size, weight):
+    """Noto Sans JP at a pixel size and weight; every card's Japanese and Latin text is drawn with it."""
+    path = resources.files(FONT_PACKAGE).joinpath(FONT_FILE)
+    face = ImageFont.truetype(str(path), size)
+    face.set_variation_by_axes([weight])
+    return face
+
+
+def crop_box(size, boxes, aspect):
+    """The largest box of the given width/height ratio inside an image of this size, centred on the boxes found.
+
+    Faces and regions stay in frame whenever they fit together; without any, the crop favours the upper middle,
+    where people's faces usually are."""
+    width, height = size
+    crop_w, crop_h = (width, width / aspect) if width / height < aspect else (height * aspect, height)
+    if boxes:
+        left = min(b[0] for b in boxes)
+        top = min(b[1] for b in boxes)
+        right = max(b[0] + b[2] for b in boxes)
+        bottom = max(b[1] + b[3] for b in boxes)
+        centre_x, centre_y = (left + right) / 2, (top + bottom) / 2
+    else:
+        centre_x, centre_y = width / 2, height * 0.4
+    x = min(max(centre_x - crop_w / 2, 0), width - crop_w)
+    y = min(max(centre_y - crop_h / 2, 0), height - crop_h)
+    return (round(x), round(y), round(x + crop_w), round(y + crop_h))
+
+
+def render(text, photo=None, boxes=(), source_size=None):
+    """Draw a card and return it as a metadata-free JPEG.
+
+    photo is the (already blurred, for sensitive results) image or None; boxes are [x, y, w, h] in source_size
+    pixels (the stored photo's), scaled here to the photo given."""
+    card = Image.new("RGB", (WIDTH, HEIGHT), INK)
+    if photo is not None:
+        scale = photo.width / (source_size or photo.size)[0]
+        scaled = [[v * scale for v in box] for box in boxes]
+        region = crop_box(photo.size, scaled, PHOTO_WIDTH / HEIGHT)
+        card.paste(photo.resize((PHOTO_WIDTH, HEIGHT), Image.Resampling.LANCZOS, box=region), (0, 0))
+    with _fonts_in_use:
+        if photo is None:
+            _no_photo(card)
+        _words(ImageDraw.Draw(card), text)
+    return jpeg_bytes(card, quality=88)
+
+
+def _no_photo(card):
+    """The photo half of a card whose uploader kept no photo: the site's mark on its colour."""
+    draw = ImageDraw.Draw(card)
+    draw.rectangle((0, 0, PHOTO_WIDTH, HEIGHT), fill=ACCENT)
+    draw.text((PHOTO_WIDTH / 2, HEIGHT / 2), "判定", font=font(200, 900), fill="white", anchor="mm")
+
+
+def _words(draw, text):
+    """The text half: judge, verdict in large type, score with its bar, note and site."""
+    left, width = PHOTO_WIDTH + MARGIN, WIDTH - PHOTO_WIDTH - 2 * MARGIN
+    draw.text((left, 48), _fit_line(text.judge, font(36, 700), width), font=font(36, 700), fill=PALE)
+
+    face, lines = _fit_verdict(text.verdict, width)
+    line_height = face.size * 1.2
+    top = 110 + (VERDICT_HEIGHT - line_height * len(lines)) / 2
+    for number, line in enumerate(lines):
+        draw.text((left, top + number * line_height), line, font=face, fill="white")
+
+    draw.text((left, 420), text.score_label, font=font(34, 500), fill=PALE, anchor="ls")
+    draw.text((left + width, 420), f"{text.score:.2f}", font=font(80, 900), fill="white", anchor="rs")
+    bar_top = 442
+    draw.rounded_rectangle((left, bar_top, left + width, bar_top + 20), radius=10, fill=TRACK)
+    filled = max(0.0, min(1.0, text.score)) * width
+    if filled >= 20:
+        draw.rounded_rectangle((left, bar_top, left + filled, bar_top + 20), radius=10, fill=ACCENT)
+    if text.note:
+        draw.text((left, 490), _fit_line(text.note, font(28, 500), width), font=font(28, 500), fill=PALE)
+    draw.text((left, HEIGHT - 44), _fit_line(text.site, font(30, 700), width), font=font(30, 700), fill=PALE,
+              anchor="ls")
+
+
+def _fit_verdict(verdict, width):
+    """The verdict as large as it fits: one line up to 120 px, else two lines up to 84 px, never below 40 px.
+
+    Japanese (no spaces) stays on one line down to 60 px before it is split in two halves."""
+    spaced = " " in verdict.strip()
+    for size in range(120, 39, -4):
+        face = font(size, 900)
+        if face.getlength(verdict) <= width:
+            return face, [verdict]
+        if (spaced or size < 60) and size * 1.2 * 2 <= VERDICT_HEIGHT:
+            lines = _wrap(verdict, face, width) if spaced else _halves(verdict)
+            if len(lines) <= 2 and all(face.getlength(line) <= width for line in lines):
+                return face, lines
+    return face, [_fit_line(verdict, face, width)]
+
+
+def _wrap(text, face, width):
+    """Break text between words into lines no wider than width (a word wider than that gets a line of its own)."""
+    lines, line = [], ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if line and face.getlength(candidate) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = candidate
+    return lines + [line] if line else lines
+
+
+def _halves(text):
+    """Text without spaces (Japanese) split into two lines of about equal length."""
+    middle = (len(text) + 1) // 2
+    return [text[:middle], text[middle:]]
+
+
+def _fit_line(text, face, width):
+    """Text cut with an ellipsis so that it fits on one line."""
+    if face.getlength(text) <= width:
+        return text
+    while text and face.getlength(text + "…") > width:
+        text = text[:-1]
+    return text + "…"

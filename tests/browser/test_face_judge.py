@@ -1,0 +1,47 @@
+"""A face judge's result page on a phone: numbered faces with their verdicts and label bars, no axe errors."""
+
+import shutil
+
+import pytest
+import requests
+
+from tests.browser.conftest import ROOT, device_options
+from tests.browser.test_layout import AXE
+from tests.onnx_models import linear_classifier
+from tests.servers import Gunicorn
+from tests.test_faces import FACE_JUDGE, FACES
+
+
+@pytest.fixture(scope="module")
+def face_result(tmp_path_factory):
+    """A result of the tests-made face judge on the group photo, served by gunicorn."""
+    root = tmp_path_factory.mktemp("face-browser")
+    shutil.copytree(ROOT / "models" / "keshikaran", root / "models" / "keshikaran")
+    (root / "models" / "friends").mkdir()
+    linear_classifier(root / "models" / "friends" / "model.onnx", [1, 3, 64, 64], outputs=3, seed=5)
+    (root / "models" / "friends" / "judge.toml").write_text(FACE_JUDGE, encoding="utf-8")
+    server = Gunicorn(root / "data", workers=1, ratelimit="off", models_dir=root / "models")
+    with open(FACES / "group_of_three.jpg", "rb") as photo:
+        body = requests.post(server.url + "/api/v1/judge", files={"image": ("g.jpg", photo)},
+                             data={"judge": "friends"}).json()
+    yield server.url, "/r/" + body["id"]
+    server.stop()
+
+
+@pytest.mark.parametrize("lang", ["ja-JP", "en-US"])
+def test_face_result_page_on_a_phone(browser, playwright, face_result, lang):
+    url, path = face_result
+    context = browser.new_context(**device_options(playwright, "iphone", locale=lang, bypass_csp=True,
+                                                   viewport={"width": 320, "height": 640}))
+    page = context.new_page()
+    page.goto(url + path)
+    assert page.locator(".region-list li").count() == 3 and page.locator(".label-bars li").count() == 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    (ROOT / "artifacts" / "screenshots").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ROOT / "artifacts" / "screenshots" / f"face-judge-result-{lang}.png", full_page=True)
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    context.close()

