@@ -1,0 +1,94 @@
+"""Training a judge from folders of real photos: it beats chance by far on held-out photos, and its folder serves."""
+
+import json
+import tomllib
+
+import numpy as np
+import onnx
+import pytest
+from PIL import Image
+
+from hantei.training import dataset, served_scores, train
+from hantei.vision import embedder, runtime
+from tests import training_photos
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    """One 3-label judge (photo / illust / screenshot), 30 + 10 + 20 photos per label, trained once for the module."""
+    root = training_photos.build(tmp_path_factory.mktemp("kinds"))
+    out = tmp_path_factory.mktemp("models") / "kinds"
+    summary, fitted, reports = train(root, out, "kinds", title={"ja": "写真・イラスト・スクショ", "en": "Photo, drawing or screen"},
+                                     progress=False)
+    return root, out, summary, fitted, reports
+
+
+def test_the_judge_beats_chance_by_far_on_held_out_photos(trained):
+    _, _, summary, _, reports = trained
+    test = reports["test"]
+    assert summary["counts"]["test"] == {"illust": 20, "photo": 20, "screenshot": 20}
+    assert test.accuracy >= 0.85  # chance is 1/3; the photos come from source photos training never saw
+    assert test.macro["f1"] >= 0.85 and test.macro["auc"] >= 0.95
+    assert min(test.recall) >= 0.7
+
+
+def test_the_folder_holds_a_manifest_a_model_and_an_honest_card(trained):
+    _, out, summary, _, reports = trained
+    assert sorted(p.name for p in out.iterdir()) == [
+        "CARD.md", "confusion.png", "judge.toml", "metrics.json", "model.onnx", "roc.png"]
+    manifest = tomllib.loads((out / "judge.toml").read_text(encoding="utf-8"))
+    assert manifest["kind"] == "labels" and manifest["model"]["path"] == "model.onnx"
+    assert manifest["model"]["output"]["labels"] == ["illust", "photo", "screenshot"]
+    assert manifest["model"]["input"] == embedder.MANIFEST_INPUT and manifest["verdict"]["threshold"] == 0.5
+    assert manifest["title"] == {"ja": "写真・イラスト・スクショ", "en": "Photo, drawing or screen"}
+    card = (out / "CARD.md").read_text(encoding="utf-8")
+    assert f"Accuracy **{reports['test'].accuracy:.3f}**" in card and summary["fingerprint"] in card
+    assert "| screenshot | 30 | 10 | 20 |" in card
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["test"]["accuracy"] == reports["test"].accuracy and len(metrics["test_photos"]) == 60
+    for name in ("confusion.png", "roc.png"):
+        with Image.open(out / name) as figure:
+            assert figure.format == "PNG" and min(figure.size) >= 400
+
+
+def test_the_served_model_gives_the_cards_scores_on_the_test_photos(trained):
+    root, out, summary, fitted, _ = trained
+    model = onnx.load(str(out / "model.onnx"))
+    assert [i.name for i in model.graph.input] == ["image"] and [o.name for o in model.graph.output] == ["scores"]
+    paths = [root / name for name in summary["test_photos"][::7]]
+    images = [dataset.load(path) for path in paths]
+    session = runtime.session(out / "model.onnx")
+    served = session.run(None, {"image": embedder.preprocess(images)})[0]
+    expected = served_scores(fitted, embedder.Embedder().embed(images))
+    assert served.shape == (len(paths), 3) and np.abs(served - expected).max() < 1e-5
+
+
+def test_the_same_folder_gives_the_same_fingerprint_and_another_photo_changes_it(trained, tmp_path):
+    root, _, summary, _, _ = trained
+    assert dataset.fingerprint(dataset.read(root)) == summary["fingerprint"]
+    copy = training_photos.build(tmp_path / "copy")  # the same photos, byte for byte, in another folder
+    assert dataset.fingerprint(dataset.read(copy)) == summary["fingerprint"]
+    Image.new("RGB", (300, 300), "red").save(copy / "train" / "illust" / "extra.png")
+    assert dataset.fingerprint(dataset.read(copy)) != summary["fingerprint"]
+
+
+def test_a_folder_without_splits_is_split_per_label_with_a_fixed_seed(tmp_path):
+    for label, count in (("cat", 20), ("dog", 7)):
+        (tmp_path / label).mkdir()
+        for i in range(count):
+            Image.new("RGB", (40, 40), (i * 10, 0, 0)).save(tmp_path / label / f"{i:02d}.png")
+    (tmp_path / ".hidden").mkdir()
+    first, again = dataset.read(tmp_path), dataset.read(tmp_path)
+    assert first.labels == ["cat", "dog"] and not first.given_splits
+    assert first.counts() == {"train": {"cat": 14, "dog": 5}, "val": {"cat": 3, "dog": 1}, "test": {"cat": 3, "dog": 1}}
+    assert first.splits == again.splits
+    assert dataset.read(tmp_path, seed=1).splits != first.splits
+    everything = sorted(path for items in first.splits.values() for path, _ in items)
+    assert everything == sorted(dataset.photos_in(tmp_path))  # every photo once, in one split
+
+
+def test_a_folder_with_one_label_is_refused_with_what_to_do(tmp_path):
+    (tmp_path / "cat").mkdir()
+    Image.new("RGB", (40, 40)).save(tmp_path / "cat" / "a.png")
+    with pytest.raises(dataset.DatasetError, match="at least two label folders"):
+        dataset.read(tmp_path)
