@@ -1,6 +1,7 @@
-"""flask commands: judge photo files from the shell, as the original keshikaran.py did."""
+"""flask commands: judge photo files from the shell, as the original keshikaran.py did; train judges from folders."""
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from .i18n import refusal
 from .intake import Rejected
 from .judges import UnknownJudge
 from .judging import judge_bytes
+from .vision import runtime
 
 
 @click.command("judge")
@@ -44,5 +46,42 @@ def judge_command(files, judge_id, as_json):
     sys.exit(1 if failed else 0)
 
 
+@click.command("train")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--name", "judge_id", required=True, help="Id of the new judge: its folder under HANTEI_MODELS_DIR.")
+@click.option("--title", default=None, help="Title shown to people (default: the id).")
+@click.option("--title-ja", default=None, help="Japanese title (default: --title).")
+@click.option("--seed", default=0, show_default=True, help="Seed of the split (when FOLDER has no train/) and augmentation.")
+@click.option("--augment", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+              help="Mirror and crop training photos: auto = for labels with fewer than 100.")
+@click.option("--force", is_flag=True, help="Replace an existing judge folder of that name.")
+@with_appcontext
+def train_command(folder, judge_id, title, title_ja, seed, augment, force):
+    """Train a labels judge from FOLDER (one sub-folder of photos per label, optionally in train/ val/ test/)."""
+    from . import training  # numpy-heavy, and only this command needs it
+    from .training.dataset import DatasetError
+
+    if not judge_id.replace("-", "").replace("_", "").isalnum() or not judge_id.isascii():
+        raise click.UsageError("--name may hold only letters, digits, - and _")
+    out = Path(current_app.config["MODELS_DIR"]) / judge_id
+    if out.exists() and not force:
+        raise click.UsageError(f"{out} already exists; pick another --name or add --force")
+    titles = {"en": title or judge_id, "ja": title_ja or title or judge_id}
+    runtime.configure(os.cpu_count() or 1)  # training owns the machine: every core for the backbone
+    try:
+        summary, _, reports = training.train(folder, out, judge_id, title=titles, seed=seed, augmentation=augment)
+    except DatasetError as problem:
+        raise click.ClickException(str(problem)) from None
+    shown = reports.get("test") or reports["val"]
+    split = "test" if "test" in reports else "validation"
+    sizes = ", ".join(f"{sum(c.values())} {name}" for name, c in summary["counts"].items())
+    click.echo(f"trained {judge_id!r} on {sizes} photos in {summary['seconds']:.0f} s; "
+               f"{split} accuracy {shown.accuracy:.3f}, macro F1 {shown.macro['f1']:.3f}")
+    if summary["skipped"]:
+        click.echo(f"skipped {len(summary['skipped'])} unreadable photos (listed in metrics.json)")
+    click.echo(f"wrote {out}/ (judge.toml, model.onnx, CARD.md); reload the server to serve it")
+
+
 def register(app):
     app.cli.add_command(judge_command)
+    app.cli.add_command(train_command)

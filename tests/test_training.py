@@ -92,3 +92,23 @@ def test_a_folder_with_one_label_is_refused_with_what_to_do(tmp_path):
     Image.new("RGB", (40, 40)).save(tmp_path / "cat" / "a.png")
     with pytest.raises(dataset.DatasetError, match="at least two label folders"):
         dataset.read(tmp_path)
+
+
+def test_flask_train_writes_a_judge_folder_under_the_models_dir(tmp_path):
+    from hantei import create_app
+
+    models = tmp_path / "models"
+    models.mkdir()
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
+                      "MODELS_DIR": models, "RATELIMIT": ""})
+    root = training_photos.build(tmp_path / "kinds", {"train": 6, "val": 3, "test": 3})
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["train", str(root), "--name", "kinds", "--title", "Kinds", "--title-ja", "種類"])
+    assert result.exit_code == 0, result.output
+    assert "trained 'kinds' on 18 train, 9 val, 9 test photos" in result.output and "test accuracy" in result.output
+    manifest = tomllib.loads((models / "kinds" / "judge.toml").read_text(encoding="utf-8"))
+    assert manifest["title"] == {"ja": "種類", "en": "Kinds"}
+    again = runner.invoke(args=["train", str(root), "--name", "kinds"])
+    assert again.exit_code != 0 and "already exists" in again.output
+    bad = runner.invoke(args=["train", str(root), "--name", "../escape"])
+    assert bad.exit_code != 0 and not (tmp_path / "escape").exists()
