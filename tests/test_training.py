@@ -8,7 +8,7 @@ import onnx
 import pytest
 from PIL import Image
 
-from hantei.training import dataset, served_scores, train
+from hantei.training import dataset, evaluation, served_scores, train
 from hantei.vision import embedder, runtime
 from tests import training_photos
 
@@ -112,3 +112,40 @@ def test_flask_train_writes_a_judge_folder_under_the_models_dir(tmp_path):
     assert again.exit_code != 0 and "already exists" in again.output
     bad = runner.invoke(args=["train", str(root), "--name", "../escape"])
     assert bad.exit_code != 0 and not (tmp_path / "escape").exists()
+
+
+def served(model_path):
+    """The trained judge as served: its model.onnx on the manifest's preprocessing, {label: score} per photo."""
+    session = runtime.session(model_path)
+
+    def classify(image):
+        scores = session.run(None, {"image": embedder.preprocess([image])})[0][0]
+        return dict(zip(["illust", "photo", "screenshot"], (float(v) for v in scores)))
+    return classify
+
+
+def test_evaluate_on_the_test_split_gives_the_cards_numbers(trained, tmp_path):
+    root, out, summary, _, reports = trained
+    pairs = evaluation.listed_photos(root, out, summary["labels"])
+    assert pairs == evaluation.photos_to_measure(root, summary["labels"])  # the given test/ folder, in order
+    report, skipped = evaluation.evaluate(pairs, summary["labels"], served(out / "model.onnx"), out=tmp_path,
+                                          progress=False)
+    card = reports["test"]
+    assert not skipped and np.array_equal(report.confusion, card.confusion)
+    assert report.accuracy == card.accuracy and report.f1 == pytest.approx(card.f1)
+    assert report.auc == pytest.approx(card.auc)
+    assert (tmp_path / "roc.png").is_file() and (tmp_path / "confusion.png").is_file()
+    printed = evaluation.text(report)
+    assert f"accuracy {card.accuracy:.4f}" in printed and "screenshot" in printed
+
+
+def test_a_score_judge_is_measured_on_folders_0_and_1(trained, tmp_path):
+    root, out, _, _, _ = trained
+    for name, label in (("0", "illust"), ("1", "photo")):
+        (tmp_path / name).symlink_to(root / "test" / label)
+    classify = served(out / "model.onnx")
+    photo_score = evaluation.score_judge_labels(lambda image: {"photo": classify(image)["photo"]})
+    pairs = evaluation.photos_to_measure(tmp_path, ["0", "1"])
+    report, _ = evaluation.evaluate(pairs, ["0", "1"], photo_score, progress=False)
+    assert report.support == [20, 20] and report.confusion[:, 2].sum() == 0  # a score always decides
+    assert report.accuracy >= 0.85 and report.auc[1] >= 0.95 and report.auc[0] == pytest.approx(report.auc[1])
