@@ -79,7 +79,7 @@ def test_a_folder_without_splits_is_split_per_label_with_a_fixed_seed(tmp_path):
             Image.new("RGB", (40, 40), (i * 10, 0, 0)).save(tmp_path / label / f"{i:02d}.png")
     (tmp_path / ".hidden").mkdir()
     first, again = dataset.read(tmp_path), dataset.read(tmp_path)
-    assert first.labels == ["cat", "dog"] and not first.given_splits
+    assert first.labels == ["cat", "dog"] and first.given_splits == ()
     assert first.counts() == {"train": {"cat": 14, "dog": 5}, "val": {"cat": 3, "dog": 1}, "test": {"cat": 3, "dog": 1}}
     assert first.splits == again.splits
     assert dataset.read(tmp_path, seed=1).splits != first.splits
@@ -149,3 +149,13 @@ def test_a_score_judge_is_measured_on_folders_0_and_1(trained, tmp_path):
     report, _ = evaluation.evaluate(pairs, ["0", "1"], photo_score, progress=False)
     assert report.support == [20, 20] and report.confusion[:, 2].sum() == 0  # a score always decides
     assert report.accuracy >= 0.85 and report.auc[1] >= 0.95 and report.auc[0] == pytest.approx(report.auc[1])
+
+
+def test_a_tree_with_only_train_gets_validation_photos_drawn_from_it(tmp_path):
+    for label in ("cat", "dog"):
+        (tmp_path / "train" / label).mkdir(parents=True)
+        for i in range(10):
+            Image.new("RGB", (40, 40), (i * 20, 0, 0)).save(tmp_path / "train" / label / f"{i}.png")
+    data = dataset.read(tmp_path)
+    assert data.given_splits == ("train",) and sorted(data.splits) == ["train", "val"]
+    assert data.counts() == {"train": {"cat": 8, "dog": 8}, "val": {"cat": 2, "dog": 2}}

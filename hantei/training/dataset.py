@@ -26,7 +26,7 @@ class Dataset:
     root: Path
     labels: list
     splits: dict = field(default_factory=dict)
-    given_splits: bool = False
+    given_splits: tuple = ()  # the split folders the tree had; the others were drawn at random
 
     def counts(self):
         """Photos per split and label: {split: {label: count}}."""
@@ -51,7 +51,7 @@ def read(root, seed=0, val=0.15, test=0.15):
         raise DatasetError(f"{root} is not a folder")
     if (root / "train").is_dir():
         labels = [p.name for p in _label_folders(root / "train")]
-        dataset = Dataset(root, labels, given_splits=True)
+        dataset = Dataset(root, labels, given_splits=tuple(s for s in SPLITS if (root / s).is_dir()))
         for split in SPLITS:
             if (root / split).is_dir():
                 extra = sorted({p.name for p in _label_folders(root / split)} - set(labels))

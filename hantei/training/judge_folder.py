@@ -82,6 +82,19 @@ def _percent(value):
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def _splits(summary):
+    given = summary["given_splits"]
+    if not given:
+        return f"drawn at random per label (70/15/15, seed {summary['seed']})"
+    drawn = [s for s in ("val", "test") if s not in given]
+    text = "given as folders: " + ", ".join(f"`{s}/`" for s in given)
+    if "val" in drawn:
+        text += f"; validation photos drawn at random from `train/` (15% per label, seed {summary['seed']})"
+    if "test" in drawn:
+        text += "; no test split"
+    return text
+
+
 def card(summary, test, val):
     """CARD.md: where the data came from, how it was split, and every metric on the held-out photos."""
     labels = summary["labels"]
@@ -93,7 +106,7 @@ def card(summary, test, val):
            "## Data", "",
            f"- Folder: `{summary['folder']}`; fingerprint (SHA-256 of every photo's split, label, path and bytes): "
            f"`{summary['fingerprint']}`",
-           f"- Splits: {'given as train/ val/ test/ folders' if summary['given_splits'] else 'stratified at random, seed ' + str(summary['seed'])}",
+           f"- Splits: {_splits(summary)}",
            f"- Augmentation: {summary['augmentation']}",
            f"- Photos skipped (unreadable): {len(summary['skipped'])}", "",
            "| label | " + " | ".join(counts) + " |", "|---|" + "---:|" * len(counts)]
