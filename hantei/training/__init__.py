@@ -18,18 +18,17 @@ from . import augment, dataset, head, judge_folder, measures
 
 @dataclass
 class Embedded:
-    """One split's embeddings: a row per view, its label index, its weight (1 / views of its photo), its photo."""
+    """One split's embeddings: a row per view, its label index and its weight (1 / views of its photo)."""
 
     features: np.ndarray
     labels: np.ndarray
     weights: np.ndarray
-    photos: np.ndarray
 
 
 def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None):
     """Embed every photo of a split; labels in `augmented` get extra views. Unreadable photos go to `skipped`."""
-    squares, rows, labels, weights, photos = [], [], [], [], []
-    for number, (path, k) in enumerate(items):
+    squares, rows, labels, weights = [], [], [], []
+    for path, k in items:
         try:
             image = dataset.load(path)
         except intake.Rejected as rejected:
@@ -43,13 +42,11 @@ def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None
         squares += views
         labels += [k] * len(views)
         weights += [1 / len(views)] * len(views)
-        photos += [number] * len(views)
         if len(squares) >= model.batch:  # embed as we go, so that the progress bar tells the truth
             rows.append(model.embed_squares(squares))
             squares = []
     rows.append(model.embed_squares(squares))
-    return Embedded(np.concatenate(rows), np.array(labels, dtype=np.int64), np.array(weights),
-                    np.array(photos, dtype=np.int64))
+    return Embedded(np.concatenate(rows), np.array(labels, dtype=np.int64), np.array(weights))
 
 
 def train(folder, out, judge_id, title=None, description=None, seed=0, augmentation="auto", progress=True,
