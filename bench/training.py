@@ -1,11 +1,11 @@
 """How fast hantei embeds photos and trains a judge on this machine's CPU.
 
-    .venv/bin/python bench/training.py [--per-label 100] [--threads 2]
+    .venv/bin/python bench/training.py [--per-label 60 100] [--threads 2]
 
 Embedding: the backbone alone on one thread (batch of 1 and of 16) and the whole per-photo path
 (decode, 256/224 crop, backbone). Training: `train()` on the tests' 3-label data set
 (photo / illust / screenshot) with --per-label training photos per label (+ 1/3 as many
-validation photos, 2/3 as many test photos). Writes bench/results/training.md; the load
+validation photos, 2/3 as many test photos); under 100 per label, training photos are augmented. Writes bench/results/training.md; the load
 average is recorded because a busy machine is slower.
 """
 
@@ -38,7 +38,7 @@ def per_photo_ms(function, photos, repeat=3):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-label", type=int, default=100)
+    parser.add_argument("--per-label", type=int, nargs="+", default=[60, 100])
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
     lines = [f"# Training benchmark ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, "
@@ -59,17 +59,18 @@ def main():
 
     runtime.configure(args.threads)
     runtime._sessions.clear()  # a new session with the training thread count
-    counts = {"train": args.per_label, "val": max(3, args.per_label // 3), "test": max(3, 2 * args.per_label // 3)}
-    with tempfile.TemporaryDirectory() as folder:
-        root = training_photos.build(Path(folder) / "kinds", counts)
-        started, cpu = time.perf_counter(), time.process_time()
-        summary, fitted, reports = train(root, Path(folder) / "out", "kinds", progress=False)
-        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    photos = 3 * sum(counts.values())
-    lines += [f"- train() on {photos} photos (3 labels, {counts}), {args.threads} onnxruntime threads, "
-              f"augmentation {summary['augmentation']!r}: **{seconds:.1f} s** ({cpu:.1f} s of CPU) "
-              f"(test accuracy {reports['test'].accuracy:.3f}, macro AUC {reports['test'].macro['auc']:.3f})",
-              f"- load average after: {os.getloadavg()[0]:.1f}", ""]
+    for per_label in args.per_label:
+        counts = {"train": per_label, "val": max(3, per_label // 3), "test": max(3, 2 * per_label // 3)}
+        with tempfile.TemporaryDirectory() as folder:
+            root = training_photos.build(Path(folder) / "kinds", counts)
+            started, cpu = time.perf_counter(), time.process_time()
+            summary, fitted, reports = train(root, Path(folder) / "out", "kinds", progress=False)
+            seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        photos = 3 * sum(counts.values())
+        lines.append(f"- train() on {photos} photos (3 labels, {counts}), {args.threads} onnxruntime threads, "
+                     f"augmentation {summary['augmentation']!r}: **{seconds:.1f} s** ({cpu:.1f} s of CPU) "
+                     f"(test accuracy {reports['test'].accuracy:.3f}, macro AUC {reports['test'].macro['auc']:.3f})")
+    lines += [f"- load average after: {os.getloadavg()[0]:.1f}", ""]
     out = ROOT / "bench" / "results" / "training.md"
     out.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
