@@ -82,6 +82,38 @@ def train_command(folder, judge_id, title, title_ja, seed, augment, force):
     click.echo(f"wrote {out}/ (judge.toml, model.onnx, CARD.md); reload the server to serve it")
 
 
+@click.command("evaluate")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--judge", "judge_id", default=None, help="Judge id (default: HANTEI_DEFAULT_JUDGE).")
+@click.option("--split", default="test", show_default=True, help="Measure FOLDER/<split>/ when FOLDER has one.")
+@click.option("--threshold", default=0.5, show_default=True, help="Score judges: a score at or above it means 1.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write confusion.png and roc.png (default: evaluation-<judge>/).")
+@with_appcontext
+def evaluate_command(folder, judge_id, split, threshold, out):
+    """Measure a judge on FOLDER/<label>/ photos (score judges: FOLDER/0/ and FOLDER/1/), as a model card does."""
+    from .training import evaluation
+    from .training.dataset import DatasetError
+
+    try:
+        judge = current_app.extensions["hantei.judges"].get(judge_id)
+    except UnknownJudge:
+        raise click.UsageError(f"no judge called {judge_id!r}") from None
+    labels, classify, thresholds = evaluation.scorer(judge, threshold)
+    try:
+        pairs = evaluation.photos_to_measure(folder, labels, split)
+    except DatasetError as problem:
+        raise click.ClickException(str(problem)) from None
+    out = out or Path(f"evaluation-{judge.id}")
+    report, skipped = evaluation.evaluate(pairs, labels, classify, thresholds, out=out)
+    click.echo(f"judge {judge.id!r} on {folder}")
+    click.echo(evaluation.text(report))
+    for problem in skipped:
+        click.echo(f"skipped {problem}", err=True)
+    click.echo(f"wrote {out}/confusion.png and {out}/roc.png")
+
+
 def register(app):
     app.cli.add_command(judge_command)
     app.cli.add_command(train_command)
+    app.cli.add_command(evaluate_command)

@@ -43,6 +43,22 @@ def score_judge_labels(classify):
     return two
 
 
+def scorer(judge, threshold=0.5):
+    """What to measure a judge by: (labels, classify, thresholds), unrounded scores wherever the judge has them.
+
+    A judge with its own classifier and no detector is measured on its labels; any other judge of
+    kind "score" (one number per photo, e.g. the default NudeNet judge) on folders 0/ and 1/; a
+    labels judge that finds faces first by the scores of its headline face.
+    """
+    classifier = getattr(judge, "classifier", None)
+    if classifier is not None and getattr(judge, "detector", None) is None and judge.kind == "labels":
+        return list(judge.labels), classifier.classify, None
+    if judge.kind == "score":
+        one = score_judge_labels(lambda image: {judge.id: judge.judge(image).score})
+        return ["0", "1"], one, [1 - threshold, threshold]
+    return list(judge.labels), lambda image: {e["label"]: e["score"] for e in judge.judge(image).labels}, None
+
+
 def evaluate(pairs, labels, classify, thresholds=None, out=None, progress=True):
     """Score every photo with `classify`, then compute the card metrics; write confusion.png and roc.png to `out`.
 
