@@ -110,6 +110,10 @@ def test_flask_train_writes_a_judge_folder_under_the_models_dir(tmp_path):
     assert manifest["title"] == {"ja": "種類", "en": "Kinds"}
     again = runner.invoke(args=["train", str(root), "--name", "kinds"])
     assert again.exit_code != 0 and "already exists" in again.output
+    forced = runner.invoke(args=["train", str(root), "--name", "kinds", "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert sorted(p.name for p in models.iterdir()) == ["kinds"]  # replaced whole; nothing half-written left
+    assert tomllib.loads((models / "kinds" / "judge.toml").read_text(encoding="utf-8"))["title"]["en"] == "kinds"
     bad = runner.invoke(args=["train", str(root), "--name", "../escape"])
     assert bad.exit_code != 0 and not (tmp_path / "escape").exists()
 

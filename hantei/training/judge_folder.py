@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -146,16 +147,27 @@ def card(summary, test, val):
 
 
 def write(folder, summary, head, test, val):
-    """Write the whole judge folder; returns its path."""
+    """Write the whole judge folder beside its place under a hidden name, then move it in: a server
+    reloading meanwhile sees the old judge or the new one, never half of one. Returns its path."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    model_with_head(head, folder / "model.onnx")
-    (folder / "judge.toml").write_text(
+    partial = folder.with_name(f".{folder.name}.partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    model_with_head(head, partial / "model.onnx")
+    (partial / "judge.toml").write_text(
         manifest(summary["id"], summary["title"], summary["description"], summary["labels"]), encoding="utf-8")
     shown = test if test is not None else val
-    figures.confusion_png(shown, folder / "confusion.png")
-    figures.roc_png(shown, folder / "roc.png")
-    (folder / "CARD.md").write_text(card(summary, test, val), encoding="utf-8")
+    figures.confusion_png(shown, partial / "confusion.png")
+    figures.roc_png(shown, partial / "roc.png")
+    (partial / "CARD.md").write_text(card(summary, test, val), encoding="utf-8")
     metrics = {**summary, "test": test.as_dict() if test is not None else None, "val": val.as_dict()}
-    (folder / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
+    (partial / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
+    if folder.exists():
+        old = folder.with_name(f".{folder.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        folder.rename(old)
+        partial.rename(folder)
+        shutil.rmtree(old)
+    else:
+        partial.rename(folder)
     return folder
