@@ -102,10 +102,13 @@ def test_flask_train_writes_a_judge_folder_under_the_models_dir(tmp_path):
     app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
                       "MODELS_DIR": models, "RATELIMIT": ""})
     root = training_photos.build(tmp_path / "kinds", {"train": 6, "val": 3, "test": 3})
+    (root / "train" / "photo" / "broken.jpg").write_bytes(b"\xff\xd8\xff not a photo")
     runner = app.test_cli_runner()
     result = runner.invoke(args=["train", str(root), "--name", "kinds", "--title", "Kinds", "--title-ja", "種類"])
     assert result.exit_code == 0, result.output
     assert "trained 'kinds' on 18 train, 9 val, 9 test photos" in result.output and "test accuracy" in result.output
+    assert "skipped 1 unreadable photos" in result.output
+    assert json.loads((models / "kinds" / "metrics.json").read_text())["skipped"][0].endswith("broken.jpg: corrupt")
     manifest = tomllib.loads((models / "kinds" / "judge.toml").read_text(encoding="utf-8"))
     assert manifest["title"] == {"ja": "種類", "en": "Kinds"}
     again = runner.invoke(args=["train", str(root), "--name", "kinds"])

@@ -18,16 +18,18 @@ from . import augment, dataset, head, judge_folder, measures
 
 @dataclass
 class Embedded:
-    """One split's embeddings: a row per view, its label index and its weight (1 / views of its photo)."""
+    """One split's embeddings: a row per view, its label index and its weight (1 / views of its photo);
+    and the (path, label index) pairs of the photos that could be read."""
 
     features: np.ndarray
     labels: np.ndarray
     weights: np.ndarray
+    items: list
 
 
 def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None):
     """Embed every photo of a split; labels in `augmented` get extra views. Unreadable photos go to `skipped`."""
-    squares, rows, labels, weights = [], [], [], []
+    squares, rows, labels, weights, kept = [], [], [], [], []
     for path, k in items:
         try:
             image = dataset.load(path)
@@ -38,6 +40,7 @@ def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None
         finally:
             if bar is not None:
                 bar.update(1)
+        kept.append((path, k))
         views = augment.views(image, rng) if k in augmented else [embedding.fitted(image)]
         squares += views
         labels += [k] * len(views)
@@ -46,7 +49,7 @@ def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None
             rows.append(model.embed_squares(squares))
             squares = []
     rows.append(model.embed_squares(squares))
-    return Embedded(np.concatenate(rows), np.array(labels, dtype=np.int64), np.array(weights))
+    return Embedded(np.concatenate(rows), np.array(labels, dtype=np.int64), np.array(weights), kept)
 
 
 def train(folder, out, judge_id, title=None, description=None, seed=0, augmentation="auto", progress=True,
@@ -71,6 +74,8 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
     with tqdm(total=total, desc="embedding photos", unit="photo", disable=not progress) as bar:
         embedded = {split: embed_split(items, model, rng, augmented if split == "train" else frozenset(), bar, skipped)
                     for split, items in data.splits.items()}
+    fingerprint = dataset.fingerprint(data)  # of the folder as it is, unreadable files included
+    data.splits = {split: found.items for split, found in embedded.items()}  # the card counts what was used
     train_split, val_split = embedded["train"], embedded["val"]
     fitted = head.train(data.labels, train_split.features, train_split.labels, val_split.features, val_split.labels,
                         train_weights=train_split.weights)
@@ -83,10 +88,10 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
                                         "en": f"Tells {', '.join(data.labels)} apart"},
         "labels": data.labels,
         "folder": str(Path(folder).resolve()),
-        "fingerprint": dataset.fingerprint(data),
+        "fingerprint": fingerprint,
         "given_splits": data.given_splits,
         "seed": seed,
-        "counts": counts,
+        "counts": data.counts(),
         "augmentation": (f"mirror + 2 random crops for {', '.join(data.labels[k] for k in sorted(augmented))}"
                          if augmented else "none"),
         "skipped": skipped,
