@@ -5,8 +5,9 @@
 Embedding: the backbone alone on one thread (batch of 1 and of 16) and the whole per-photo path
 (decode, 256/224 crop, backbone). Training: `train()` on the tests' 3-label data set
 (photo / illust / screenshot) with --per-label training photos per label (+ 1/3 as many
-validation photos, 2/3 as many test photos); under 100 per label, training photos are augmented. Writes bench/results/training.md; the load
-average is recorded because a busy machine is slower.
+validation photos, 2/3 as many test photos); under 100 per label, training photos are
+augmented. Writes bench/results/training.md; the load average is recorded because a busy
+machine is slower.
 """
 
 import argparse

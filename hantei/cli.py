@@ -51,7 +51,8 @@ def judge_command(files, judge_id, as_json):
 @click.option("--name", "judge_id", required=True, help="Id of the new judge: its folder under HANTEI_MODELS_DIR.")
 @click.option("--title", default=None, help="Title shown to people (default: the id).")
 @click.option("--title-ja", default=None, help="Japanese title (default: --title).")
-@click.option("--seed", default=0, show_default=True, help="Seed of the split (when FOLDER has no train/) and augmentation.")
+@click.option("--seed", default=0, show_default=True,
+              help="Seed of the split (when FOLDER has no train/) and of augmentation.")
 @click.option("--augment", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
               help="Mirror and crop training photos: auto = for labels with fewer than 100.")
 @click.option("--force", is_flag=True, help="Replace an existing judge folder of that name.")

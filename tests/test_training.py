@@ -18,8 +18,8 @@ def trained(tmp_path_factory):
     """One 3-label judge (photo / illust / screenshot), 30 + 10 + 20 photos per label, trained once for the module."""
     root = training_photos.build(tmp_path_factory.mktemp("kinds"))
     out = tmp_path_factory.mktemp("models") / "kinds"
-    summary, fitted, reports = train(root, out, "kinds", title={"ja": "写真・イラスト・スクショ", "en": "Photo, drawing or screen"},
-                                     progress=False)
+    title = {"ja": "写真・イラスト・スクショ", "en": "Photo, drawing or screen"}
+    summary, fitted, reports = train(root, out, "kinds", title=title, progress=False)
     return root, out, summary, fitted, reports
 
 

@@ -51,7 +51,8 @@ def test_roc_curve_and_auc_equal_sklearn_one_label_against_the_rest(judged):
         ours = measures.roc_curve(truth == k, scores[:, k])
         assert np.allclose(ours[0], fpr) and np.allclose(ours[1], tpr) and np.allclose(ours[2][1:], cut[1:])
         assert report.auc[k] == pytest.approx(metrics.roc_auc_score(truth == k, scores[:, k]))
-    assert report.macro["auc"] == pytest.approx(np.mean([metrics.roc_auc_score(truth == k, scores[:, k]) for k in range(4)]))
+    each = [metrics.roc_auc_score(truth == k, scores[:, k]) for k in range(4)]
+    assert report.macro["auc"] == pytest.approx(np.mean(each))
 
 
 def test_auc_is_undefined_for_a_label_no_photo_has():
@@ -72,7 +73,8 @@ def test_the_weighted_logistic_regression_equals_sklearn(penalty):
     positive = (features[:, :3].sum(axis=1) + rng.normal(size=120)) > 1  # unbalanced, not separable
     weights = head.balanced_weights(positive)
     ours_w, ours_b = head.fit_binary(features, positive, weights, penalty)
-    theirs = LogisticRegression(C=1 / penalty, tol=1e-10, max_iter=10_000).fit(features, positive, sample_weight=weights)
+    theirs = LogisticRegression(C=1 / penalty, tol=1e-10, max_iter=10_000)
+    theirs.fit(features, positive, sample_weight=weights)
     assert np.allclose(ours_w, theirs.coef_[0], atol=1e-5) and ours_b == pytest.approx(theirs.intercept_[0], abs=1e-5)
 
 

@@ -72,8 +72,8 @@ def illustration(rng):
         elif kind == 2:  # a face: head, eyes, smile
             draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 224, 189), outline=outline, width=width)
             for side in (-1, 1):
-                draw.ellipse((x + side * r / 2.5 - r / 8, y - r / 4 - r / 6, x + side * r / 2.5 + r / 8, y - r / 4 + r / 6),
-                             fill=outline)
+                eye_x, eye_y = x + side * r / 2.5, y - r / 4
+                draw.ellipse((eye_x - r / 8, eye_y - r / 6, eye_x + r / 8, eye_y + r / 6), fill=outline)
             draw.arc((x - r / 2, y - r / 3, x + r / 2, y + r / 2), 20, 160, fill=outline, width=width)
         else:  # a star
             points = [(x + (r if i % 2 == 0 else r / 2.3) * np.cos(np.pi / 5 * i - np.pi / 2),

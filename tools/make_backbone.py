@@ -103,7 +103,8 @@ class EfficientNetLite0(nn.Module):
         blocks = []
         for repeats, kernel, stride, expand, inputs, outputs in STAGES:
             for index in range(repeats):
-                blocks.append(Block(kernel, stride if index == 0 else 1, expand, inputs if index == 0 else outputs, outputs))
+                first = index == 0
+                blocks.append(Block(kernel, stride if first else 1, expand, inputs if first else outputs, outputs))
         self._blocks = nn.ModuleList(blocks)
         self._conv_head = SameConv(320, 1280, 1)
         self._bn1 = nn.BatchNorm2d(1280, eps=EPS)
@@ -192,7 +193,8 @@ def main():
     got = session.run(None, {"image": batch})[0]
     one_by_one = np.concatenate([session.run(None, {"image": batch[i:i + 1]})[0] for i in range(len(batch))])
     error = float(max(np.abs(got - expected).max(), np.abs(one_by_one - expected).max()))
-    print(f"ONNX vs torch on {len(batch)} photos: max abs error {error:.2e} (embedding values up to {expected.max():.2f})")
+    print(f"ONNX vs torch on {len(batch)} photos: max abs error {error:.2e} "
+          f"(embedding values up to {expected.max():.2f})")
     assert error < 1e-4, error
     for name, row in zip(CHECK_PHOTOS, logits):
         top = np.argsort(row)[::-1][:3]

@@ -1,4 +1,4 @@
-"""Train a judge from a folder of photos on a CPU: embed with the frozen backbone, fit a head, write the judge and its card.
+"""Train a judge from a folder of photos on a CPU: embed, fit a head, write the judge folder and its model card.
 
 No Flask here: `flask train` (cli.py) only parses its arguments and calls train().
 """

@@ -1,4 +1,4 @@
-"""Extra training views of a photo for small folders: the mirror image and a few random crops, at the backbone's size."""
+"""Extra training views of a photo for small folders: its mirror image and a few random crops, at 224 x 224."""
 
 from PIL import Image, ImageOps
 

@@ -1,4 +1,4 @@
-"""A one-vs-rest logistic regression head on frozen embeddings, in numpy: sigmoid per label, so a photo can match none."""
+"""One-vs-rest logistic regression on frozen embeddings, in numpy: a sigmoid per label, so a photo can match none."""
 
 from dataclasses import dataclass
 

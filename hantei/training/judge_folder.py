@@ -1,4 +1,4 @@
-"""Write a trained judge as a folder hantei serves: model.onnx (backbone + head), judge.toml, CARD.md and its figures."""
+"""Write a trained judge as a folder hantei serves: model.onnx (backbone + head), judge.toml, CARD.md, figures."""
 
 import hashlib
 import json
@@ -20,7 +20,8 @@ def model_with_head(head, path):
     model = onnx.load(str(embedder.BACKBONE))
     weights, bias = head.folded()
     graph = model.graph
-    graph.initializer.extend([numpy_helper.from_array(weights, "head_weights"), numpy_helper.from_array(bias, "head_bias")])
+    graph.initializer.extend([numpy_helper.from_array(weights, "head_weights"),
+                              numpy_helper.from_array(bias, "head_bias")])
     graph.node.extend([
         helper.make_node("Gemm", ["embedding", "head_weights", "head_bias"], ["logits"], name="head"),
         helper.make_node("Sigmoid", ["logits"], ["scores"], name="head_sigmoid"),
@@ -54,7 +55,7 @@ def _key(name):
 def manifest(judge_id, title, description, labels):
     """judge.toml for a labels judge: the backbone's exact preprocessing, sigmoid scores, 0.5 as every threshold."""
     lines = [
-        "# Written by `flask train`: a frozen EfficientNet-Lite0 backbone and a logistic-regression head in model.onnx.",
+        "# Written by `flask train`: a frozen EfficientNet-Lite0 backbone and a logistic head in model.onnx.",
         f"id = {_toml(judge_id)}",
         f"title = {_toml(title)}",
         f"description = {_toml(description)}",

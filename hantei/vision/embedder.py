@@ -25,7 +25,8 @@ def fitted(image):
     image = image.convert("RGB")
     width, height = image.size
     scale = SHORTER_SIDE / min(width, height)
-    resized = image.resize((max(SIZE, round(width * scale)), max(SIZE, round(height * scale))), Image.Resampling.BICUBIC)
+    size = (max(SIZE, round(width * scale)), max(SIZE, round(height * scale)))
+    resized = image.resize(size, Image.Resampling.BICUBIC)
     left, top = (resized.width - SIZE) // 2, (resized.height - SIZE) // 2
     return resized.crop((left, top, left + SIZE, top + SIZE))
 
