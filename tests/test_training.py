@@ -1,6 +1,7 @@
 """Training a judge from folders of real photos: it beats chance by far on held-out photos, and its folder serves."""
 
 import json
+import shutil
 import tomllib
 
 import numpy as np
@@ -166,3 +167,22 @@ def test_a_tree_with_only_train_gets_validation_photos_drawn_from_it(tmp_path):
     data = dataset.read(tmp_path)
     assert data.given_splits == ("train",) and sorted(data.splits) == ["train", "val"]
     assert data.counts() == {"train": {"cat": 8, "dog": 8}, "val": {"cat": 2, "dog": 2}}
+
+
+def test_a_trained_judge_serves_at_once_through_the_api(trained, tmp_path):
+    pytest.importorskip("hantei.vision.classifiers", reason="labels judges from manifests arrive with issue 4")
+    from hantei import create_app
+
+    root, out, summary, _, _ = trained
+    models = tmp_path / "models"
+    shutil.copytree(out, models / "kinds")
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
+                      "MODELS_DIR": models, "DEFAULT_JUDGE": "kinds", "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
+    client = app.test_client()
+    for relative in summary["test_photos"][::20]:  # one photo of each label
+        truth = relative.split("/")[1]
+        with open(root / relative, "rb") as photo:
+            response = client.post("/api/v1/judge", data={"image": (photo, relative.split("/")[-1]), "judge": "kinds"})
+        assert response.status_code == 201, response.json
+        scores = {entry["label"]: entry["score"] for entry in response.json["labels"]}
+        assert max(scores, key=scores.get) == truth and scores[truth] >= 0.5
