@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 export MALLOC_ARENA_MAX ?= 2
 
-.PHONY: run test translations clean
+.PHONY: run test bench translations clean
 
 run: $(VENV)/.app  ## install what the app needs and serve it on http://127.0.0.1:8000
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py app:app
@@ -26,6 +26,9 @@ $(VENV)/.tests: requirements-test.txt $(VENV)/.app
 node_modules/.installed: package.json package-lock.json  # Lighthouse and axe-core for the browser tests
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+bench: $(VENV)/.tests  ## every speed benchmark in one run, into bench/results/ and the README
+	TMPDIR=/tmp $(BIN)/python bench/run.py
 
 translations:  ## re-extract UI strings and compile the catalogues after editing templates or code
 	$(BIN)/pybabel extract -F babel.cfg -k _l --no-location --omit-header --no-wrap -o hantei/translations/messages.pot .

@@ -31,3 +31,24 @@ def test_unreadable_files_are_reported_and_fail(runner, tmp_path):
 def test_unknown_judge(runner):
     result = runner.invoke(args=["judge", "--judge", "nope", str(NOBODY["coffee"])])
     assert result.exit_code == 2 and "nope" in result.output
+
+
+def test_evaluate_measures_a_score_judge_on_folders_0_and_1(runner, tmp_path):
+    from tests.photos import NOBODY, PEOPLE, rgb
+
+    for folder, names in (("0", NOBODY), ("1", PEOPLE)):
+        (tmp_path / "photos" / folder).mkdir(parents=True)
+        for name in names:
+            rgb(name).save(tmp_path / "photos" / folder / f"{name}.png")
+    (tmp_path / "photos" / "1" / "broken.jpg").write_bytes(b"\xff\xd8\xff not really")
+    result = runner.invoke(args=["evaluate", str(tmp_path / "photos"), "--judge", "keshikaran",
+                                 "--out", str(tmp_path / "figures")])
+    assert result.exit_code == 0, result.output
+    # None of these everyday photos is naughty: every photo is judged 0, so the 4 of folder 0 are right.
+    assert "photos 7   accuracy 0.5714" in result.output
+    table = result.output.split("confusion")[0].splitlines()  # the metrics rows, before the confusion matrix
+    rows = {line.split()[0]: line.split()[1:] for line in table if line[:2] in ("0 ", "1 ")}
+    assert rows["1"][:3] == ["0.0000", "0.0000", "0.0000"]  # precision, recall, F1 of "naughty"
+    assert rows["0"][1] == "1.0000"  # every photo of folder 0 found
+    assert "broken.jpg: corrupt" in result.output
+    assert (tmp_path / "figures" / "roc.png").is_file() and (tmp_path / "figures" / "confusion.png").is_file()

@@ -1,0 +1,118 @@
+"""Train a judge from a folder of photos on a CPU: embed, fit a head, write the judge folder and its model card.
+
+No Flask here: `flask train` (cli.py) only parses its arguments and calls train().
+"""
+
+import datetime
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .. import intake
+from ..vision import embedder as embedding
+from . import augment, dataset, head, judge_folder, measures
+
+
+@dataclass
+class Embedded:
+    """One split's embeddings: a row per view, its label index and its weight (1 / views of its photo);
+    and the (path, label index) pairs of the photos that could be read."""
+
+    features: np.ndarray
+    labels: np.ndarray
+    weights: np.ndarray
+    items: list
+
+
+def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None):
+    """Embed every photo of a split; labels in `augmented` get extra views. Unreadable photos go to `skipped`."""
+    squares, rows, labels, weights, kept = [], [], [], [], []
+    for path, k in items:
+        try:
+            image = dataset.load(path)
+        except intake.Rejected as rejected:
+            if skipped is not None:
+                skipped.append(f"{path}: {rejected.reason}")
+            continue
+        finally:
+            if bar is not None:
+                bar.update(1)
+        kept.append((path, k))
+        views = augment.views(image, rng) if k in augmented else [embedding.fitted(image)]
+        squares += views
+        labels += [k] * len(views)
+        weights += [1 / len(views)] * len(views)
+        if len(squares) >= model.batch:  # embed as we go, so that the progress bar tells the truth
+            rows.append(model.embed_squares(squares))
+            squares = []
+    rows.append(model.embed_squares(squares))
+    return Embedded(np.concatenate(rows), np.array(labels, dtype=np.int64), np.array(weights), kept)
+
+
+def train(folder, out, judge_id, title=None, description=None, seed=0, augmentation="auto", progress=True,
+          model=None):
+    """Train a labels judge from an ImageFolder tree and write it to `out`; returns the summary written to its card.
+
+    augmentation: "auto" (labels with fewer than 100 training photos), "on" or "off".
+    """
+    started = time.perf_counter()
+    data = dataset.read(folder, seed=seed)
+    model = model or embedding.Embedder()
+    rng = np.random.default_rng(seed)
+    counts = data.counts()
+    if augmentation == "on":
+        augmented = set(range(len(data.labels)))
+    elif augmentation == "off":
+        augmented = set()
+    else:
+        augmented = {k for k, label in enumerate(data.labels) if counts["train"][label] < augment.SMALL_FOLDER}
+    skipped = []
+    total = sum(len(items) for items in data.splits.values())
+    with tqdm(total=total, desc="embedding photos", unit="photo", disable=not progress) as bar:
+        embedded = {split: embed_split(items, model, rng, augmented if split == "train" else frozenset(), bar, skipped)
+                    for split, items in data.splits.items()}
+    fingerprint = dataset.fingerprint(data)  # of the folder as it is, unreadable files included
+    data.splits = {split: found.items for split, found in embedded.items()}  # the card counts what was used
+    train_split, val_split = embedded["train"], embedded["val"]
+    fitted = head.train(data.labels, train_split.features, train_split.labels, val_split.features, val_split.labels,
+                        train_weights=train_split.weights)
+    reports = {split: served_report(fitted, embedded[split]) for split in ("val", "test") if split in embedded}
+    title = title or {"ja": judge_id, "en": judge_id}
+    summary = {
+        "id": judge_id,
+        "title": title if isinstance(title, dict) else {"ja": title, "en": title},
+        "description": description or {"ja": f"{'・'.join(data.labels)} を判定します",
+                                        "en": f"Tells {', '.join(data.labels)} apart"},
+        "labels": data.labels,
+        "folder": str(Path(folder).resolve()),
+        "fingerprint": fingerprint,
+        "given_splits": data.given_splits,
+        "seed": seed,
+        "counts": data.counts(),
+        "augmentation": (f"mirror + 2 random crops for {', '.join(data.labels[k] for k in sorted(augmented))}"
+                         if augmented else "none"),
+        "skipped": skipped,
+        "penalty": fitted.penalty,
+        "thresholds": fitted.thresholds.tolist(),
+        "backbone_sha256": judge_folder.file_sha256(embedding.BACKBONE),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "test_photos": [path.relative_to(data.root).as_posix() for path, _ in data.splits.get("test", [])],
+    }
+    summary["seconds"] = time.perf_counter() - started
+    judge_folder.write(out, summary, fitted, reports.get("test"), reports["val"])
+    return summary, fitted, reports
+
+
+def served_scores(fitted, features):
+    """Scores as the served model computes them: float32 Gemm with folded weights, then a sigmoid."""
+    weights, bias = fitted.folded()
+    return head.sigmoid((np.asarray(features, np.float32) @ weights + bias).astype(np.float64))
+
+
+def served_report(fitted, split):
+    """Card metrics for a split, from the served scores and the served threshold of 0.5."""
+    scores = served_scores(fitted, split.features)
+    return measures.report(fitted.labels, split.labels, scores, np.full(len(fitted.labels), 0.5))

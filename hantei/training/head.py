@@ -1,0 +1,125 @@
+"""One-vs-rest logistic regression on frozen embeddings, in numpy: a sigmoid per label, so a photo can match none."""
+
+from dataclasses import dataclass
+
+import numpy as np
+
+PENALTIES = (100.0, 10.0, 1.0, 0.1)  # L2 strengths tried, strongest first (each warm-starts the next)
+THRESHOLD_RANGE = (0.05, 0.95)
+
+
+def sigmoid(logits):
+    return 1 / (1 + np.exp(-np.clip(logits, -60, 60)))
+
+
+def balanced_weights(positive):
+    """Sample weights that give the positives and the negatives of one label equal total weight."""
+    positive = np.asarray(positive, dtype=bool)
+    weights = np.empty(positive.size)
+    for side in (True, False):
+        count = (positive == side).sum()
+        weights[positive == side] = positive.size / (2 * count) if count else 0
+    return weights
+
+
+def fit_binary(features, positive, weights, penalty, start=None, steps=50):
+    """Weighted, L2-penalised logistic regression by Newton's method (IRLS); the bias is not penalised."""
+    rows, dims = features.shape
+    design = np.hstack([features, np.ones((rows, 1))])
+    ridge = np.full(dims + 1, penalty)
+    ridge[-1] = 0.0
+    beta = np.zeros(dims + 1) if start is None else np.r_[start[0], start[1]]
+    target = np.asarray(positive, dtype=np.float64)
+    for _ in range(steps):
+        p = sigmoid(design @ beta)
+        gradient = design.T @ (weights * (p - target)) + ridge * beta
+        hessian = (design * (weights * p * (1 - p))[:, None]).T @ design + np.diag(ridge + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        beta -= step
+        if np.abs(step).max() < 1e-7 * (1 + np.abs(beta).max()):
+            break
+    return beta[:-1], beta[-1]
+
+
+def log_loss(positive, p, weights):
+    p = np.clip(p, 1e-12, 1 - 1e-12)
+    return float(-np.sum(weights * (positive * np.log(p) + (1 - positive) * np.log(1 - p))) / np.sum(weights))
+
+
+def best_threshold(positive, score):
+    """The threshold with the best F1 for one label on the validation split (ties: nearest 0.5), kept in 0.05..0.95."""
+    positive = np.asarray(positive, dtype=bool)
+    candidates = np.unique(np.r_[0.5, (np.sort(score)[1:] + np.sort(score)[:-1]) / 2])
+    candidates = candidates[(candidates >= THRESHOLD_RANGE[0]) & (candidates <= THRESHOLD_RANGE[1])]
+    best, best_key = 0.5, None
+    for t in candidates:
+        chosen = score >= t
+        hits = (chosen & positive).sum()
+        f1 = 2 * hits / (chosen.sum() + positive.sum()) if (chosen.sum() + positive.sum()) else 0.0
+        key = (f1, -abs(t - 0.5))
+        if best_key is None or key > best_key:
+            best, best_key = float(t), key
+    return best
+
+
+@dataclass
+class Head:
+    """Standardisation + one logistic regression per label; logits = ((x - mean) / scale) @ weights + bias."""
+
+    labels: list
+    mean: np.ndarray
+    scale: np.ndarray
+    weights: np.ndarray  # [dims, labels]
+    bias: np.ndarray  # [labels]
+    penalty: float
+    thresholds: np.ndarray  # [labels], on the sigmoid scores
+
+    def logits(self, features):
+        return ((np.asarray(features, np.float64) - self.mean) / self.scale) @ self.weights + self.bias
+
+    def scores(self, features):
+        return sigmoid(self.logits(features))
+
+    def folded(self):
+        """One Gemm (weights [dims, labels], bias [labels]) on raw embeddings whose sigmoid crosses 0.5 exactly
+        where each label's own threshold was: standardisation and thresholds folded into the numbers."""
+        weights = self.weights / self.scale[:, None]
+        shift = np.log(self.thresholds / (1 - self.thresholds))
+        bias = self.bias - self.mean @ weights - shift
+        return weights.astype(np.float32), bias.astype(np.float32)
+
+
+def train(labels, train_x, train_y, val_x, val_y, train_weights=None):
+    """Fit the head on the training split; the validation split picks the penalty and each label's threshold.
+
+    train_y / val_y are label indices. train_weights (optional) weigh augmented views so that
+    each photo counts once.
+    """
+    train_x, val_x = np.asarray(train_x, np.float64), np.asarray(val_x, np.float64)
+    train_y, val_y = np.asarray(train_y), np.asarray(val_y)
+    mean = train_x.mean(axis=0)
+    scale = train_x.std(axis=0) + 1e-6
+    standard_train, standard_val = (train_x - mean) / scale, (val_x - mean) / scale
+    # An L2-penalised w lies in the span of the training rows: solve in that basis (exact, and far
+    # smaller than 1280 dimensions when there are fewer photos than that).
+    _, _, basis = np.linalg.svd(standard_train, full_matrices=False)
+    reduced_train, reduced_val = standard_train @ basis.T, standard_val @ basis.T
+    photo_weights = np.ones(len(train_y)) if train_weights is None else np.asarray(train_weights, np.float64)
+    best, starts = None, [None] * len(labels)
+    for penalty in PENALTIES:
+        fitted, loss = [], 0.0
+        for k in range(len(labels)):
+            positive = train_y == k
+            z, b = starts[k] = fit_binary(reduced_train, positive, balanced_weights(positive) * photo_weights,
+                                          penalty, start=starts[k])
+            fitted.append((basis.T @ z, b))
+            val_positive = val_y == k
+            loss += log_loss(val_positive, sigmoid(reduced_val @ z + b), balanced_weights(val_positive))
+        if best is None or loss < best[0]:
+            best = (loss, penalty, fitted)
+    _, penalty, fitted = best
+    weights = np.stack([w for w, _ in fitted], axis=1)
+    bias = np.array([b for _, b in fitted])
+    val_scores = sigmoid(standard_val @ weights + bias)
+    thresholds = np.array([best_threshold(val_y == k, val_scores[:, k]) for k in range(len(labels))])
+    return Head(list(labels), mean, scale, weights, bias, penalty, thresholds)
