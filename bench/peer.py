@@ -42,8 +42,10 @@ def peer_rows(photo_path, levels, count):
     python = peer_python()
     port = free_port()
     env = {**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1", "MALLOC_ARENA_MAX": "2"}
-    server = subprocess.Popen([str(python), str(ROOT / "bench" / "peer_app.py"), str(port)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    log = Path(tempfile.mkdtemp(prefix="hantei-peer-log-")) / "gradio.log"
+    with open(log, "ab") as output:  # a file, not a pipe: a full pipe would stall the server
+        server = subprocess.Popen([str(python), str(ROOT / "bench" / "peer_app.py"), str(port)], env=env,
+                                  stdout=output, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
 
     def answers():
@@ -53,7 +55,7 @@ def peer_rows(photo_path, levels, count):
             return False
 
     try:
-        wait_for(answers, "gradio", server, seconds=120)
+        wait_for(answers, "gradio", server, seconds=120, log=log)
         client = subprocess.run([str(python), str(ROOT / "bench" / "peer_client.py"), url, str(photo_path),
                                  ",".join(map(str, levels)), str(count)], env=env, capture_output=True, text=True,
                                 timeout=900)

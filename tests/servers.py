@@ -23,14 +23,15 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(check, what, process=None, seconds=60):
-    """Poll check() until it is true; fail with the process's output if it died first."""
+def wait_for(check, what, process=None, seconds=60, log=None):
+    """Poll check() until it is true; fail with the process's output (or log file) if it died first."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if check():
             return
         if process is not None and process.poll() is not None:
-            raise RuntimeError(f"{what} exited: {process.stdout.read() if process.stdout else ''}")
+            output = Path(log).read_text(errors="replace") if log else process.stdout.read() if process.stdout else ""
+            raise RuntimeError(f"{what} exited: {output[-4000:]}")
         time.sleep(0.1)
     raise RuntimeError(f"{what} did not start within {seconds} s")
 
@@ -97,10 +98,14 @@ class Gunicorn:
         env = {**os.environ, "HANTEI_DATA_DIR": str(data_dir), "HANTEI_BIND": f"127.0.0.1:{self.port}",
                "HANTEI_WORKERS": str(workers), "MALLOC_ARENA_MAX": "2", **{f"HANTEI_{k.upper()}": str(v) for k, v in settings.items()}}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-        self.process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
-                                         "deploy/gunicorn.conf.py", "app:app"], cwd=ROOT, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        wait_for(self._ready, "gunicorn", self.process)
+        # The access log goes to a file: a pipe nobody reads fills up and blocks every worker mid-request.
+        Path(data_dir).mkdir(parents=True, exist_ok=True)
+        self.log = Path(data_dir) / "gunicorn.log"
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
+                                             "deploy/gunicorn.conf.py", "app:app"], cwd=ROOT, env=env,
+                                            stdout=log, stderr=subprocess.STDOUT)
+        wait_for(self._ready, "gunicorn", self.process, log=self.log)
 
     def _ready(self):
         try:
