@@ -5,7 +5,7 @@ from flask import Blueprint, request
 from .links import external
 from .security import csrf
 from .throttle import uploads
-from .uploads import Refused, judge_upload, judges
+from .uploads import Refused, judge_request, judges
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # API clients hold no session cookie, so there is nothing to forge
@@ -15,9 +15,7 @@ csrf.exempt(bp)  # API clients hold no session cookie, so there is nothing to fo
 @uploads
 def judge():
     try:
-        record = judge_upload(
-            request.files.get("image"), request.values.get("judge"), keep_photo=request.values.get("keep", "1") != "0"
-        )
+        record = judge_request(request)
     except Refused as refused:
         return refused.as_json()
     answer = record.as_dict()

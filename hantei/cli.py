@@ -148,6 +148,8 @@ def _photos(paths):
             reason = refused_for(problem).message if isinstance(problem, Rejected) else problem.strerror
             click.echo(f"{path}: {reason}", err=True)
             yield path, None
+
+
 @click.command("train")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--name", "judge_id", required=True, help="Id of the new judge: its folder under HANTEI_MODELS_DIR.")
@@ -157,9 +159,11 @@ def _photos(paths):
               help="Seed of the split (when FOLDER has no train/) and of augmentation.")
 @click.option("--augment", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
               help="Mirror and crop training photos: auto = for labels with fewer than 100.")
+@click.option("--face", "faces", is_flag=True,
+              help="Learn from each photo's largest face; the judge then finds faces first and judges each one.")
 @click.option("--force", is_flag=True, help="Replace an existing judge folder of that name.")
 @with_appcontext
-def train_command(folder, judge_id, title, title_ja, seed, augment, force):
+def train_command(folder, judge_id, title, title_ja, seed, augment, faces, force):
     """Train a labels judge from FOLDER (one sub-folder of photos per label, optionally in train/ val/ test/)."""
     from . import training  # numpy-heavy, and only this command needs it
     from .training.dataset import DatasetError
@@ -172,7 +176,8 @@ def train_command(folder, judge_id, title, title_ja, seed, augment, force):
     titles = {"en": title or judge_id, "ja": title_ja or title or judge_id}
     runtime.configure(os.cpu_count() or 1)  # training owns the machine: every core for the backbone
     try:
-        summary, _, reports = training.train(folder, out, judge_id, title=titles, seed=seed, augmentation=augment)
+        summary, _, reports = training.train(folder, out, judge_id, title=titles, seed=seed, augmentation=augment,
+                                             faces=faces)
     except DatasetError as problem:
         raise click.ClickException(str(problem)) from None
     shown = reports.get("test") or reports["val"]

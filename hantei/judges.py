@@ -275,7 +275,7 @@ class Judge:
         best = None
         regions.sort(key=lambda region: (region.box[0], region.box[1]))  # numbered left to right on the page
         for region in regions:
-            scores = self.classifier.classify(image.crop(_widened(region.box, self.margin, image.size)))
+            scores = self.classifier.classify(image.crop(widened(region.box, self.margin, image.size)))
             region.labels = _ranked(scores)
             score, _ = self.headline(scores)
             if best is None or score > best[0]:
@@ -314,7 +314,7 @@ def _ranked(scores):
     return [{"label": label, "score": round(score, 4)} for label, score in sorted(scores.items(), key=lambda kv: -kv[1])]
 
 
-def _widened(box, margin, size):
+def widened(box, margin, size):
     """A region's box grown by margin × its size on every side, kept inside the photo, as a PIL crop box."""
     x, y, w, h = box
     left, top = max(0, round(x - w * margin)), max(0, round(y - h * margin))

@@ -46,6 +46,12 @@ def limit_values():
     }
 
 
+def judge_request(request):
+    """Judge what a page form or an API call carries: `image`, optional `judge`, and `keep=0` to keep no photo."""
+    return judge_upload(request.files.get("image"), request.values.get("judge"),
+                        keep_photo=request.values.get("keep", "1") != "0")
+
+
 def judge_upload(file, judge_id=None, keep_photo=True):
     """Judge an uploaded werkzeug FileStorage and store the result; raise Refused for anything unusable."""
     try:

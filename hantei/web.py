@@ -11,12 +11,12 @@ from flask_wtf.csrf import CSRFError
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from . import share
+from . import model_cards, share
 from .i18n import COOKIE, LANGUAGES, refusal, region_label
 from .links import external
 from .security import csrf
 from .throttle import uploads
-from .uploads import Refused, judge_upload, judges, rate_limited, store, too_large
+from .uploads import Refused, judge_request, judges, rate_limited, store, too_large
 
 bp = Blueprint("web", __name__)
 OWNED_KEPT = 20  # how many of a visitor's own results the session cookie remembers
@@ -68,18 +68,35 @@ def refused_response(refused):
     return render_upload(refused.message, refused.status, refused.headers)
 
 
+@bp.get("/judges/<judge_id>/card")
+def model_card(judge_id):
+    """A judge's model card: how it was trained and how well it does on held-out photos."""
+    judge = judges().loaded.get(judge_id)
+    if judge is None or not model_cards.has_card(judge):
+        abort(404)
+    return render_template("model_card.html", judge=judge, card=model_cards.render(judge))
+
+
+@bp.get("/judges/<judge_id>/<name>.png")
+def model_card_figure(judge_id, name):
+    judge = judges().loaded.get(judge_id)
+    path = model_cards.figure(judge, name + ".png") if judge else None
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="image/png", max_age=3600)
+
+
 @bp.get("/judges")
 def judges_page():
-    return render_template("judges.html", judges=list(judges()), default_judge=judges().default)
+    return render_template("judges.html", judges=list(judges()), default_judge=judges().default,
+                           has_card=model_cards.has_card)
 
 
 @bp.post("/judge")
 @uploads
 def judge():
     try:
-        record = judge_upload(
-            request.files.get("image"), request.form.get("judge"), keep_photo=request.form.get("keep", "1") != "0"
-        )
+        record = judge_request(request)
     except Refused as refused:
         return refused_response(refused)
     owned = dict(list(session.get("owned", {}).items())[-(OWNED_KEPT - 1):])

