@@ -19,9 +19,19 @@ def judge():
     except Refused as refused:
         return refused.as_json()
     answer = record.as_dict()
+    add_region_verdicts(answer, record)
     answer["url"] = external("web.result", result_id=record.id)
     answer["delete_url"] = external("web.delete", result_id=record.id, token=record.owner_token)
     return answer, 201, {"Location": answer["url"]}
+
+
+def add_region_verdicts(answer, record):
+    """Give each face a judge classified on its own the verdict the result page shows beside it."""
+    judge = judges().loaded.get(record.judgement.judge)
+    for region, shown in zip(record.judgement.regions, answer["regions"]):
+        verdict = judge.region_verdict(region) if judge else None
+        if verdict:
+            shown["verdict"] = verdict
 
 
 @bp.get("/judges")

@@ -135,6 +135,8 @@ def test_group_photo_through_the_api_and_the_result_page(face_app):
     answer = response.json
     assert answer["kind"] == "labels" and len(answer["regions"]) == 3
     assert all(len(region["box"]) == 4 and len(region["labels"]) == 3 for region in answer["regions"])
+    names = {"Serval", "raccoon", "fennec", "No friend matches"}
+    assert all(region["verdict"]["en"] in names and region["verdict"]["ja"] for region in answer["regions"])
     page = BeautifulSoup(client.get(f"/r/{answer['id']}?lang=en").data, "html.parser")
     assert [g.text.strip() for g in page.select("svg.regions text.region-number")] == ["1", "2", "3"]
     assert [li.select_one(".region-index").text for li in page.select(".region-list li")] == ["1", "2", "3"]
