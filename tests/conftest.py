@@ -43,3 +43,16 @@ def runner(app):
 @pytest.fixture(scope="session")
 def astronaut_jpeg():
     return encoded(rgb("astronaut"), "JPEG", quality=92)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test that used a real server (gunicorn, nginx) shows that server's logs in its report."""
+    report = yield
+    if report.failed:
+        for name in getattr(item, "fixturenames", ()):
+            server = getattr(item, "funcargs", {}).get(name)
+            if hasattr(server, "logs"):
+                for title, text in server.logs().items():
+                    report.sections.append((f"{name}: {title}", text))
+    return report

@@ -113,19 +113,24 @@ class Gunicorn:
         except requests.RequestException:
             return False
 
+    def logs(self):
+        """The last of gunicorn's log (access lines and errors), for a failed test's report."""
+        return {"gunicorn.log": tail(self.log)}
+
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=30)
 
 
 class Nginx:
-    """nginx with the shipped site (deploy/nginx/hantei.conf) minus its TLS lines, in front of an app URL."""
+    """nginx with the shipped site (deploy/nginx/hantei.conf) minus its TLS lines, in front of a Gunicorn."""
 
-    def __init__(self, app_port):
+    def __init__(self, app):
+        self.app = app
         self.folder = Path(tempfile.mkdtemp(prefix="hantei-nginx-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        site = site_without_tls(app_port, self.port)
+        site = site_without_tls(app.port, self.port)
         (self.folder / "site.conf").write_text(site)
         (self.folder / "nginx.conf").write_text(main_config(self.folder, include=self.folder / "site.conf"))
         self.process = subprocess.Popen(["nginx", "-p", str(self.folder), "-c", str(self.folder / "nginx.conf"),
@@ -139,10 +144,22 @@ class Nginx:
         except requests.RequestException:
             return False
 
+    def logs(self):
+        """nginx's error log and the app's log behind it, for a failed test's report."""
+        return {"nginx error.log": tail(self.folder / "error.log"), **self.app.logs()}
+
     def stop(self):
         self.process.terminate()
         self.process.wait(timeout=10)
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def tail(path, size=6000):
+    """The end of a log file, or a note that there is none."""
+    try:
+        return Path(path).read_text(errors="replace")[-size:]
+    except OSError as error:
+        return f"(no log: {error})"
 
 
 def main_config(folder, include):

@@ -17,7 +17,7 @@ from tests.servers import ROOT, Gunicorn, Nginx, Redis, main_config
 @pytest.fixture(scope="module")
 def behind_nginx(tmp_path_factory):
     app = Gunicorn(tmp_path_factory.mktemp("data"), workers=2, proxy_fix=1, ratelimit="off")
-    proxy = Nginx(app.port)
+    proxy = Nginx(app)
     yield proxy
     proxy.stop()
     app.stop()
@@ -67,6 +67,14 @@ def test_nginx_limit_matches_the_apps(behind_nginx):
     assert api.status_code == 400 and api.json()["error"]["code"] == "corrupt"
     site = (ROOT / "deploy" / "nginx" / "hantei.conf").read_text()
     assert "client_max_body_size 20m;" in site and "20" in os.environ.get("HANTEI_MAX_UPLOAD_MB", "20")
+
+
+def test_nginx_lets_idle_app_connections_go_before_gunicorn_does():
+    site = (ROOT / "deploy" / "nginx" / "hantei.conf").read_text()
+    nginx_idle = int(re.search(r"upstream hantei_app \{[^}]*keepalive_timeout (\d+)s;", site).group(1))
+    gunicorn_idle = int(re.search(r"^keepalive = (\d+)$", (ROOT / "deploy" / "gunicorn.conf.py").read_text(),
+                                  re.MULTILINE).group(1))
+    assert nginx_idle < gunicorn_idle
 
 
 def test_metrics_stay_on_the_server(behind_nginx):

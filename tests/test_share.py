@@ -200,7 +200,7 @@ def test_every_image_a_page_points_at_exists(client, astronaut_jpeg):
 def test_a_crawler_through_nginx_gets_public_tags_and_one_cache_policy(tmp_path, astronaut_jpeg):
     """The shipped nginx site in front of gunicorn: what Twitterbot fetches, from the first byte to the card."""
     app = Gunicorn(tmp_path, workers=1, proxy_fix=1, ratelimit="off")
-    proxy = Nginx(app.port)
+    proxy = Nginx(app)
     try:
         public = f"hantei.example:{proxy.port}"
         headers = {"Host": public, "User-Agent": "Twitterbot/1.0"}
