@@ -154,12 +154,13 @@ class Nginx:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def tail(path, size=6000):
-    """The end of a log file, or a note that there is none."""
+def tail(path, size=2500, routine=('127.0.0.1 "', "client intended to send too large body")):
+    """The end of a log file without its routine lines (access lines, refused bodies), or why there is none."""
     try:
-        return Path(path).read_text(errors="replace")[-size:]
+        lines = Path(path).read_text(errors="replace").splitlines()
     except OSError as error:
         return f"(no log: {error})"
+    return "\n".join(line for line in lines if not any(mark in line for mark in routine))[-size:]
 
 
 def main_config(folder, include):
