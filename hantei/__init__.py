@@ -5,7 +5,7 @@ from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, assets, cli, config, health, i18n, metrics, retention, security, throttle, web
+from . import api, assets, catalogue, cli, config, health, i18n, metrics, results, retention, security, throttle, web
 from .intake import Limits
 from .judges import Judges
 from .store import Store
@@ -41,6 +41,8 @@ def create_app(overrides=None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
 
     app.register_blueprint(web.bp)
+    app.register_blueprint(results.bp)
+    app.register_blueprint(catalogue.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
     cli.register(app)

@@ -20,8 +20,8 @@ def judge():
         return refused.as_json()
     answer = record.as_dict()
     add_region_verdicts(answer, record)
-    answer["url"] = external("web.result", result_id=record.id)
-    answer["delete_url"] = external("web.delete", result_id=record.id, token=record.owner_token)
+    answer["url"] = external("results.result", result_id=record.id)
+    answer["delete_url"] = external("results.delete", result_id=record.id, token=record.owner_token)
     return answer, 201, {"Location": answer["url"]}
 
 

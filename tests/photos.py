@@ -53,3 +53,15 @@ def gps_exif():
         ExifTags.GPS.GPSLongitudeRef: "E", ExifTags.GPS.GPSLongitude: (139.0, 46.0, 1.0),
     })
     return exif
+
+
+def upload(client, data, name="photo.jpg", path="/judge", headers=None, **form):
+    """POST a photo as the upload form sends it (or, with path="/api/v1/judge", as an API client does)."""
+    return client.post(path, data={"image": (io.BytesIO(data), name), **form}, headers=headers or {})
+
+
+def result_url(client, data, **form):
+    """Upload through the form and return the result page it redirects to."""
+    response = upload(client, data, **form)
+    assert response.status_code == 303, response.status_code
+    return response.headers["Location"]

@@ -2,11 +2,11 @@
 
 import io
 
-from tests.photos import rgb, encoded
+from tests.photos import encoded, rgb, upload
 
 
 def post(client, data, **form):
-    return client.post("/api/v1/judge", data={"image": (io.BytesIO(data), "photo.jpg"), **form})
+    return upload(client, data, path="/api/v1/judge", **form)
 
 
 def test_judge_answers_the_documented_json(client, astronaut_jpeg):

@@ -13,16 +13,10 @@ from PIL import Image
 
 from hantei import create_app, share
 from hantei.judges import Judge
-from tests.photos import SKIMAGE, encoded, rgb
+from tests.photos import SKIMAGE, encoded, result_url, rgb
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""}  # CSRF and limits have their own tests
-
-
-def upload(client, data, **form):
-    response = client.post("/judge", data={"image": (io.BytesIO(data), "photo.jpg"), **form})
-    assert response.status_code == 303
-    return response.headers["Location"]
 
 
 def high_frequency(image, size=(256, 256)):
@@ -68,7 +62,7 @@ def test_reveal_and_the_delete_link_need_no_form_token(tmp_path, astronaut_jpeg)
 
 def test_sensitive_photo_is_blurred_on_every_public_url(strict_app, astronaut_jpeg):
     client = strict_app.test_client()
-    location = upload(client, astronaut_jpeg)
+    location = result_url(client, astronaut_jpeg)
     clear = rgb("astronaut")
     detail = high_frequency(clear)
     page = BeautifulSoup(client.get(location).data, "html.parser")
@@ -89,7 +83,7 @@ def test_sensitive_photo_is_blurred_on_every_public_url(strict_app, astronaut_jp
 
 def test_reveal_is_a_deliberate_tap_and_never_cached(strict_app, astronaut_jpeg):
     client = strict_app.test_client()
-    location = upload(client, astronaut_jpeg)
+    location = result_url(client, astronaut_jpeg)
     stranger = strict_app.test_client()
     form = BeautifulSoup(stranger.get(location).data, "html.parser").select_one("form.reveal-form")
     revealed = stranger.post(form["action"])
@@ -109,7 +103,7 @@ def test_reveal_is_a_deliberate_tap_and_never_cached(strict_app, astronaut_jpeg)
 def test_shipped_judge_marks_the_colour_chart_sensitive(app, client):
     # skimage's colour wheel makes NudeNet see BUTTOCKS_EXPOSED (0.83): a safe stand-in for a risqué photo.
     chart = Image.open(SKIMAGE / "color.png").convert("RGB")
-    location = upload(client, encoded(chart, "PNG"))
+    location = result_url(client, encoded(chart, "PNG"))
     page = BeautifulSoup(client.get(location).data, "html.parser")
     assert page.select_one("form.reveal-form") and "けしからん" in page.find(id="verdict").get_text()
     public = opened(client.get(location + "/photo.jpg"))
@@ -120,7 +114,7 @@ def test_shipped_judge_marks_the_colour_chart_sensitive(app, client):
 
 def test_deleting_removes_every_row_and_file(strict_app, astronaut_jpeg):
     client = strict_app.test_client()
-    location = upload(client, astronaut_jpeg)
+    location = result_url(client, astronaut_jpeg)
     result_id = location.rsplit("/", 1)[1]
     store = strict_app.extensions["hantei.store"]
     for path in ["/photo.jpg", "/card.jpg?lang=ja", "/card.jpg?lang=en"]:
@@ -144,7 +138,7 @@ def test_deleting_removes_every_row_and_file(strict_app, astronaut_jpeg):
 
 
 def test_delete_link_is_shown_once_and_works_from_anywhere(app, client, astronaut_jpeg):
-    location = upload(client, astronaut_jpeg)
+    location = result_url(client, astronaut_jpeg)
     first = BeautifulSoup(client.get(location).data, "html.parser")
     delete_url = first.find(id="delete-url")["value"]
     assert delete_url.startswith("http://localhost" + location + "/delete?token=")
@@ -166,7 +160,7 @@ def test_dont_keep_my_photo_keeps_the_verdict_and_card(client, astronaut_jpeg):
     assert box["type"] == "checkbox" and box["value"] == "0"
     label = BeautifulSoup(client.get("/").data, "html.parser").find("label", attrs={"for": box["id"]})
     assert "写真を保存しない" in label.get_text()
-    location = upload(client, astronaut_jpeg, keep=box["value"])
+    location = result_url(client, astronaut_jpeg, keep=box["value"])
     assert client.get(location + "/photo.jpg").status_code == 404
     card = opened(client.get(location + "/card.jpg"))
     assert card.size == (1200, 630)
@@ -182,7 +176,7 @@ def expire(store, result_id):
 
 def test_flask_purge_deletes_expired_results(app, client, runner, astronaut_jpeg):
     store = app.extensions["hantei.store"]
-    old, new = upload(client, astronaut_jpeg), upload(client, astronaut_jpeg)
+    old, new = result_url(client, astronaut_jpeg), result_url(client, astronaut_jpeg)
     client.get(old + "/card.jpg")
     expire(store, old.rsplit("/", 1)[1])
     result = runner.invoke(args=["purge"])
@@ -193,14 +187,14 @@ def test_flask_purge_deletes_expired_results(app, client, runner, astronaut_jpeg
 
 def test_a_sweep_deletes_a_bounded_batch(app, client, astronaut_jpeg):
     store = app.extensions["hantei.store"]
-    for location in [upload(client, astronaut_jpeg) for _ in range(3)]:
+    for location in [result_url(client, astronaut_jpeg) for _ in range(3)]:
         expire(store, location.rsplit("/", 1)[1])
     assert store.purge(limit=2) == 2 and store.purge(limit=2) == 1 and store.purge() == 0
 
 
 def test_expired_result_is_gone_even_before_a_sweep(app, client, astronaut_jpeg):
     app.extensions["hantei.sweeper"].next_run = float("inf")
-    location = upload(client, astronaut_jpeg)
+    location = result_url(client, astronaut_jpeg)
     result_id = location.rsplit("/", 1)[1]
     expire(app.extensions["hantei.store"], result_id)
     assert client.get(location + "/card.jpg").status_code == 410
@@ -210,7 +204,7 @@ def test_expired_result_is_gone_even_before_a_sweep(app, client, astronaut_jpeg)
 def test_app_sweeps_expired_results_while_serving(tmp_path, astronaut_jpeg):
     app = create_app({**BASE, "DATA_DIR": tmp_path, "SWEEP_MINUTES": 0})
     client = app.test_client()
-    location = upload(client, astronaut_jpeg)
+    location = result_url(client, astronaut_jpeg)
     result_id = location.rsplit("/", 1)[1]
     expire(app.extensions["hantei.store"], result_id)
     client.get("/").close()  # any request; the sweep runs once its response is done

@@ -18,17 +18,11 @@ from fontTools.ttLib import TTFont
 from PIL import Image
 
 from hantei import config, create_app, share
-from tests.photos import rgb
+from tests.photos import result_url, rgb
 from tests.servers import Gunicorn, Nginx
 
 PUBLIC = "https://hantei.example"
 BASE = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""}  # CSRF and limits have their own tests
-
-
-def upload(client, data, **form):
-    response = client.post("/judge", data={"image": (io.BytesIO(data), "photo.jpg"), **form})
-    assert response.status_code == 303
-    return response.headers["Location"]
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +44,7 @@ def public_app(tmp_path):
 
 def test_result_link_passes_the_x_card_rules(public_app, astronaut_jpeg):
     client = public_app.test_client()
-    location = upload(client, astronaut_jpeg)
+    location = result_url(client, astronaut_jpeg)
     parsed = crawl(client, location)
     og, twitter = parsed.parsed_result.metadata["og"], parsed.parsed_result.metadata["twitter"]
     assert og["type"] == "website" and og["url"] == PUBLIC + location
@@ -74,7 +68,7 @@ def test_result_link_passes_the_x_card_rules(public_app, astronaut_jpeg):
 
 def test_english_page_shares_an_english_card(public_app, astronaut_jpeg):
     client = public_app.test_client()
-    location = upload(client, astronaut_jpeg)
+    location = result_url(client, astronaut_jpeg)
     english = crawl(client, location, **{"Accept-Language": "en"}).parsed_result
     assert english.metadata["og"]["url"] == PUBLIC + location + "?lang=en"
     assert english.metadata["og"]["title"] == "Wholesome — Naughtiness judge"
@@ -88,19 +82,19 @@ def test_english_page_shares_an_english_card(public_app, astronaut_jpeg):
 def test_absolute_urls_follow_the_proxy_only_when_told(tmp_path, astronaut_jpeg):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "judge.example.jp"}
     behind = create_app({**BASE, "DATA_DIR": tmp_path / "a", "PROXY_FIX": 1}).test_client()
-    location = upload(behind, astronaut_jpeg)
+    location = result_url(behind, astronaut_jpeg)
     tags = BeautifulSoup(behind.get(location, headers=forwarded).data, "html.parser")
     assert tags.find("meta", property="og:url")["content"] == "https://judge.example.jp" + location
     assert tags.find("meta", property="og:image")["content"].startswith("https://judge.example.jp/r/")
 
     direct = create_app({**BASE, "DATA_DIR": tmp_path / "b"}).test_client()
-    location = upload(direct, astronaut_jpeg)
+    location = result_url(direct, astronaut_jpeg)
     tags = BeautifulSoup(direct.get(location, headers=forwarded).data, "html.parser")
     assert tags.find("meta", property="og:url")["content"] == "http://localhost" + location
 
 
 def test_card_is_drawn_once_and_again_when_the_result_changes(app, client, astronaut_jpeg):
-    location = upload(client, astronaut_jpeg)
+    location = result_url(client, astronaut_jpeg)
     result_id = location.rsplit("/", 1)[1]
     store = app.extensions["hantei.store"]
     first_url = BeautifulSoup(client.get(location).data, "html.parser").find("meta", property="og:image")["content"]
@@ -160,7 +154,7 @@ def test_crop_keeps_the_regions_in_frame():
 
 
 def test_share_buttons_need_no_third_party_script(client, astronaut_jpeg):
-    page = BeautifulSoup(client.get(upload(client, astronaut_jpeg)).data, "html.parser")
+    page = BeautifulSoup(client.get(result_url(client, astronaut_jpeg)).data, "html.parser")
     page_url = page.find(id="share-url")["value"]
     x = urlsplit(page.find(id="share-x")["href"])
     assert x.netloc == "twitter.com" and x.path == "/intent/tweet"
@@ -190,7 +184,7 @@ def test_robots_let_link_previews_in_and_search_engines_out(client):
 
 
 def test_every_image_a_page_points_at_exists(client, astronaut_jpeg):
-    page = BeautifulSoup(client.get(upload(client, astronaut_jpeg)).data, "html.parser")
+    page = BeautifulSoup(client.get(result_url(client, astronaut_jpeg)).data, "html.parser")
     for img in page.find_all("img"):
         assert client.get(img["src"]).mimetype == "image/jpeg"
     assert re.fullmatch(r"/r/[\w-]{22}/photo\.jpg", page.find("img")["src"])

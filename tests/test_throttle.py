@@ -7,10 +7,7 @@ import pytest
 
 from hantei import create_app
 from hantei.throttle import Busy, Capacity
-
-
-def upload(client, data, path="/judge", **headers):
-    return client.post(path, data={"image": (io.BytesIO(data), "a.jpg")}, headers=headers)
+from tests.photos import upload
 
 
 def rows(app):
@@ -27,11 +24,11 @@ def limited(tmp_path):
 def test_page_and_api_share_one_upload_budget(limited, astronaut_jpeg):
     client = limited.test_client()
     assert upload(client, astronaut_jpeg).status_code == 303
-    assert upload(client, astronaut_jpeg, "/api/v1/judge").status_code == 201
+    assert upload(client, astronaut_jpeg, path="/api/v1/judge").status_code == 201
     page = upload(client, astronaut_jpeg)
     assert page.status_code == 429 and int(page.headers["Retry-After"]) > 0
     assert "少し待って" in page.data.decode()
-    api = upload(client, astronaut_jpeg, "/api/v1/judge", **{"Accept-Language": "en"})
+    api = upload(client, astronaut_jpeg, path="/api/v1/judge", headers={"Accept-Language": "en"})
     assert api.status_code == 429 and api.json["error"]["code"] == "rate_limited"
     assert "wait a moment" in api.json["error"]["message"]
     assert rows(limited) == 2
@@ -61,7 +58,7 @@ def test_busy_worker_answers_503_and_stores_nothing(app, client, astronaut_jpeg)
     held.wait(5)
     try:
         page = upload(client, astronaut_jpeg)
-        api = upload(client, astronaut_jpeg, "/api/v1/judge")
+        api = upload(client, astronaut_jpeg, path="/api/v1/judge")
     finally:
         release.set()
         worker.join()
