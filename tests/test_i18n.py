@@ -1,6 +1,5 @@
 """Every UI string exists in Japanese and English, and the compiled catalogue matches its source."""
 
-import io
 import subprocess
 import sys
 from pathlib import Path

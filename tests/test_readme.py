@@ -23,6 +23,14 @@ def test_ci_runs_the_readme_test_command():
     assert "make test" in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
+def test_the_map_names_every_module_and_tool():
+    built = README.split("## How it is built", 1)[1]
+    modules = [path for path in (ROOT / "hantei").iterdir() if path.suffix == ".py" or (path / "__init__.py").exists()]
+    missing = [path.name for path in modules if path.name != "__init__.py" and path.name not in built]
+    missing += [path.name for path in (ROOT / "tools").glob("*.py") if path.name not in built]
+    assert missing == []
+
+
 def test_weights_table_matches_the_manifest():
     manifest = tomllib.loads((ROOT / "models" / "keshikaran" / "judge.toml").read_text(encoding="utf-8"))
     documented = {}

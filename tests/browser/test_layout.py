@@ -1,6 +1,5 @@
 """What a phone shows: no sideways scrolling at 320 px, thumb-sized targets, works without JavaScript, no axe errors."""
 
-import io
 import re
 
 import pytest
