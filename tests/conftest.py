@@ -4,6 +4,7 @@ import pytest
 
 from hantei import create_app
 from tests.photos import encoded, rgb
+from tests import servers
 from tests.servers import PostgreSQL
 
 
@@ -47,12 +48,9 @@ def astronaut_jpeg():
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
-    """A failed test that used a real server (gunicorn, nginx) shows that server's logs in its report."""
+    """A failed test shows the logs of every real server (gunicorn, nginx) running at the time."""
     report = yield
     if report.failed:
-        for name in getattr(item, "fixturenames", ()):
-            server = getattr(item, "funcargs", {}).get(name)
-            if hasattr(server, "logs"):
-                for title, text in server.logs().items():
-                    report.sections.append((f"{name}: {title}", text))
+        for server in servers.RUNNING:
+            report.sections.extend(server.logs().items())
     return report

@@ -15,6 +15,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
+RUNNING = []  # the gunicorn and nginx servers started and not yet stopped: a failed test shows their logs
 
 
 def free_port():
@@ -106,6 +107,7 @@ class Gunicorn:
                                              "deploy/gunicorn.conf.py", "app:app"], cwd=ROOT, env=env,
                                             stdout=log, stderr=subprocess.STDOUT)
         wait_for(self._ready, "gunicorn", self.process, log=self.log)
+        RUNNING.append(self)
 
     def _ready(self):
         try:
@@ -115,9 +117,12 @@ class Gunicorn:
 
     def logs(self):
         """The last of gunicorn's log (access lines and errors), for a failed test's report."""
-        return {"gunicorn.log": tail(self.log)}
+        state = "running" if self.process.poll() is None else f"exited with {self.process.returncode}"
+        return {f"gunicorn on {self.port} ({state}): gunicorn.log": tail(self.log)}
 
     def stop(self):
+        if self in RUNNING:
+            RUNNING.remove(self)
         self.process.terminate()
         self.process.wait(timeout=30)
 
@@ -137,6 +142,7 @@ class Nginx:
                                          "-g", "daemon off;"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                         text=True)
         wait_for(self._answers, "nginx", self.process)
+        RUNNING.append(self)
 
     def _answers(self):
         try:
@@ -146,9 +152,11 @@ class Nginx:
 
     def logs(self):
         """nginx's error log and the app's log behind it, for a failed test's report."""
-        return {"nginx error.log": tail(self.folder / "error.log"), **self.app.logs()}
+        return {f"nginx on {self.port}: error.log": tail(self.folder / "error.log")}
 
     def stop(self):
+        if self in RUNNING:
+            RUNNING.remove(self)
         self.process.terminate()
         self.process.wait(timeout=10)
         shutil.rmtree(self.folder, ignore_errors=True)
