@@ -1,4 +1,5 @@
-"""Schema migrations (Alembic) run once at start-up, under a lock so that workers starting together agree."""
+"""The database set up once at start-up, under a lock so that workers starting together agree: SQLite's WAL
+mode, then the schema migrations (Alembic)."""
 
 import fcntl
 from contextlib import contextmanager
@@ -49,11 +50,31 @@ def current(engine):
         return MigrationContext.configure(connection).get_current_revision()
 
 
+def journal_mode(engine):
+    """SQLite's journal mode ("wal" once set up); None for other databases."""
+    if engine.dialect.name != "sqlite":
+        return None
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("PRAGMA journal_mode").scalar()
+
+
+def _use_wal(engine):
+    """Switch an SQLite file to WAL, so workers read while one writes. The switch needs the file to itself, and
+    SQLite refuses it at once (no busy wait) while another connection is switching: hence only under the lock."""
+    connection = engine.raw_connection()
+    try:
+        connection.cursor().execute("PRAGMA journal_mode=WAL")
+    finally:
+        connection.close()
+
+
 def upgrade(engine, lock_dir):
-    """Bring the database to the newest schema, if it is not there yet."""
-    if current(engine) == head():
+    """Bring the database to the newest schema (an SQLite file into WAL mode first), if it is not there yet."""
+    if current(engine) == head() and journal_mode(engine) in (None, "wal"):
         return
     with _migration_lock(engine, lock_dir):
+        if engine.dialect.name == "sqlite":
+            _use_wal(engine)
         with engine.begin() as connection:
             config = _config(connection)
             if MigrationContext.configure(connection).get_current_revision() is None and \

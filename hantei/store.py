@@ -281,12 +281,10 @@ class Store:
 
 
 def _sqlite_pragmas(connection, _record):
-    """WAL lets gunicorn workers read while one writes; foreign keys make regions follow results.
+    """Every SQLite connection waits for a lock instead of failing at once, and makes regions follow results.
 
-    The busy timeout comes first: switching a new database to WAL takes a lock, and workers that
-    start together would otherwise fail at once with "database is locked" instead of waiting."""
+    WAL, which lets workers read while one writes, is set once for the file (schema.upgrade, under its lock)."""
     cursor = connection.cursor()
     cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
