@@ -4,8 +4,7 @@ import pytest
 
 from hantei import create_app
 from tests.photos import encoded, rgb
-from tests import servers
-from tests.servers import PostgreSQL
+from tests.servers import RUNNING, PostgreSQL
 
 
 @pytest.fixture(scope="session")
@@ -51,6 +50,6 @@ def pytest_runtest_makereport(item, call):
     """A failed test shows the logs of every real server (gunicorn, nginx) running at the time."""
     report = yield
     if report.failed:
-        for server in servers.RUNNING:
+        for server in RUNNING:
             report.sections.extend(server.logs().items())
     return report

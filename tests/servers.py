@@ -131,7 +131,6 @@ class Nginx:
     """nginx with the shipped site (deploy/nginx/hantei.conf) minus its TLS lines, in front of a Gunicorn."""
 
     def __init__(self, app):
-        self.app = app
         self.folder = Path(tempfile.mkdtemp(prefix="hantei-nginx-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -151,7 +150,7 @@ class Nginx:
             return False
 
     def logs(self):
-        """nginx's error log and the app's log behind it, for a failed test's report."""
+        """nginx's error log, for a failed test's report."""
         return {f"nginx on {self.port}: error.log": tail(self.folder / "error.log")}
 
     def stop(self):
@@ -162,7 +161,7 @@ class Nginx:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def tail(path, size=2500, routine=('127.0.0.1 "', "client intended to send too large body")):
+def tail(path, size=4000, routine=('127.0.0.1 "', "client intended to send too large body")):
     """The end of a log file without its routine lines (access lines, refused bodies), or why there is none."""
     try:
         lines = Path(path).read_text(errors="replace").splitlines()
