@@ -2,6 +2,7 @@
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -16,11 +17,21 @@ def _env(name, default):
 
 
 def secret_key(data_dir):
-    """Return the instance's secret key, generating it once into the data directory."""
+    """Return the instance's secret key, generating it once into the data directory.
+
+    Workers start together: each writes a key of its own to a private file and links it into place, so the
+    first one wins, every worker signs with that same key, and nobody ever reads a half-written one."""
     path = Path(data_dir) / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        handle, draft = tempfile.mkstemp(dir=data_dir, prefix=".secret_key-")  # readable by its owner only
+        with os.fdopen(handle, "w") as file:
+            file.write(secrets.token_hex(32))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(draft)
     return path.read_text().strip()
 
 
