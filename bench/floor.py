@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.photos import bench_photos  # noqa: E402
 from hantei.intake import Limits, jpeg_bytes  # noqa: E402
-from hantei.judges import Judge  # noqa: E402
-from hantei.judging import judge_bytes  # noqa: E402
+from hantei.judges import open_judge  # noqa: E402
+from hantei.judges import judge_bytes  # noqa: E402
 from hantei.vision import runtime  # noqa: E402
 from hantei.vision.detectors import NudeNetDetector  # noqa: E402
 
@@ -104,7 +104,7 @@ def hantei_stages(data, judge, limits):
 def main():
     runtime.configure(1)
     detector = NudeNetDetector()
-    judge = Judge(ROOT / "models" / "keshikaran")
+    judge = open_judge(ROOT / "models" / "keshikaran")
     limits = Limits()
     results = {}
     for name, data in bench_photos().items():

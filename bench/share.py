@@ -14,7 +14,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from hantei import blur, create_app, share  # noqa: E402
+from hantei import create_app  # noqa: E402
+from hantei.share import blur  # noqa: E402
+from hantei.share import cards as share  # noqa: E402
 from tests.photos import encoded, phone_jpeg, rgb  # noqa: E402
 
 

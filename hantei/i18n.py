@@ -1,22 +1,33 @@
-"""Languages: Japanese first, English second; the choice, and every message a person may be shown."""
+"""Languages: Japanese first, English second; every message a person may be shown, and its translation."""
 
 import os
+from functools import lru_cache
+from pathlib import Path
 
-from flask import has_request_context, request
-from flask_babel import lazy_gettext as _l
+from babel.support import Translations
 
 LANGUAGES = ("ja", "en")
-COOKIE = "lang"
+CATALOGUES = Path(__file__).resolve().parent / "translations"  # the same catalogues the pages use
 
 
-def select_locale():
-    """The language a visitor asked for with the switch, else what the browser prefers, else Japanese."""
-    if not has_request_context():
-        return "en" if os.environ.get("LANG", "ja").startswith(("en", "C")) else "ja"
-    chosen = request.args.get("lang") or request.cookies.get(COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES, default="ja")
+def _l(text):
+    """Mark a message for `make translations`; it is translated when shown, in the reader's language."""
+    return text
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def _catalogue(lang):
+    return Translations.load(str(CATALOGUES), [lang])
+
+
+def translate(text, lang):
+    """A message (written in English) in the given language."""
+    return text if lang == "en" else _catalogue(lang).gettext(text)
+
+
+def shell_language():
+    """The language of a terminal: English where LANG says so (or is C), else Japanese."""
+    return "en" if os.environ.get("LANG", "ja").startswith(("en", "C")) else "ja"
 
 
 # Why an upload was refused, by intake's reason code (and the web layer's own).
@@ -38,9 +49,11 @@ REFUSALS = {
 }
 
 
-def refusal(reason, **values):
-    """The refusal message for a reason, in the visitor's language, with its numbers filled in."""
-    return str(REFUSALS[reason]) % values if values else str(REFUSALS[reason])
+def refusal(reason, lang, **values):
+    """The refusal message for a reason, in a language, with its numbers filled in."""
+    text = translate(REFUSALS[reason], lang)
+    return text % values if values else text
+
 
 # What detectors' region labels mean, for the list under a result's photo.
 REGION_LABELS = {
@@ -66,6 +79,6 @@ REGION_LABELS = {
 }
 
 
-def region_label(label):
-    """A detector label in the visitor's language (unknown labels are shown as they are)."""
-    return str(REGION_LABELS.get(label, label))
+def region_label(label, lang):
+    """A detector label in a language (unknown labels are shown as they are)."""
+    return translate(REGION_LABELS[label], lang) if label in REGION_LABELS else label

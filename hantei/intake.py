@@ -8,6 +8,8 @@ import numpy as np
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
+from .refusals import Refused
+
 # Only the primary image of a HEIF file is ever used: skip its thumbnails, depth maps and auxiliary images.
 register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
@@ -20,15 +22,6 @@ CAP_SLACK = 0.05
 SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
 SRGB = ImageCms.createProfile("sRGB")
 LAB = ImageCms.createProfile("LAB")
-
-
-class Rejected(Exception):
-    """An upload that cannot be judged: a reason code and the HTTP status that fits it."""
-
-    def __init__(self, reason, status):
-        super().__init__(reason)
-        self.reason = reason
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -52,29 +45,33 @@ class Photo:
     def size(self):
         return self.image.size
 
+    def jpeg(self):
+        """The sanitised photo as the JPEG hantei stores."""
+        return jpeg_bytes(self.image)
+
 
 def read_photo(data, limits=Limits(), keep_source=False):
-    """Decode untrusted bytes into a Photo, or raise Rejected with a reason a person can be told.
+    """Decode untrusted bytes into a Photo, or raise Refused with a reason a person can be told.
 
     keep_source is for judges whose reference script resizes before converting to RGB: the
     photo is then decoded at full scale and also kept oriented in its own mode (P, RGBA, CMYK…).
     """
     if not data:
-        raise Rejected("empty", 400)
+        raise Refused("empty", 400)
     # The pixel limit is checked by _open itself, not by turning Pillow's DecompressionBombWarning into an
     # error: warning filters are process-wide and not thread-safe, and gunicorn workers run threads.
     image = _open(data, limits)
     source_format, source_size = image.format, image.size
     if not keep_source:
         _reduce_while_decoding(image, limits.long_side)
-    image = _load_upright(image)
+    image = _load_upright(image, limits)
     source = image if keep_source else None
     icc = image.info.get("icc_profile")
     try:
         image = _cap(_flatten(_eight_bit(image)), limits.long_side)
         image = _to_srgb(image, icc)
     except (ValueError, ImageCms.PyCMSError):
-        raise Rejected("unsupported", 415) from None  # a colour model that cannot be turned into RGB
+        raise Refused("unsupported", 415) from None  # a colour model that cannot be turned into RGB
     image.info = {}
     return Photo(image=image, source_format=source_format, source_size=source_size, source=source)
 
@@ -84,18 +81,18 @@ def _open(data, limits):
     try:
         image = Image.open(io.BytesIO(data), formats=FORMATS)
     except Image.DecompressionBombError:
-        raise Rejected("too_many_pixels", 422) from None
+        raise _too_many_pixels(limits) from None
     except UnidentifiedImageError:
         if _looks_like_image(data):
-            raise Rejected("corrupt", 400) from None
-        raise Rejected("unsupported", 415) from None
+            raise Refused("corrupt", 400) from None
+        raise Refused("unsupported", 415) from None
     except Exception:
-        raise Rejected("corrupt", 400) from None
+        raise Refused("corrupt", 400) from None
     width, height = image.size
     if width * height > limits.max_pixels:
-        raise Rejected("too_many_pixels", 422)
+        raise _too_many_pixels(limits)
     if min(width, height) < MIN_SIDE:
-        raise Rejected("too_small", 422)
+        raise Refused("too_small", 422)
     return image
 
 
@@ -114,15 +111,15 @@ def _reduce_while_decoding(image, long_side):
     image.draft(image.mode, (max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))))
 
 
-def _load_upright(image):
+def _load_upright(image, limits):
     """Decode the first frame only and turn it as its EXIF orientation says."""
     try:
         image.seek(0)
         image.load()
     except Image.DecompressionBombError:
-        raise Rejected("too_many_pixels", 422) from None
+        raise _too_many_pixels(limits) from None
     except Exception:
-        raise Rejected("corrupt", 400) from None
+        raise Refused("corrupt", 400) from None
     try:
         return ImageOps.exif_transpose(image)
     except Exception:
@@ -189,3 +186,7 @@ def jpeg_bytes(image, quality=85):
     buffer = io.BytesIO()
     image.save(buffer, "JPEG", quality=quality, exif=b"", icc_profile=None)
     return buffer.getvalue()
+
+
+def _too_many_pixels(limits):
+    return Refused("too_many_pixels", 422, megapixels=round(limits.max_pixels / 1e6))

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from hantei.judges import Judge, Judges, ManifestError
+from hantei.judges import Judges, ManifestError, open_judge
 from hantei.vision.classifiers import Output, Preprocess, SignatureError
 from tests.onnx_models import linear_classifier
 from tests.photos import rgb
@@ -102,18 +102,18 @@ def test_bad_input_settings_name_their_field(section, field):
 
 def test_sigmoid_label_judge_names_the_best_label_only_above_its_threshold(tmp_path):
     photo = rgb("astronaut")
-    open_judge = Judge(labels_judge(tmp_path / "a", threshold=0.0))
-    judgement = open_judge.judge(photo)
+    lenient = open_judge(labels_judge(tmp_path / "a", threshold=0.0))
+    judgement = lenient.judge(photo)
     best = judgement.labels[0]
     assert judgement.kind == "labels" and len(judgement.labels) == 3
     assert judgement.score == pytest.approx(best["score"], abs=1e-4)
-    assert judgement.verdict == open_judge.names[best["label"]]
-    strict = Judge(labels_judge(tmp_path / "b", threshold=0.9999))
+    assert judgement.verdict == lenient.names[best["label"]]
+    strict = open_judge(labels_judge(tmp_path / "b", threshold=0.9999))
     assert strict.judge(photo).verdict == {"ja": "どのフレンズともマッチしない", "en": "No friend matches"}
 
 
 def test_softmax_judge_scores_add_up_to_one(tmp_path):
-    judge = Judge(labels_judge(tmp_path / "s", activation="softmax", model_activation=None, threshold=0.0))
+    judge = open_judge(labels_judge(tmp_path / "s", activation="softmax", model_activation=None, threshold=0.0))
     judgement = judge.judge(rgb("coffee"))
     assert sum(item["score"] for item in judgement.labels) == pytest.approx(1, abs=1e-3)
     assert judgement.labels == sorted(judgement.labels, key=lambda item: -item["score"])
@@ -128,7 +128,7 @@ def test_softmax_judge_scores_add_up_to_one(tmp_path):
 def test_a_manifest_that_contradicts_its_model_is_refused_with_file_field_and_expectation(tmp_path, change, complaint):
     folder = labels_judge(tmp_path / "x", **change)
     with pytest.raises(ManifestError, match=complaint) as raised:
-        Judge(folder)
+        open_judge(folder)
     assert str(folder / "judge.toml") in str(raised.value)
 
 
@@ -171,11 +171,11 @@ def test_labels_named_in_verdict_sensitive_mark_the_result(tmp_path):
     folder = labels_judge(tmp_path / "s", threshold=0.0)
     manifest = folder / "judge.toml"
     manifest.write_text(manifest.read_text() + "sensitive = { serval = 0.0 }\n", encoding="utf-8")
-    assert Judge(folder).judge(rgb("coffee")).sensitive
-    assert not Judge(labels_judge(tmp_path / "t", threshold=0.0)).judge(rgb("coffee")).sensitive
+    assert open_judge(folder).judge(rgb("coffee")).sensitive
+    assert not open_judge(labels_judge(tmp_path / "t", threshold=0.0)).judge(rgb("coffee")).sensitive
     manifest.write_text(manifest.read_text().replace("serval = 0.0", "nsfw = 0.7"), encoding="utf-8")
-    with pytest.raises(ManifestError, match="sensitive names labels the model lacks: nsfw"):
-        Judge(folder)
+    with pytest.raises(ManifestError, match="sensitive: names labels the model lacks: nsfw"):
+        open_judge(folder)
 
 
 def test_a_score_judge_of_faces_gives_each_face_a_band(tmp_path):
@@ -195,12 +195,12 @@ detector = "face"
 [verdict]
 bands = [ { below = 0.5, ja = "真顔", en = "Straight face" }, { ja = "笑顔", en = "Smiling" } ]
 """, encoding="utf-8")
-    judge = Judge(folder)
+    judge = open_judge(folder)
     judgement = judge.judge(rgb("astronaut"))
     (face,) = judgement.regions
     assert face.label == "face" and face.labels[0]["label"] == "smile"
     assert judgement.score == pytest.approx(face.labels[0]["score"], abs=1e-4)
-    assert judge.region_verdict(face) == judgement.verdict
+    assert face.verdict == judgement.verdict
 
 
 def test_a_misspelt_setting_is_named_instead_of_silently_ignored(tmp_path):
@@ -208,7 +208,7 @@ def test_a_misspelt_setting_is_named_instead_of_silently_ignored(tmp_path):
     manifest = folder / "judge.toml"
     manifest.write_text(manifest.read_text().replace("threshold =", "treshold ="), encoding="utf-8")
     with pytest.raises(ManifestError, match=r"judge.toml: \[verdict\] treshold: is not a setting"):
-        Judge(folder)
+        open_judge(folder)
 
 
 @pytest.mark.parametrize("change", [

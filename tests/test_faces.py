@@ -13,7 +13,8 @@ from PIL import Image
 
 from hantei import create_app
 from hantei.vision.detectors import DETECTORS
-from hantei.vision.evaluation import iou, matched
+from hantei.vision.detector_scores import matched
+from hantei.vision.regions import iou
 from tests.onnx_models import linear_classifier
 from tests.photos import encoded, rgb
 

@@ -1,4 +1,4 @@
-"""Mutated real image bytes never break intake: only Rejected, never a 500, never a record of a refused upload."""
+"""Mutated real image bytes never break intake: only Refused, never a 500, never a record of a refused upload."""
 
 import io
 import os
@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from PIL import ExifTags, Image
 
 from hantei import create_app
-from hantei.intake import Limits, Photo, Rejected, read_photo
+from hantei.intake import Limits, Photo, read_photo
+from hantei.refusals import Refused
 from tests.photos import encoded, gps_exif, rgb
 
 # Pillow warns about the damage it reads past; that is expected here by the thousand.
@@ -78,7 +79,7 @@ FUZZ = settings(deadline=None, derandomize=bool(os.environ.get("CI")), suppress_
 def test_intake_answers_a_photo_or_a_reason(data):
     try:
         photo = read_photo(data, LIMITS)
-    except Rejected as rejected:
+    except Refused as rejected:
         assert (rejected.reason, rejected.status) in {
             ("empty", 400), ("corrupt", 400), ("unsupported", 415), ("too_many_pixels", 422), ("too_small", 422),
         }
@@ -100,7 +101,7 @@ def _rows(app):
 
 
 def _files(app):
-    return sorted(path for path in app.extensions["hantei.store"].photos.rglob("*") if path.is_file())
+    return app.extensions["hantei.store"].photos.names()
 
 
 @settings(FUZZ, max_examples=int(250 * SCALE), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

@@ -7,7 +7,7 @@ from pathlib import Path
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-from hantei.i18n import REFUSALS, REGION_LABELS
+from hantei.i18n import REFUSALS, REGION_LABELS, translate
 
 CATALOGUE = Path(__file__).resolve().parent.parent / "hantei" / "translations"
 
@@ -39,7 +39,6 @@ def test_compiled_catalogue_is_up_to_date():
     assert compiled == {m.id: m.string for m in catalogue() if m.id}, "run `make translations`"
 
 
-def test_refusals_and_region_names_are_translated(app):
-    with app.test_request_context(headers={"Accept-Language": "ja"}):
-        for text in [*REFUSALS.values(), *REGION_LABELS.values()]:
-            assert str(text) != text._args[0], f"no Japanese for {text._args[0]!r}"
+def test_refusals_and_region_names_are_translated():
+    for text in [*REFUSALS.values(), *REGION_LABELS.values()]:
+        assert translate(text, "ja") != text, f"no Japanese for {text!r}"

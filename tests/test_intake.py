@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from PIL import ExifTags, Image
 
-from hantei.intake import Limits, Rejected, jpeg_bytes, read_photo
+from hantei.intake import Limits, jpeg_bytes, read_photo
+from hantei.refusals import Refused
 from tests.photos import encoded, gps_exif, phone_jpeg, rgb
 
 
@@ -66,14 +67,14 @@ def test_sixteen_bit_grayscale_keeps_its_brightness():
     (b"MZ\x90\x00" + bytes(200), "unsupported", 415),
 ])
 def test_what_is_not_an_image_is_refused(data, reason, status):
-    with pytest.raises(Rejected) as refused:
+    with pytest.raises(Refused) as refused:
         read_photo(data)
     assert (refused.value.reason, refused.value.status) == (reason, status)
 
 
 def test_truncated_jpeg_is_refused_as_corrupt():
     data = phone_jpeg(size=(800, 600))
-    with pytest.raises(Rejected) as refused:
+    with pytest.raises(Refused) as refused:
         read_photo(data[: len(data) // 2])
     assert (refused.value.reason, refused.value.status) == ("corrupt", 400)
 
@@ -81,13 +82,13 @@ def test_truncated_jpeg_is_refused_as_corrupt():
 def test_too_many_pixels_is_refused_before_decoding():
     bomb = encoded(Image.new("L", (10000, 10000)), "PNG", optimize=True)
     assert len(bomb) < 200_000
-    with pytest.raises(Rejected) as refused:
+    with pytest.raises(Refused) as refused:
         read_photo(bomb, Limits(max_pixels=50_000_000))
     assert refused.value.reason == "too_many_pixels" and refused.value.status == 422
 
 
 def test_tiny_image_is_refused():
-    with pytest.raises(Rejected) as refused:
+    with pytest.raises(Refused) as refused:
         read_photo(encoded(Image.new("RGB", (16, 200)), "PNG"))
     assert refused.value.reason == "too_small"
 

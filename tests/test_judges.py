@@ -4,14 +4,15 @@ import shutil
 
 import pytest
 
-from hantei.judges import Judge, Judges, ManifestError, UnknownJudge
-from hantei.vision.detectors import Region
+from hantei.judges.verdicts import noisy_or
+from hantei.judges import Judges, ManifestError, UnknownJudge, open_judge
+from hantei.vision.regions import Region
 from tests.photos import rgb
 
 
 @pytest.fixture(scope="module")
 def keshikaran():
-    return Judge("models/keshikaran")
+    return open_judge("models/keshikaran")
 
 
 def test_keshikaran_manifest_loads(keshikaran):
@@ -25,11 +26,11 @@ def test_score_is_noisy_or_of_weighted_regions(keshikaran):
     exposed = Region("FEMALE_BREAST_EXPOSED", 0.8, [0, 0, 10, 10])
     covered = Region("BUTTOCKS_COVERED", 0.6, [0, 0, 10, 10])
     face = Region("FACE_FEMALE", 0.99, [0, 0, 10, 10])
-    assert keshikaran.score([]) == 0
-    assert keshikaran.score([face]) == 0
-    assert keshikaran.score([exposed]) == pytest.approx(0.9 * 0.8)
-    assert keshikaran.score([exposed, covered]) == pytest.approx(1 - (1 - 0.72) * (1 - 0.25 * 0.6))
-    assert keshikaran.score([exposed] * 20) <= 1
+    assert noisy_or(keshikaran.spec, []) == 0
+    assert noisy_or(keshikaran.spec, [face]) == 0
+    assert noisy_or(keshikaran.spec, [exposed]) == pytest.approx(0.9 * 0.8)
+    assert noisy_or(keshikaran.spec, [exposed, covered]) == pytest.approx(1 - (1 - 0.72) * (1 - 0.25 * 0.6))
+    assert noisy_or(keshikaran.spec, [exposed] * 20) <= 1
 
 
 def test_verdict_bands(keshikaran):
@@ -70,4 +71,4 @@ def test_manifest_mistakes_are_named(tmp_path, change, complaint):
     assert change[0] in text
     (tmp_path / "judge.toml").write_text(text.replace(*change), encoding="utf-8")
     with pytest.raises(ManifestError, match=complaint):
-        Judge(tmp_path)
+        open_judge(tmp_path)

@@ -10,11 +10,11 @@ import onnxruntime
 import pytest
 from PIL import Image, ImageOps
 
-from hantei import install as installer
-from hantei.install import InstallError, Published, install
+from hantei.cli import install as installer
+from hantei.cli.install import InstallError, Published, install
 from hantei.intake import Limits, read_photo
-from hantei.judges import Judge, Judges
-from hantei.judging import judge_bytes
+from hantei.judges import Judges, open_judge
+from hantei.judges import judge_bytes
 from tests.onnx_models import kleamp1e_like
 from tests.photos import encoded, rgb
 
@@ -87,7 +87,7 @@ def as_published(published_zip, monkeypatch):
 def kleamp1e(tmp_path_factory, published_zip):
     models = tmp_path_factory.mktemp("models")
     install(published_zip, models, preset="kleamp1e-nsfw")
-    return Judge(models / "kleamp1e-nsfw")
+    return open_judge(models / "kleamp1e-nsfw")
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def kleamp1e_fast(tmp_path_factory, kleamp1e):
     manifest = folder / "judge.toml"
     manifest.write_text(manifest.read_text().replace("exact = true", "exact = false").replace(
         'id = "kleamp1e-nsfw"', 'id = "kleamp1e-fast"'))
-    return Judge(folder)
+    return open_judge(folder)
 
 
 def test_the_published_zip_is_recognised_verified_and_unpacked(tmp_path, published_zip, as_published, runner, app):
@@ -107,7 +107,7 @@ def test_the_published_zip_is_recognised_verified_and_unpacked(tmp_path, publish
     assert result.exit_code == 0, result.output
     folder = tmp_path / "models" / "kleamp1e-nsfw"
     assert sorted(p.name for p in folder.iterdir()) == ["judge.toml", "model.onnx"]
-    assert Judge(folder).exact and Judge(folder).classifier.preprocess.size == (384, 384)
+    assert open_judge(folder).exact and open_judge(folder).classifier.preprocess.size == (384, 384)
     assert [p.name for p in folder.parent.iterdir()] == ["kleamp1e-nsfw"]  # nothing half-made left behind
 
 
@@ -136,7 +136,7 @@ def test_the_real_published_size_and_digest_are_checked(tmp_path):
 def test_preset_installs_a_retrained_onnx_file_and_refuses_a_wrong_signature(tmp_path):
     retrained = kleamp1e_like(tmp_path / "retrained.onnx", seed=9)
     folder = install(retrained, tmp_path / "models", preset="kleamp1e-nsfw")
-    assert Judge(folder).id == "kleamp1e-nsfw"
+    assert open_judge(folder).id == "kleamp1e-nsfw"
     with pytest.raises(InstallError, match="already exists"):
         install(retrained, tmp_path / "models", preset="kleamp1e-nsfw")
     from tests.onnx_models import linear_classifier
@@ -144,7 +144,7 @@ def test_preset_installs_a_retrained_onnx_file_and_refuses_a_wrong_signature(tmp
     other = linear_classifier(tmp_path / "other.onnx", [1, 224, 224, 3])
     with pytest.raises(InstallError, match=r"\[model.input\].*224, 224, 3\]"):
         install(other, tmp_path / "models", preset="kleamp1e-nsfw", replace=True)
-    assert Judge(folder).classifier.preprocess.size == (384, 384)  # the installed judge is untouched
+    assert open_judge(folder).classifier.preprocess.size == (384, 384)  # the installed judge is untouched
     assert [p.name for p in (tmp_path / "models").iterdir()] == ["kleamp1e-nsfw"]
 
 

@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from hantei import create_app, share
-from hantei.judges import Judge
+from hantei import create_app
+from hantei.share import cards as share
+from hantei.judges import open_judge
+from hantei.store import photo_name
 from tests.photos import SKIMAGE, encoded, result_url, rgb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +73,7 @@ def test_sensitive_photo_is_blurred_on_every_public_url(strict_app, astronaut_jp
     urls = {tag.get("src") or tag.get("href") or tag.get("content") for tag in page.find_all(["img", "a", "meta"])}
     images = [url for url in urls if url and re.search(r"/r/[\w-]{22}/(photo|card)\.jpg", url)]
     assert len(images) >= 2  # the page's photo and the card (og:image, twitter:image)
-    detector = Judge(ROOT / "models" / "keshikaran").detector
+    detector = open_judge(ROOT / "models" / "keshikaran").detector
     assert [r.label for r in detector.detect(clear)] == ["FACE_FEMALE"]
     for url in images:
         image = opened(client.get(url))
@@ -107,7 +109,7 @@ def test_shipped_judge_marks_the_colour_chart_sensitive(app, client):
     page = BeautifulSoup(client.get(location).data, "html.parser")
     assert page.select_one("form.reveal-form") and "けしからん" in page.find(id="verdict").get_text()
     public = opened(client.get(location + "/photo.jpg"))
-    stored = Image.open(app.extensions["hantei.store"].photo_path(location.rsplit("/", 1)[1])).convert("RGB")
+    stored = Image.open(io.BytesIO(app.extensions["hantei.store"].photos.read(photo_name(location.rsplit("/", 1)[1])))).convert("RGB")
     assert public.size == stored.size
     assert np.abs(np.asarray(public, dtype=float) - np.asarray(stored, dtype=float)).mean() > 5
 
@@ -119,12 +121,12 @@ def test_deleting_removes_every_row_and_file(strict_app, astronaut_jpeg):
     store = strict_app.extensions["hantei.store"]
     for path in ["/photo.jpg", "/card.jpg?lang=ja", "/card.jpg?lang=en"]:
         assert client.get(location + path).status_code == 200
-    names = sorted(p.name.split(".")[1] for p in store.files(result_id))
+    names = sorted(name.split(".")[1] for name in store.files(result_id))
     assert names == ["blurred", "card-en", "card-ja", "jpg"]
 
     form = BeautifulSoup(client.get(location).data, "html.parser").select_one("form.delete-form")
     assert client.post(form["action"]).status_code == 200
-    assert store.files(result_id) == [] and list(store.photos.rglob("*.*")) == []
+    assert store.files(result_id) == [] and store.photos.names() == []
     with store.engine.connect() as connection:
         for table in ("results", "regions"):
             assert connection.execute(sa.text(f"select count(*) from {table}")).scalar() == 0

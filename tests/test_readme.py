@@ -25,8 +25,10 @@ def test_ci_runs_the_readme_test_command():
 
 def test_the_map_names_every_module_and_tool():
     built = README.split("## How it is built", 1)[1]
-    modules = [path for path in (ROOT / "hantei").iterdir() if path.suffix == ".py" or (path / "__init__.py").exists()]
-    missing = [path.name for path in modules if path.name != "__init__.py" and path.name not in built]
+    package = ROOT / "hantei"
+    modules = [path for path in package.rglob("*.py") if "migrations" not in path.parts and path.name != "__init__.py"]
+    modules += [path for path in package.iterdir() if (path / "__init__.py").exists()]
+    missing = [str(path.relative_to(package)) for path in modules if path.name not in built]
     missing += [path.name for path in (ROOT / "tools").glob("*.py") if path.name not in built]
     assert missing == []
 
@@ -68,12 +70,12 @@ def test_screenshots_exist():
 
 def test_the_manifest_example_serves_as_a_judge(tmp_path):
     """The README's judge.toml, dropped into a folder with a model of its signature, loads as it says."""
-    from hantei.judges import Judge
+    from hantei.judges import open_judge
     from tests.onnx_models import linear_classifier
 
     example = re.search(r"```toml\n(.*?)```", README, re.S).group(1)
     linear_classifier(tmp_path / "model.onnx", [1, 3, 224, 224], outputs=3, activation=None)
     (tmp_path / "judge.toml").write_text(example, encoding="utf-8")
-    judge = Judge(tmp_path)
+    judge = open_judge(tmp_path)
     assert judge.kind == "labels" and judge.detector.name == "face" and judge.threshold == 0.5
     assert judge.classifier.preprocess.fit == "shorter-side" and judge.names["serval"]["ja"] == "サーバル"

@@ -7,17 +7,18 @@ import time
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from hantei import schema
-from hantei.store import Store, metadata, regions, results
+from hantei.store import open_store, schema
+from hantei.store.tables import metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_migrated_schema_matches_the_tables(tmp_path, database_url):
-    store = Store(database_url, tmp_path, retention_days=30)
+    store = open_store(database_url, tmp_path, retention_days=30)
     assert schema.current(store.engine) == schema.head()
     with store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), metadata)
@@ -25,22 +26,22 @@ def test_migrated_schema_matches_the_tables(tmp_path, database_url):
 
 
 def test_second_start_does_not_migrate_again(tmp_path, database_url):
-    Store(database_url, tmp_path, retention_days=30)
+    open_store(database_url, tmp_path, retention_days=30)
     engine = sa.create_engine(database_url)
     before = schema.current(engine)
-    Store(database_url, tmp_path, retention_days=30)
+    open_store(database_url, tmp_path, retention_days=30)
     assert schema.current(engine) == before == schema.head()
 
 
 STARTS = """
 import sys, time
 from pathlib import Path
-from hantei.store import Store
+from hantei.store import open_store
 start, urls = float(sys.argv[1]), sys.argv[2:]
 for n, url in enumerate(urls):
     time.sleep(max(0, start + n * 0.4 - time.time()))
     folder = Path(url.removeprefix("sqlite:///")).parent if url.startswith("sqlite:") else Path("data")
-    Store(url, folder, 30)
+    open_store(url, folder, 30)
 print("ok")
 """
 
@@ -67,6 +68,9 @@ def test_workers_starting_together_all_start(tmp_path, database_url):
 
 def test_a_database_from_before_migrations_is_adopted(tmp_path):
     url = f"sqlite:///{tmp_path / 'old.db'}"
-    metadata.create_all(sa.create_engine(url), tables=[results, regions])  # how the first version made its tables
-    store = Store(url, tmp_path, retention_days=30)
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:  # how the first version made its tables: 0001's, before migrations existed
+        command.upgrade(schema.alembic_config(connection), "0001")
+        connection.exec_driver_sql("DROP TABLE alembic_version")
+    store = open_store(url, tmp_path, retention_days=30)
     assert schema.current(store.engine) == schema.head()

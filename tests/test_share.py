@@ -17,7 +17,8 @@ from bs4 import BeautifulSoup
 from fontTools.ttLib import TTFont
 from PIL import Image
 
-from hantei import config, create_app, share
+from hantei import config, create_app
+from hantei.share import cards as share
 from tests.photos import result_url, rgb
 from tests.servers import Gunicorn, Nginx
 
@@ -100,7 +101,7 @@ def test_card_is_drawn_once_and_again_when_the_result_changes(app, client, astro
     first_url = BeautifulSoup(client.get(location).data, "html.parser").find("meta", property="og:image")["content"]
     first = client.get(first_url).data
     assert client.get(first_url).data == first
-    cards = [p for p in store.files(result_id) if ".card-ja." in p.name]
+    cards = [p for p in store.files(result_id) if ".card-ja." in p]
     assert len(cards) == 1
 
     with store.engine.begin() as connection:
@@ -108,8 +109,8 @@ def test_card_is_drawn_once_and_again_when_the_result_changes(app, client, astro
     second_url = BeautifulSoup(client.get(location).data, "html.parser").find("meta", property="og:image")["content"]
     assert second_url != first_url
     assert client.get(second_url).data != first
-    assert [p for p in store.files(result_id) if ".card-ja." in p.name] != cards  # the old card is gone
-    assert len([p for p in store.files(result_id) if ".card-ja." in p.name]) == 1
+    assert [p for p in store.files(result_id) if ".card-ja." in p] != cards  # the old card is gone
+    assert len([p for p in store.files(result_id) if ".card-ja." in p]) == 1
 
 
 def test_card_font_draws_every_verdict_of_every_judge():

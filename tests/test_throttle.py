@@ -6,7 +6,7 @@ import threading
 import pytest
 
 from hantei import create_app
-from hantei.throttle import Busy, Capacity
+from hantei.web.throttle import Busy, Capacity
 from tests.photos import upload
 
 

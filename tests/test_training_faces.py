@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageEnhance
 
-from hantei.judges import Judge
+from hantei.judges import open_judge
 from hantei.training import train
 from tests.photos import PEOPLE, rgb
 
@@ -51,7 +51,7 @@ def test_face_training_writes_a_face_judge(face_judge):
 
 def test_the_face_judge_judges_each_face(face_judge):
     out, _, _ = face_judge
-    judge = Judge(out)
+    judge = open_judge(out)
     judgement = judge.judge(rgb("astronaut"))
     assert len(judgement.regions) == 1
     assert judgement.regions[0].labels[0]["label"] == "astronaut"

@@ -12,6 +12,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import intake
+from ..refusals import Refused
 from ..vision import embedder as embedding
 from . import augment, dataset, head, judge_folder, measures
 from .faces import FaceCrops, NoFace
@@ -37,9 +38,9 @@ def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None
         try:
             image = dataset.load(path)
             image = crop(image) if crop else image
-        except (intake.Rejected, NoFace) as problem:
+        except (Refused, NoFace) as problem:
             if skipped is not None:
-                skipped.append(f"{path}: {problem.reason if isinstance(problem, intake.Rejected) else 'no face'}")
+                skipped.append(f"{path}: {problem.reason if isinstance(problem, Refused) else 'no face'}")
             continue
         finally:
             if bar is not None:

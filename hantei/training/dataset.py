@@ -96,7 +96,7 @@ def _stratified(items, count, seed, fractions):
 
 
 def load(path):
-    """A photo file as an upright sRGB image, decoded as intake decodes uploads; raises intake.Rejected."""
+    """A photo file as an upright sRGB image, decoded as intake decodes uploads; raises refusals.Refused."""
     return intake.read_photo(Path(path).read_bytes(), LIMITS).image
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from tqdm import tqdm
 
 from .. import intake
+from ..refusals import Refused
 from . import dataset, figures, measures
 
 
@@ -70,7 +71,7 @@ def evaluate(pairs, labels, classify, thresholds=None, out=None, progress=True):
     for path, k in tqdm(pairs, desc="judging photos", unit="photo", disable=not progress):
         try:
             image = dataset.load(path)
-        except intake.Rejected as rejected:
+        except Refused as rejected:
             skipped.append(f"{path}: {rejected.reason}")
             continue
         result = classify(image)

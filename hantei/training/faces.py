@@ -1,6 +1,6 @@
 """flask train --face: learn from the largest face in each photo, cropped exactly as a face judge crops it."""
 
-from ..judges import widened
+from ..vision.regions import widened
 from ..vision.detectors import DETECTORS
 
 DETECTOR = "face"

@@ -31,7 +31,7 @@ class SignatureError(ValueError):
         self.field = field
 
 
-def known(section, keys, where):
+def refuse_unknown(section, keys, where):
     """Refuse keys a section does not have, so that a typo never falls back to a default silently."""
     unknown = sorted(set(section) - set(keys))
     if unknown:
@@ -74,7 +74,7 @@ class Preprocess:
     def from_manifest(cls, section):
         """Read [model.input]; raise SignatureError naming the field when a value makes no sense."""
         where = "[model.input]"
-        known(section, INPUT_KEYS, where)
+        refuse_unknown(section, INPUT_KEYS, where)
         size = section.get("size", [224, 224])
         if isinstance(size, int):
             size = [size, size]
@@ -158,7 +158,7 @@ class Output:
     @classmethod
     def from_manifest(cls, section):
         where = "[model.output]"
-        known(section, ("labels", "activation"), where)
+        refuse_unknown(section, ("labels", "activation"), where)
         labels = section.get("labels")
         if not (isinstance(labels, list) and labels and all(isinstance(v, str) and v for v in labels)):
             raise SignatureError(f"{where} labels", "should list one name per model output, e.g. labels = [\"nsfw\"]")

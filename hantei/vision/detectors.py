@@ -1,7 +1,5 @@
 """Detectors: an RGB photo -> [Region(label, score, box)], boxes in the photo's own pixels."""
 
-from dataclasses import dataclass, field
-
 import os
 import threading
 from importlib import resources
@@ -10,44 +8,15 @@ import cv2
 import numpy as np
 
 from . import runtime
+from .regions import Region, nms
 from .resample import letterbox_top_left, linear_like_opencv
-
-
-@dataclass
-class Region:
-    """Something a detector found: its label, confidence and box [x, y, w, h] in photo pixels."""
-
-    label: str
-    score: float
-    box: list
-    labels: list = field(default_factory=list)
-
-    def as_dict(self):
-        return {"label": self.label, "score": round(self.score, 4), "box": self.box, "labels": self.labels}
-
-
-def nms(boxes, scores, iou_threshold):
-    """Greedy class-agnostic non-maximum suppression on [x1, y1, x2, y2] boxes; return kept indices."""
-    order = np.argsort(-scores, kind="stable")
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
-    keep = []
-    while order.size:
-        best, rest = order[0], order[1:]
-        keep.append(int(best))
-        x1 = np.maximum(boxes[best, 0], boxes[rest, 0])
-        y1 = np.maximum(boxes[best, 1], boxes[rest, 1])
-        x2 = np.minimum(boxes[best, 2], boxes[rest, 2])
-        y2 = np.minimum(boxes[best, 3], boxes[rest, 3])
-        overlap = np.clip(x2 - x1, 0, None) * np.clip(y2 - y1, 0, None)
-        iou = overlap / np.maximum(areas[best] + areas[rest] - overlap, 1e-9)
-        order = rest[iou <= iou_threshold]
-    return keep
 
 
 class OnnxDetector:
     """What every ONNX-backed detector shares: its model file and this process's session for it."""
 
     model = None
+    options = ("min_score", "iou")  # what a manifest's [detect] may set
 
     def __init__(self, min_score, iou):
         self.min_score = min_score
@@ -168,10 +137,12 @@ class HaarDetector:
 
     license = "BSD-3-Clause (Intel License Agreement)"
     labels = ("face",)
+    options = ("iou",)  # a cascade gives no confidence, so there is no min_score to set
     long_side = 1024  # photos are shrunk to this first, as the cascades were made for small images
 
-    def __init__(self, cascade, name, min_score=0.0, iou=0.3, min_neighbors=3):
+    def __init__(self, cascade, name, iou=0.3, min_neighbors=3):
         self.name = name
+        self.iou = float(iou)
         self.cascade_file = str(resources.files("cv2").joinpath("data", cascade))
         self.min_neighbors = int(min_neighbors)
         self._cascade = {}
@@ -198,10 +169,9 @@ class HaarDetector:
         cascade = self.load()
         with self._lock:
             found = cascade.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=self.min_neighbors)
-        return [
-            Region("face", 1.0, [round(x / scale), round(y / scale), round(w / scale), round(h / scale)])
-            for x, y, w, h in (found if len(found) else [])
-        ]
+        boxes = np.asarray(found, dtype=np.float32).reshape(-1, 4) / scale
+        corners = np.concatenate([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]], axis=1)
+        return _regions(corners, np.ones(len(boxes), dtype=np.float32), "face", self.iou)
 
 
 def haar(cascade, name):

@@ -41,8 +41,8 @@ class Capacity:
 
 
 def init_app(app):
-    """Set up the limiter's storage (memory by default, redis://… to share across servers) and the capacity."""
+    """Set up the limiter's storage (memory by default, redis://… to share across servers); return the capacity."""
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["RATELIMIT_STORAGE"])
     app.config.setdefault("RATELIMIT_ENABLED", app.config["RATELIMIT"].lower() not in ("", "off"))
     limiter.init_app(app)
-    app.extensions["hantei.capacity"] = Capacity(app.config["MAX_JUDGING"], app.config["QUEUE_SECONDS"])
+    return Capacity(app.config["MAX_JUDGING"], app.config["QUEUE_SECONDS"])

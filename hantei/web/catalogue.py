@@ -2,8 +2,7 @@
 
 from flask import Blueprint, abort, render_template, send_file
 
-from . import model_cards
-from .uploads import judges
+from . import judges, model_cards
 
 bp = Blueprint("catalogue", __name__)
 

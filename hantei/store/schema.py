@@ -15,7 +15,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 LOCK_ID = 0x68616E74  # "hant": PostgreSQL advisory lock taken while migrating
 
 
-def _config(connection):
+def alembic_config(connection):
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -41,7 +41,7 @@ def _migration_lock(engine, lock_dir):
 
 def head():
     """The newest revision this code knows."""
-    return ScriptDirectory.from_config(_config(None)).get_current_head()
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
 
 
 def current(engine):
@@ -76,7 +76,7 @@ def upgrade(engine, lock_dir):
         if engine.dialect.name == "sqlite":
             _use_wal(engine)
         with engine.begin() as connection:
-            config = _config(connection)
+            config = alembic_config(connection)
             if MigrationContext.configure(connection).get_current_revision() is None and \
                     sa.inspect(connection).has_table("results"):
                 command.stamp(config, "0001")  # a database made before migrations existed has 0001's tables

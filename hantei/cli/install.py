@@ -8,9 +8,9 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .judges import Judge, ManifestError
+from ..judges import ManifestError, open_judge
 
-PRESETS = Path(__file__).resolve().parent / "presets"
+PRESETS = Path(__file__).resolve().parent.parent / "presets"
 CHUNK = 1 << 20
 
 
@@ -91,7 +91,7 @@ def install(file, models_dir, preset=None, manifest=None, replace=False):
         (staging / "judge.toml").write_text(manifest_text, encoding="utf-8")
         _copy_model(file, member, staging / model_name)
         try:
-            Judge(staging)
+            open_judge(staging)
         except ManifestError as error:
             raise InstallError(str(error).replace(str(staging), str(models_dir / judge_id))) from None
         target = models_dir / judge_id

@@ -1,16 +1,13 @@
-"""The upload page and its form, the language switch, robots.txt and every error page."""
+"""The upload page and its form, the language switch and robots.txt."""
 
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
-from flask_babel import get_locale
-from flask_limiter.errors import RateLimitExceeded
-from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import RequestEntityTooLarge
 
-from .i18n import COOKIE, LANGUAGES, refusal, region_label
+from ..i18n import LANGUAGES, region_label
+from . import COOKIE, judges, lang
 from .throttle import uploads
-from .uploads import Refused, judge_request, judges, rate_limited, too_large
+from .uploads import Refused, judge_request
 
 bp = Blueprint("web", __name__)
 OWNED_KEPT = 20  # how many of a visitor's own results the session cookie remembers
@@ -18,13 +15,10 @@ OWNED_KEPT = 20  # how many of a visitor's own results the session cookie rememb
 SHARE_BOTS = ("Twitterbot", "facebookexternalhit", "Discordbot", "Slackbot", "Slackbot-LinkExpanding", "Line")
 
 
-def lang():
-    return str(get_locale())
-
-
 @bp.app_context_processor
 def page_helpers():
-    return {"lang": lang, "languages": LANGUAGES, "region_label": region_label, "label_name": label_name}
+    return {"lang": lang, "languages": LANGUAGES, "region_label": lambda label: region_label(label, lang()),
+            "label_name": label_name}
 
 
 def label_name(judge, label):
@@ -57,8 +51,8 @@ def wants_json():
 def refused_response(refused):
     """A refused upload: JSON for scripts, else the upload page with the message, same status either way."""
     if wants_json():
-        return refused.as_json()
-    return render_upload(refused.message, refused.status, refused.headers)
+        return refused.as_json(lang())
+    return render_upload(refused.message(lang()), refused.status, refused.headers)
 
 
 @bp.post("/judge")
@@ -98,42 +92,3 @@ def switch_language(code):
     if code in LANGUAGES:
         response.set_cookie(COOKIE, code, max_age=365 * 86400, samesite="Lax")
     return response
-
-
-def message_page(reason, status, headers=None):
-    """A page (or JSON error) that says one thing, with a way back to the upload page."""
-    if wants_json():
-        return Refused(reason, status, headers).as_json()
-    return render_template("message.html", message=refusal(reason)), status, headers or {}
-
-
-@bp.get("/errors/too-large")
-def too_large_page():
-    """The 413 answer that nginx shows when it refused an upload before the app saw it."""
-    return refused_response(too_large())
-
-
-@bp.app_errorhandler(RequestEntityTooLarge)
-def upload_too_large(_error):
-    return refused_response(too_large())
-
-
-@bp.app_errorhandler(RateLimitExceeded)
-def upload_rate_limited(error):
-    retry_after = error.retry_after if getattr(error, "retry_after", None) else 60
-    return refused_response(rate_limited(int(retry_after)))
-
-
-@bp.app_errorhandler(CSRFError)
-def form_expired(_error):
-    return message_page("csrf", 400)
-
-
-@bp.app_errorhandler(404)
-def not_found(_error):
-    return message_page("not_found", 404)
-
-
-@bp.app_errorhandler(410)
-def gone(_error):
-    return message_page("gone", 410)

@@ -3,8 +3,8 @@
 import sqlalchemy as sa
 from flask import Blueprint
 
+from . import judges, store
 from .metrics import exposition
-from .uploads import judges, store
 
 bp = Blueprint("health", __name__)
 

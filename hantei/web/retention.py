@@ -35,9 +35,9 @@ class Sweeper:
                 self.logger.info("swept %d expired results", count)
 
 
-def init_app(app):
+def init_app(app, store):
     """Sweep after a response has been sent (never before it), at most every SWEEP_MINUTES."""
-    sweeper = Sweeper(app.extensions["hantei.store"], app.config["SWEEP_MINUTES"] * 60, app.logger)
+    sweeper = Sweeper(store, app.config["SWEEP_MINUTES"] * 60, app.logger)
     app.extensions["hantei.sweeper"] = sweeper
 
     @app.after_request

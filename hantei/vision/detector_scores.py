@@ -3,13 +3,7 @@
 import time
 from dataclasses import dataclass, field
 
-
-def iou(a, b):
-    """Intersection over union of two [x, y, w, h] boxes."""
-    w = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    h = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    union = a[2] * a[3] + b[2] * b[3] - w * h
-    return w * h / union if union else 0.0
+from .regions import iou
 
 
 def matched(truth, found, threshold):
@@ -49,7 +43,7 @@ class Score:
         self.ms.append(ms)
 
 
-def evaluate(name, detector, photos, threshold=0.4):
+def score_detector(name, detector, photos, threshold=0.4):
     """Run one detector over (image, true boxes) pairs; only face regions count (NudeNet's FACE_* too)."""
     score = Score(name)
     for image, truth in photos:

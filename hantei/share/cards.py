@@ -1,6 +1,7 @@
 """Share cards: a 1200x630 JPEG with the photo (cropped around what the judge found), verdict, score and names."""
 
 import hashlib
+import io
 import json
 import threading
 from dataclasses import asdict, dataclass
@@ -9,8 +10,9 @@ from importlib import resources
 
 from PIL import Image, ImageDraw, ImageFont
 
+from ..intake import jpeg_bytes
+from ..store import photo_name
 from . import blur
-from .intake import jpeg_bytes
 
 WIDTH, HEIGHT = 1200, 630
 PHOTO_WIDTH = 500
@@ -42,30 +44,32 @@ def key(text, boxes, photo):
 
 
 def public_photo(store, record):
-    """The path of the photo anyone may see: the stored one, or for a sensitive result its blurred copy."""
-    if not record.has_photo or not store.photo_path(record.id).exists():
+    """The file name of the photo anyone may see: the stored one, or for a sensitive result its blurred copy."""
+    name = photo_name(record.id)
+    if not record.has_photo or not store.photos.exists(name):
         return None  # none kept, or deleted while this request ran
     if not record.judgement.sensitive:
-        return store.photo_path(record.id)
-    return store.derived(record.id, "blurred", f"v{blur.VERSION}", lambda: _blurred(store.photo_path(record.id)))
+        return name
+    return store.derived(record.id, "blurred", f"v{blur.VERSION}", lambda: _blurred(store.photos.read(name)))
 
 
-def _blurred(path):
-    with Image.open(path) as photo:
+def _blurred(data):
+    with Image.open(io.BytesIO(data)) as photo:
         return jpeg_bytes(blur.obscure(photo.convert("RGB")))
 
 
 def card_file(store, record, lang, text):
-    """The path of a result's card in one language: drawn on first use, drawn again when anything on it changes.
+    """The file name of a result's card in one language: drawn on first use, again when anything on it changes.
 
     The card is drawn from the public photo only, so a sensitive result's card never holds the clear one."""
     boxes = [list(region.box) for region in record.judgement.regions]
 
     def draw():
-        path = public_photo(store, record)
-        if path is None:
+        name = public_photo(store, record)
+        data = store.photos.read(name) if name else None
+        if data is None:
             return render(text)
-        with Image.open(path) as image:
+        with Image.open(io.BytesIO(data)) as image:
             return render(text, image.convert("RGB"), boxes, (record.width, record.height))
 
     return store.derived(record.id, f"card-{lang}", card_key(record, text), draw)

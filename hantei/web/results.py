@@ -1,5 +1,7 @@
 """What a result's link opens: the result page, its photo and share card, reveal, delete."""
 
+import hashlib
+import io
 from datetime import datetime, timezone
 from urllib.parse import urlencode, urlsplit
 
@@ -8,11 +10,13 @@ from flask import (Blueprint, abort, current_app, make_response, redirect, rende
 from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from . import share
+from ..share import cards as share
+from ..store import photo_name
+from . import judges, lang, store
+from .errors import message_page
 from .links import external
+from .pages import wants_json
 from .security import csrf
-from .uploads import judges, store
-from .web import lang, message_page, wants_json
 
 bp = Blueprint("results", __name__)
 REVEAL_SECONDS = 3600  # how long a tap on "show the photo" lets that visitor load the clear photo
@@ -123,7 +127,7 @@ def photo(result_id):
     record = found(result_id)
     if not record.has_photo:
         abort(404)
-    path = share.public_photo(store(), record)
+    name = share.public_photo(store(), record)
     private = False
     if record.judgement.sensitive and request.args.get("reveal"):
         try:
@@ -131,10 +135,8 @@ def photo(result_id):
         except BadSignature:
             revealed = False  # an old or forged token still gets the blurred photo, never an error or the clear one
         if revealed:
-            path, private = store().photo_path(record.id), True
-    if path is None:
-        abort(410)
-    response = send_file(path, mimetype="image/jpeg", max_age=until_expiry(record))
+            name, private = photo_name(record.id), True
+    response = send_stored(name, record)
     if private:
         response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex, noimageindex"
@@ -145,10 +147,16 @@ def photo(result_id):
 def card(result_id):
     """The 1200x630 share card, drawn on first fetch and kept with the result."""
     record = found(result_id)
-    path = share.card_file(store(), record, lang(), card_text(record))
-    if path is None:
+    return send_stored(share.card_file(store(), record, lang(), card_text(record)), record)
+
+
+def send_stored(name, record):
+    """A stored JPEG of a result, cacheable until the result expires; 410 when it went away meanwhile."""
+    data = store().photos.read(name) if name else None
+    if data is None:
         abort(410)
-    return send_file(path, mimetype="image/jpeg", max_age=until_expiry(record))
+    return send_file(io.BytesIO(data), mimetype="image/jpeg", max_age=until_expiry(record),
+                     etag=hashlib.sha256(data).hexdigest()[:32], conditional=True)
 
 
 def until_expiry(record):

@@ -2,11 +2,11 @@
 
 import time
 
-from . import intake
+from .. import intake
 
 
 def judge_bytes(data, judge, limits):
-    """Judge untrusted bytes with a judge; return the sanitised Photo and the Judgement (raises intake.Rejected)."""
+    """Judge untrusted bytes with a judge; return the sanitised Photo and the Judgement (raises refusals.Refused)."""
     started = time.perf_counter()
     photo = intake.read_photo(data, limits, keep_source=judge.exact)
     taken = time.perf_counter()

@@ -1,0 +1,15 @@
+"""flask purge: expired results and orphaned files go, besides the sweep the app runs while it serves."""
+
+import click
+from flask.cli import with_appcontext
+
+from . import store
+
+
+@click.command("purge")
+@click.option("--orphans/--no-orphans", default=True, help="Also remove files that no result owns (walks the folder).")
+@with_appcontext
+def purge_command(orphans):
+    """Delete expired results with their photos and cards (the app also sweeps them while it serves)."""
+    count = store().purge(orphans=orphans)
+    click.echo(f"deleted {count} expired result{'s' if count != 1 else ''}")

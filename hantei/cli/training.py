@@ -1,0 +1,83 @@
+"""flask train and evaluate: a judge made from folders of photos, and any judge measured on them."""
+
+import os
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..judges import UnknownJudge
+from ..vision import runtime
+from . import judges
+
+
+@click.command("train")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--name", "judge_id", required=True, help="Id of the new judge: its folder under HANTEI_MODELS_DIR.")
+@click.option("--title", default=None, help="Title shown to people (default: the id).")
+@click.option("--title-ja", default=None, help="Japanese title (default: --title).")
+@click.option("--seed", default=0, show_default=True,
+              help="Seed of the split (when FOLDER has no train/) and of augmentation.")
+@click.option("--augment", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+              help="Mirror and crop training photos: auto = for labels with fewer than 100.")
+@click.option("--face", "faces", is_flag=True,
+              help="Learn from each photo's largest face; the judge then finds faces first and judges each one.")
+@click.option("--force", is_flag=True, help="Replace an existing judge folder of that name.")
+@with_appcontext
+def train_command(folder, judge_id, title, title_ja, seed, augment, faces, force):
+    """Train a labels judge from FOLDER (one sub-folder of photos per label, optionally in train/ val/ test/)."""
+    from .. import training  # numpy-heavy, and only this command needs it
+    from ..training.dataset import DatasetError
+
+    if not judge_id.replace("-", "").replace("_", "").isalnum() or not judge_id.isascii():
+        raise click.UsageError("--name may hold only letters, digits, - and _")
+    out = Path(current_app.config["MODELS_DIR"]) / judge_id
+    if out.exists() and not force:
+        raise click.UsageError(f"{out} already exists; pick another --name or add --force")
+    titles = {"en": title or judge_id, "ja": title_ja or title or judge_id}
+    runtime.configure(os.cpu_count() or 1)  # training owns the machine: every core for the backbone
+    try:
+        summary, _, reports = training.train(folder, out, judge_id, title=titles, seed=seed, augmentation=augment,
+                                             faces=faces)
+    except DatasetError as problem:
+        raise click.ClickException(str(problem)) from None
+    shown = reports.get("test") or reports["val"]
+    split = "test" if "test" in reports else "validation"
+    sizes = ", ".join(f"{sum(c.values())} {name}" for name, c in summary["counts"].items())
+    click.echo(f"trained {judge_id!r} on {sizes} photos in {summary['seconds']:.0f} s; "
+               f"{split} accuracy {shown.accuracy:.3f}, macro F1 {shown.macro['f1']:.3f}")
+    if summary["skipped"]:
+        click.echo(f"skipped {len(summary['skipped'])} unreadable photos (listed in metrics.json)")
+    click.echo(f"wrote {out}/ (judge.toml, model.onnx, CARD.md); reload the server to serve it")
+
+
+@click.command("evaluate")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--judge", "judge_id", default=None, help="Judge id (default: HANTEI_DEFAULT_JUDGE).")
+@click.option("--split", default="test", show_default=True, help="Measure FOLDER/<split>/ when FOLDER has one.")
+@click.option("--threshold", default=0.5, show_default=True, help="Score judges: a score at or above it means 1.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write confusion.png and roc.png (default: evaluation-<judge>/).")
+@with_appcontext
+def evaluate_command(folder, judge_id, split, threshold, out):
+    """Measure a judge on FOLDER/<label>/ photos (score judges: FOLDER/0/ and FOLDER/1/), as a model card does."""
+    from ..training import evaluation
+    from ..training.dataset import DatasetError
+
+    try:
+        judge = judges().get(judge_id)
+    except UnknownJudge:
+        raise click.UsageError(f"no judge called {judge_id!r}") from None
+    labels, classify, thresholds = evaluation.scorer(judge, threshold)
+    try:
+        pairs = evaluation.photos_to_measure(folder, labels, split)
+    except DatasetError as problem:
+        raise click.ClickException(str(problem)) from None
+    out = out or Path(f"evaluation-{judge.id}")
+    report, skipped = evaluation.evaluate(pairs, labels, classify, thresholds, out=out)
+    click.echo(f"judge {judge.id!r} on {folder}")
+    click.echo(evaluation.text(report))
+    for problem in skipped:
+        click.echo(f"skipped {problem}", err=True)
+    click.echo(f"wrote {out}/confusion.png and {out}/roc.png")

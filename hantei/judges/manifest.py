@@ -1,0 +1,243 @@
+"""judge.toml -> a validated, frozen JudgeSpec; every error names the file and the field at fault."""
+
+import math
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..i18n import LANGUAGES
+from ..vision import runtime
+from ..vision.classifiers import Output, Preprocess, SignatureError, refuse_unknown
+from ..vision.detectors import DETECTORS
+
+KINDS = ("score", "labels")
+TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict", "hashtag")
+SECTION_KEYS = {
+    "model": ("path", "exact", "input", "output"),
+    "detect": ("detector", "min_score", "iou", "margin"),
+    "score": ("weights",),
+    "verdict": ("bands", "sensitive_above", "sensitive", "score_label", "threshold", "no_match", "no_face"),
+}
+NO_FACE = {"ja": "顔が見つかりませんでした", "en": "No face found"}
+NO_MATCH = {"ja": "どれにも当てはまりません", "en": "No match"}
+NEVER = 2.0  # a sensitive_above no score reaches
+
+
+class ManifestError(Exception):
+    """A judge folder whose manifest cannot be served, with the file and field at fault."""
+
+
+@dataclass(frozen=True)
+class Band:
+    """A verdict for scores below a bound (the last band has no bound)."""
+
+    below: float
+    text: dict
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """The classifier a judge runs: its file, how pixels become its input, what its outputs mean."""
+
+    path: Path
+    preprocess: Preprocess
+    output: Output
+    exact: bool = False
+
+
+@dataclass(frozen=True)
+class DetectSpec:
+    """The detector a judge runs first: its name, its options, and the margin around each region it classifies."""
+
+    detector: str
+    options: tuple = ()  # (name, value) pairs the detector takes
+    margin: float = 0.25
+
+
+@dataclass(frozen=True)
+class JudgeSpec:
+    """Everything a judge.toml says, checked: what it is called, what it runs, and how scores become verdicts."""
+
+    folder: Path
+    id: str
+    title: dict
+    description: dict
+    kind: str
+    license: str
+    hashtag: str
+    model: ModelSpec
+    detect: DetectSpec
+    labels: tuple
+    names: dict
+    weights: dict
+    bands: tuple
+    score_label: str
+    threshold: float
+    no_match: dict
+    no_face: dict
+    sensitive_above: float
+    sensitive_labels: dict
+
+
+def read(folder):
+    """Read and check folder/judge.toml; raise ManifestError with the file and field at fault."""
+    folder = Path(folder)
+    path = folder / "judge.toml"
+    try:
+        manifest = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise ManifestError(f"{path}: cannot be read as TOML: {error}") from None
+    try:
+        refuse_unknown(manifest, TOP_KEYS, "top level:")
+        for name, keys in SECTION_KEYS.items():
+            if name in manifest:
+                if not isinstance(manifest[name], dict):
+                    raise SignatureError(f"[{name}]", "should be a table of settings")
+                refuse_unknown(manifest[name], keys, f"[{name}]")
+        return _spec(folder, manifest)
+    except SignatureError as error:
+        raise ManifestError(f"{path}: {error}") from None
+    except (TypeError, ValueError, AttributeError) as error:
+        raise ManifestError(f"{path}: a setting has a value of the wrong type ({error})") from None
+
+
+def _spec(folder, manifest):
+    """The spec of a parsed manifest (raises SignatureError naming the field)."""
+    title, description = _text(manifest, "title"), _text(manifest, "description")
+    kind = manifest.get("kind", "score")
+    if kind not in KINDS:
+        raise SignatureError("kind", f"{kind!r} is not supported; expected one of {', '.join(KINDS)}")
+    model = _model(manifest["model"], folder) if "model" in manifest else None
+    detect = _detect(manifest["detect"], classified=model is not None) if "detect" in manifest else None
+    if model is None and detect is None:
+        raise SignatureError("[model]", "a judge needs a [model] to classify with, or a [detect] section, or both")
+    if model is None and kind != "score":
+        raise SignatureError("kind", "\"labels\" needs a [model] whose outputs are the labels")
+    judge_id = manifest.get("id") or folder.name
+    labels = tuple(model.output.labels) if model else (judge_id,)
+    verdict = manifest.get("verdict", {})
+    score_label = verdict.get("score_label", labels[0])
+    if kind == "score" and score_label not in labels:
+        raise SignatureError("[verdict] score_label", f"{score_label!r}; expected one of {list(labels)}")
+    sigmoid = model is not None and model.output.activation == "sigmoid"
+    return JudgeSpec(
+        folder=folder,
+        id=judge_id,
+        title=title,
+        description=description,
+        kind=kind,
+        license=str(manifest.get("license", "")),
+        hashtag=str(manifest.get("hashtag", "")).lstrip("#"),  # added to posts shared from result pages
+        model=model,
+        detect=detect,
+        labels=labels,
+        names=_names(manifest.get("names", {}), labels),
+        weights=_weights(manifest.get("score", {}), detect) if model is None else {},
+        bands=_bands(verdict) if kind == "score" else (),
+        score_label=score_label,
+        threshold=_fraction(verdict, "threshold", 0.5 if sigmoid else 0.0, "[verdict]"),
+        no_match=_text(verdict, "no_match") if "no_match" in verdict else NO_MATCH,
+        no_face=_text(verdict, "no_face") if "no_face" in verdict else NO_FACE,
+        sensitive_above=_number(verdict, "sensitive_above", NEVER, "[verdict]"),
+        sensitive_labels=_sensitive(verdict.get("sensitive", {}), labels),
+    )
+
+
+def _number(section, key, default, where):
+    """A finite number from a section (NaN and infinity would make comparisons fail open)."""
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise SignatureError(f"{where} {key}", f"{value!r} should be a finite number")
+    return float(value)
+
+
+def _fraction(section, key, default, where, low=0.0, high=1.0, open_low=False):
+    """A finite number from low to high (above low when open_low)."""
+    value = _number(section, key, default, where)
+    if value > high or value < low or (open_low and value == low):
+        bounds = f"{'above' if open_low else 'from'} {low:g} {'up ' if open_low else ''}to {high:g}"
+        raise SignatureError(f"{where} {key}", f"{value:g} should lie {bounds}")
+    return value
+
+
+def _text(section, key):
+    """A {ja, en} text, insisting on both languages."""
+    value = section.get(key)
+    if not isinstance(value, dict) or any(not isinstance(value.get(lang), str) for lang in LANGUAGES):
+        raise SignatureError(key, f"needs both languages, e.g. {key} = {{ ja = \"…\", en = \"…\" }}")
+    return {lang: value[lang] for lang in LANGUAGES}
+
+
+def _model(section, folder):
+    if "path" not in section:
+        raise SignatureError("[model]", "needs path = \"model.onnx\" (relative to the folder, or pkg:…)")
+    try:
+        path = runtime.resolve(section["path"], base=folder)
+    except ModuleNotFoundError as error:
+        raise SignatureError("[model] path", f"no installed package {error.name!r}") from None
+    return ModelSpec(
+        path=path,
+        preprocess=Preprocess.from_manifest(section.get("input", {})),
+        output=Output.from_manifest(section.get("output", {})),
+        exact=bool(section.get("exact", False)),
+    )
+
+
+def _detect(section, classified):
+    name = section.get("detector")
+    if name not in DETECTORS:
+        raise SignatureError("[detect] detector", f"{name!r}; expected one of {sorted(DETECTORS)}")
+    accepted = DETECTORS[name].options
+    for key in ("min_score", "iou"):
+        if key in section and key not in accepted:
+            raise SignatureError(f"[detect] {key}", f"the {name!r} detector has no such setting; it takes "
+                                 f"{', '.join(accepted) or 'none'}")
+    options = {}
+    if "min_score" in section:
+        options["min_score"] = _fraction(section, "min_score", 0, "[detect]")
+    if "iou" in section:
+        options["iou"] = _fraction(section, "iou", 1, "[detect]", open_low=True)
+    margin = _number(section, "margin", 0.25, "[detect]")
+    if classified and not 0 <= margin <= 2:
+        raise SignatureError("[detect] margin", f"{margin:g}; expected a fraction of the box from 0 to 2")
+    return DetectSpec(detector=name, options=tuple(sorted(options.items())), margin=margin)
+
+
+def _weights(section, detect):
+    weights = section.get("weights", {})
+    unknown = sorted(set(weights) - set(DETECTORS[detect.detector].labels))
+    if unknown:
+        raise SignatureError("[score] weights", f"name labels the detector lacks: {', '.join(unknown)}")
+    return {label: _fraction(weights, label, 0, "[score] weights") for label in weights}
+
+
+def _names(section, labels):
+    unknown = sorted(set(section) - set(labels))
+    if unknown:
+        raise SignatureError("[names]", f"names labels the model lacks: {', '.join(unknown)}")
+    names = {label: {lang: label for lang in LANGUAGES} for label in labels}
+    for label in section:
+        names[label] = _text(section, label)
+    return names
+
+
+def _bands(section):
+    bands = []
+    for number, band in enumerate(section.get("bands", []), 1):
+        if not isinstance(band, dict) or any(not isinstance(band.get(lang), str) for lang in LANGUAGES):
+            raise SignatureError(f"[verdict] band {number}", "needs both ja and en texts")
+        below = _number(band, "below", 0, f"[verdict] band {number}") if "below" in band else math.inf
+        bands.append(Band(below, {lang: band[lang] for lang in LANGUAGES}))
+    if not bands or bands[-1].below != math.inf:
+        raise SignatureError("[verdict] bands", "must end with a band that has no 'below'")
+    bounds = [b.below for b in bands]
+    if any(later <= earlier for earlier, later in zip(bounds, bounds[1:])):
+        raise SignatureError("[verdict] bands", "must be in increasing order of 'below'")
+    return tuple(bands)
+
+
+def _sensitive(section, labels):
+    unknown = sorted(set(section) - set(labels))
+    if unknown:
+        raise SignatureError("[verdict] sensitive", f"names labels the model lacks: {', '.join(unknown)}")
+    return {str(label): _number(section, label, 0, "[verdict] sensitive") for label in section}

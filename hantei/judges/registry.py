@@ -1,0 +1,97 @@
+"""Judges: every judge folder under the models directory, read once per process; a broken one is reported."""
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+from ..vision.classifiers import SignatureError
+from . import manifest
+from .judge import Judge
+from .manifest import ManifestError
+
+_loading = threading.Lock()
+log = logging.getLogger(__name__)
+
+
+class UnknownJudge(LookupError):
+    """A judge id that no loaded judge has."""
+
+
+def open_judge(folder):
+    """The judge of one folder, its model checked against its manifest (raises ManifestError)."""
+    judge = Judge(manifest.read(folder))
+    try:
+        judge.check()
+    except SignatureError as error:
+        raise ManifestError(f"{Path(folder) / 'judge.toml'}: {error}") from None
+    return judge
+
+
+class Judges:
+    """Every judge folder under the models directory; a broken one is reported and the rest serve.
+
+    The folders are read on first use in each process (so after gunicorn forks its workers, and
+    again in the new workers a HUP starts), never at import: each worker opens its own sessions.
+    """
+
+    def __init__(self, models_dir, default):
+        self.models_dir = Path(models_dir)
+        self.default = default
+        self._pid = None
+        self._loaded = {}
+        self._problems = {}
+
+    def _ensure(self):
+        if self._pid == os.getpid():
+            return
+        with _loading:
+            if self._pid != os.getpid():
+                self._loaded, self._problems = self.read(self.models_dir)
+                for problem in self._problems.values():
+                    log.warning("judge left out: %s", problem)
+                self._pid = os.getpid()
+
+    @staticmethod
+    def read(models_dir):
+        """Read every judge folder (skipping hidden ones, such as an install in progress)."""
+        loaded, problems = {}, {}
+        folders = sorted(Path(models_dir).iterdir()) if Path(models_dir).is_dir() else []
+        for folder in folders:
+            if folder.name.startswith(".") or not (folder / "judge.toml").is_file():
+                continue
+            try:
+                judge = open_judge(folder)
+            except ManifestError as error:
+                problems[folder.name] = str(error)
+            else:
+                if judge.id in loaded:
+                    problems[folder.name] = f"{folder / 'judge.toml'}: id = {judge.id!r} is already taken by another folder"
+                    continue
+                loaded[judge.id] = judge
+        return loaded, problems
+
+    @property
+    def loaded(self):
+        self._ensure()
+        return self._loaded
+
+    @property
+    def problems(self):
+        self._ensure()
+        return self._problems
+
+    def get(self, judge_id=None):
+        """The judge with this id, or the default judge when none is named."""
+        judge = self.loaded.get(judge_id or self.default)
+        if judge is None:
+            raise UnknownJudge(judge_id or self.default)
+        return judge
+
+    def load(self):
+        """Load every judge's models in this process."""
+        for judge in self:
+            judge.load()
+
+    def __iter__(self):
+        return iter(self.loaded.values())

@@ -1,0 +1,35 @@
+"""A judge's rules, as pure functions of its spec: scores -> score, verdict, sensitivity."""
+
+
+def noisy_or(spec, regions):
+    """Noisy-OR of the regions: 1 - Π(1 - weight(label) × confidence); 0 when nothing weighs."""
+    clear = 1.0
+    for region in regions:
+        clear *= 1.0 - spec.weights.get(region.label, 0.0) * region.score
+    return 1.0 - clear
+
+
+def band(spec, score):
+    """The text of the first band whose bound lies above the score."""
+    return next(b.text for b in spec.bands if score < b.below)
+
+
+def headline(spec, scores):
+    """The score and verdict that a classifier's {label: score} make under the judge's rules."""
+    if spec.kind == "score":
+        score = scores[spec.score_label]
+        return score, band(spec, score)
+    best = max(scores, key=scores.get)
+    return scores[best], (spec.names[best] if scores[best] >= spec.threshold else spec.no_match)
+
+
+def sensitive(spec, score, scores):
+    """Whether a result must be blurred on public pages: over sensitive_above, or a label over its own bound."""
+    return score > spec.sensitive_above or any(
+        scores.get(label, 0.0) > bound for label, bound in spec.sensitive_labels.items()
+    )
+
+
+def ranked(scores):
+    """{label: score} as a list, highest first, rounded for storage and JSON."""
+    return [{"label": label, "score": round(score, 4)} for label, score in sorted(scores.items(), key=lambda kv: -kv[1])]

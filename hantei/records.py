@@ -1,0 +1,76 @@
+"""What a judged photo leaves behind, as plain data: judges make these, the store keeps them, pages show them."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+
+@dataclass
+class JudgedRegion:
+    """A region as judged: what the detector found there and, when it was classified on its own, its verdict."""
+
+    label: str
+    score: float
+    box: list
+    labels: list = field(default_factory=list)
+    verdict: dict = None  # {ja, en}, fixed when the photo was judged
+
+    def as_dict(self):
+        shown = {"label": self.label, "score": round(self.score, 4), "box": self.box, "labels": self.labels}
+        if self.verdict:
+            shown["verdict"] = self.verdict
+        return shown
+
+
+@dataclass
+class Judgement:
+    """What a judge concluded about one photo, before it is stored."""
+
+    judge: str
+    kind: str
+    score: float
+    verdict: dict
+    sensitive: bool
+    labels: list
+    regions: list
+    timings_ms: dict = field(default_factory=dict)
+
+    def as_dict(self):
+        """The judgement as JSON-ready data, the same for the API and the CLI."""
+        return {
+            "judge": self.judge,
+            "kind": self.kind,
+            "score": round(self.score, 4),
+            "verdict": self.verdict,
+            "sensitive": self.sensitive,
+            "labels": self.labels,
+            "regions": [region.as_dict() for region in self.regions],
+            "timings_ms": self.timings_ms,
+        }
+
+
+@dataclass
+class Record:
+    """A stored result: its judgement, photo facts and lifetime, as pages and the API show it."""
+
+    id: str
+    judgement: Judgement
+    width: int
+    height: int
+    has_photo: bool
+    created_at: datetime
+    expires_at: datetime
+    owner_token: str = None  # known only right after saving, to the uploader
+
+    @property
+    def expired(self):
+        return self.expires_at <= datetime.now(timezone.utc)
+
+    def as_dict(self):
+        """The documented JSON result (without the uploader-only delete_url)."""
+        return {
+            "id": self.id,
+            **self.judgement.as_dict(),
+            "image": {"width": self.width, "height": self.height, "kept": self.has_photo},
+            "created_at": self.created_at.isoformat(),
+            "expires_at": self.expires_at.isoformat(),
+        }
