@@ -12,6 +12,7 @@ run: $(VENV)/.app  ## install what the app needs and serve it on http://127.0.0.
 
 test: $(VENV)/.tests node_modules/.installed  ## install what the tests need and run the whole suite
 	bash tests/system-packages.sh
+	$(BIN)/ruff check .
 	TMPDIR=/tmp $(BIN)/python -m pytest
 
 $(VENV)/.app: requirements.txt
