@@ -1,16 +1,19 @@
 """hantei: upload a photo, get a verdict from a real model, share the link."""
 
-from flask import Flask
-
-from . import cli, config, web
-from .intake import Limits
-from .judges import Judges
-from .store import open_store
-from .vision import runtime
-
 
 def create_app(overrides=None):
-    """Application factory: settings from the environment (then overrides), services, the web side, commands."""
+    """Application factory: settings from the environment (then overrides), services, the web side, commands.
+
+    Imports happen here, not at the package's top, so that `import hantei.store` (Alembic's env) loads
+    neither Flask nor the model runtime."""
+    from flask import Flask
+
+    from . import cli, config, web
+    from .intake import Limits
+    from .judges import Judges
+    from .store import open_store
+    from .vision import runtime
+
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
     app.config.from_mapping(config.from_environment())
     app.config.update(overrides or {})

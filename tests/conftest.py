@@ -3,6 +3,7 @@
 import pytest
 
 from hantei import create_app
+from tests.helpers import TEST_SETTINGS
 from tests.photos import encoded, rgb
 from tests.servers import RUNNING, PostgreSQL
 
@@ -25,9 +26,7 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def app(tmp_path, database_url):
-    # CSRF and rate limits have their own tests (test_security.py, test_throttle.py).
-    return create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": database_url,
-                       "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
+    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "DATABASE_URL": database_url})
 
 
 @pytest.fixture

@@ -9,37 +9,8 @@ from PIL import Image
 from hantei.judges import Judges, ManifestError, open_judge
 from hantei.vision.classifiers import Output, Preprocess, SignatureError
 from tests.onnx_models import linear_classifier
+from tests.helpers import TEST_SETTINGS, labels_judge
 from tests.photos import rgb
-
-LABELS_JUDGE = """
-id = "{id}"
-title = {{ ja = "フレンズ判定", en = "Which friend" }}
-description = {{ ja = "どのフレンズに似ているか", en = "Which friend you look like" }}
-kind = "labels"
-license = "CC0 (tests)"
-[model]
-path = "model.onnx"
-input = {{ size = [64, 48], layout = "NCHW", color = "RGB", resample = "bilinear", fit = "{fit}", scale = 0.00392156862745098, mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225] }}
-output = {{ activation = "{activation}", labels = ["serval", "raccoon", "fennec"] }}
-[names]
-serval = {{ ja = "サーバル", en = "Serval" }}
-raccoon = {{ ja = "アライさん", en = "Raccoon" }}
-[verdict]
-threshold = {threshold}
-no_match = {{ ja = "どのフレンズともマッチしない", en = "No friend matches" }}
-"""
-
-
-def labels_judge(folder, id="friends", fit="stretch", activation="none", threshold=0.5, model_activation="sigmoid",
-                 shape=(1, 3, 48, 64), outputs=3, dtype="float32"):
-    """A labels judge folder with a tests-made model; its manifest is written as an operator would."""
-    folder.mkdir(parents=True, exist_ok=True)
-    linear_classifier(folder / "model.onnx", list(shape), outputs=outputs, activation=model_activation, dtype=dtype)
-    (folder / "judge.toml").write_text(
-        LABELS_JUDGE.format(id=id, fit=fit, activation=activation, threshold=threshold), encoding="utf-8"
-    )
-    return folder
-
 
 def test_stretch_nchw_normalises_each_channel():
     pre = Preprocess.from_manifest({"size": [4, 2], "resample": "nearest", "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.25, 1]})
@@ -152,7 +123,7 @@ def test_judges_check_prints_the_same_report(tmp_path):
     shutil.copytree("models/keshikaran", tmp_path / "models" / "keshikaran")
     labels_judge(tmp_path / "models" / "friends")
     labels_judge(tmp_path / "models" / "wrong", id="wrong", outputs=5)
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models"})
+    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models"})
     result = app.test_cli_runner().invoke(args=["judges", "check"])
     assert result.exit_code == 1
     lines = result.output.splitlines()

@@ -1,5 +1,6 @@
 """The NudeNet detector, run by hantei's own pre- and post-processing, agrees with nudenet itself."""
 
+import cv2
 import numpy as np
 import pytest
 from nudenet import NudeDetector
@@ -90,7 +91,6 @@ def test_letterbox_pads_bottom_right_in_black():
 
 
 def test_linear_resize_matches_opencv_on_small_downscales():
-    cv2 = pytest.importorskip("cv2")
     image = Image.open(PEOPLE["camera"]).convert("RGB")
     theirs = cv2.resize(np.asarray(image), (300, 300), interpolation=cv2.INTER_LINEAR)
     mine = np.asarray(linear_like_opencv(image, (300, 300)))

@@ -16,31 +16,12 @@ from hantei.vision.detectors import DETECTORS
 from hantei.vision.detector_scores import matched
 from hantei.vision.regions import iou
 from tests.onnx_models import linear_classifier
+from tests.helpers import FACE_JUDGE, FACES, TEST_SETTINGS
 from tests.photos import encoded, rgb
 
-FACES = Path(__file__).parent / "faces"
 TRUTH = json.loads((FACES / "faces.json").read_text())
 
-FACE_JUDGE = """
-id = "friends"
-title = { ja = "フレンズ判定", en = "Which friend" }
-description = { ja = "顔ごとにどのフレンズか判定します", en = "Tells which friend each face is" }
-kind = "labels"
-license = "CC0 (tests)"
-[model]
-path = "model.onnx"
-input = { size = [64, 64], layout = "NCHW", resample = "bilinear", fit = "stretch", mean = [0.5, 0.5, 0.5], std = [0.5, 0.5, 0.5] }
-output = { activation = "sigmoid", labels = ["serval", "raccoon", "fennec"] }
-[detect]
-detector = "face"
-margin = 0.25
-min_score = 0.5
-[names]
-serval = { ja = "サーバル", en = "Serval" }
-[verdict]
-threshold = 0.5
-no_match = { ja = "どのフレンズともマッチしない", en = "No friend matches" }
-"""
+
 
 
 def photo(name):
@@ -55,7 +36,7 @@ def face_app(tmp_path_factory):
     folder.mkdir()
     linear_classifier(folder / "model.onnx", [1, 3, 64, 64], outputs=3, activation=None, seed=5)
     (folder / "judge.toml").write_text(FACE_JUDGE, encoding="utf-8")
-    return create_app({"TESTING": True, "DATA_DIR": root / "data", "MODELS_DIR": root / "models"})
+    return create_app({**TEST_SETTINGS, "DATA_DIR": root / "data", "MODELS_DIR": root / "models"})
 
 
 def test_centerface_finds_each_face_of_the_group_photo_and_none_in_landscapes():

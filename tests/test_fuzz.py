@@ -11,6 +11,7 @@ from PIL import ExifTags, Image
 from hantei import create_app
 from hantei.intake import Limits, Photo, read_photo
 from hantei.refusals import Refused
+from tests.helpers import TEST_SETTINGS
 from tests.photos import encoded, gps_exif, rgb
 
 # Pillow warns about the damage it reads past; that is expected here by the thousand.
@@ -90,7 +91,7 @@ def test_intake_answers_a_photo_or_a_reason(data):
 
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
-    return create_app({"TESTING": True, "DATA_DIR": tmp_path_factory.mktemp("fuzz"), "RATELIMIT": "",
+    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path_factory.mktemp("fuzz"),
                        "MAX_PIXELS": LIMITS.max_pixels, "STORE_LONG_SIDE": LIMITS.long_side})
 
 

@@ -1,6 +1,5 @@
 """Judges are data: a folder with a manifest and an ONNX file becomes a judge, listed on /judges, no code."""
 
-import os
 import shutil
 import signal
 import time
@@ -12,7 +11,7 @@ from bs4 import BeautifulSoup
 
 from hantei import create_app
 from tests.servers import Gunicorn
-from tests.test_classifiers import labels_judge
+from tests.helpers import TEST_SETTINGS, labels_judge
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,13 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 def two_judges(tmp_path):
     shutil.copytree(ROOT / "models" / "keshikaran", tmp_path / "models" / "keshikaran")
     labels_judge(tmp_path / "models" / "friends")
-    return create_app({"TESTING": True, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models"})
+    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models"})
 
 
 def test_judges_are_not_loaded_until_first_used(two_judges):
     registry = two_judges.extensions["hantei.judges"]
-    assert registry._pid is None
-    assert sorted(registry.loaded) == ["friends", "keshikaran"] and registry._pid == os.getpid()
+    assert not registry.read_here
+    assert sorted(registry.loaded) == ["friends", "keshikaran"] and registry.read_here
 
 
 def test_judges_page_lists_description_labels_and_license(two_judges):

@@ -158,7 +158,7 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path, runner, app):
 
 
 def test_manifest_installs_any_model(tmp_path, runner, app):
-    from tests.test_classifiers import LABELS_JUDGE
+    from tests.helpers import LABELS_JUDGE
     from tests.onnx_models import linear_classifier
 
     app.config["MODELS_DIR"] = tmp_path / "models"

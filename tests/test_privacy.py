@@ -15,10 +15,10 @@ from hantei import create_app
 from hantei.share import cards as share
 from hantei.judges import open_judge
 from hantei.store import photo_name
+from tests.helpers import TEST_SETTINGS, strict_models
 from tests.photos import SKIMAGE, encoded, result_url, rgb
 
 ROOT = Path(__file__).resolve().parent.parent
-BASE = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""}  # CSRF and limits have their own tests
 
 
 def high_frequency(image, size=(256, 256)):
@@ -33,25 +33,15 @@ def opened(response):
     return Image.open(io.BytesIO(response.data)).convert("RGB")
 
 
-def strict_models(tmp_path):
-    """The shipped judge with sensitive_above lowered below 0, so that a photo of a face counts as sensitive."""
-    folder = tmp_path / "models" / "keshikaran"
-    folder.mkdir(parents=True)
-    manifest = (ROOT / "models" / "keshikaran" / "judge.toml").read_text(encoding="utf-8")
-    manifest = re.sub(r"^sensitive_above = .*$", "sensitive_above = -1.0", manifest, flags=re.M)
-    (folder / "judge.toml").write_text(manifest, encoding="utf-8")
-    return tmp_path / "models"
-
-
 @pytest.fixture
 def strict_app(tmp_path, database_url):
-    return create_app({**BASE, "DATA_DIR": tmp_path / "data", "MODELS_DIR": strict_models(tmp_path),
+    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": strict_models(tmp_path),
                        "DATABASE_URL": database_url})
 
 
 def test_reveal_and_the_delete_link_need_no_form_token(tmp_path, astronaut_jpeg):
     """With CSRF protection on, as in production: neither form can expire on a visitor from a shared link."""
-    guarded = create_app({"TESTING": True, "RATELIMIT": "", "DATA_DIR": tmp_path / "data",
+    guarded = create_app({**TEST_SETTINGS, "WTF_CSRF_ENABLED": True, "DATA_DIR": tmp_path / "data",
                           "MODELS_DIR": strict_models(tmp_path)})
     answer = guarded.test_client().post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).json
     visitor = guarded.test_client()
@@ -204,7 +194,7 @@ def test_expired_result_is_gone_even_before_a_sweep(app, client, astronaut_jpeg)
 
 
 def test_app_sweeps_expired_results_while_serving(tmp_path, astronaut_jpeg):
-    app = create_app({**BASE, "DATA_DIR": tmp_path, "SWEEP_MINUTES": 0})
+    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "SWEEP_MINUTES": 0})
     client = app.test_client()
     location = result_url(client, astronaut_jpeg)
     result_id = location.rsplit("/", 1)[1]
@@ -220,7 +210,7 @@ def test_sweeps_are_rationed(app):
 
 
 def test_retention_is_at_least_a_week(tmp_path, astronaut_jpeg):
-    app = create_app({**BASE, "DATA_DIR": tmp_path, "RETENTION_DAYS": 1})
+    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "RETENTION_DAYS": 1})
     assert app.config["RETENTION_DAYS"] == 7
     answer = app.test_client().post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).json
     created, expires = (datetime.fromisoformat(answer[k]) for k in ("created_at", "expires_at"))

@@ -6,12 +6,13 @@ import pytest
 from bs4 import BeautifulSoup
 
 from hantei import create_app
+from tests.helpers import TEST_SETTINGS
 
 
 @pytest.fixture
 def guarded(tmp_path):
     """An app with CSRF protection on, as in production."""
-    return create_app({"TESTING": True, "DATA_DIR": tmp_path, "RATELIMIT": ""})
+    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": True})
 
 
 def token_from(client, path="/"):
@@ -63,7 +64,7 @@ def test_api_needs_no_csrf_token(guarded, astronaut_jpeg):
 
 
 def test_cookies_are_secure_behind_https(tmp_path, astronaut_jpeg):
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": "",
+    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path,
                       "PUBLIC_URL": "https://hantei.example"})
     response = app.test_client().post("/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")})
     cookie = response.headers["Set-Cookie"]

@@ -19,11 +19,11 @@ from PIL import Image
 
 from hantei import config, create_app
 from hantei.share import cards as share
+from tests.helpers import TEST_SETTINGS
 from tests.photos import result_url, rgb
 from tests.servers import Gunicorn, Nginx
 
 PUBLIC = "https://hantei.example"
-BASE = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""}  # CSRF and limits have their own tests
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +40,7 @@ def crawl(client, path, **headers):
 
 @pytest.fixture
 def public_app(tmp_path):
-    return create_app({**BASE, "DATA_DIR": tmp_path, "PUBLIC_URL": PUBLIC})
+    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "PUBLIC_URL": PUBLIC})
 
 
 def test_result_link_passes_the_x_card_rules(public_app, astronaut_jpeg):
@@ -82,13 +82,13 @@ def test_english_page_shares_an_english_card(public_app, astronaut_jpeg):
 
 def test_absolute_urls_follow_the_proxy_only_when_told(tmp_path, astronaut_jpeg):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "judge.example.jp"}
-    behind = create_app({**BASE, "DATA_DIR": tmp_path / "a", "PROXY_FIX": 1}).test_client()
+    behind = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "a", "PROXY_FIX": 1}).test_client()
     location = result_url(behind, astronaut_jpeg)
     tags = BeautifulSoup(behind.get(location, headers=forwarded).data, "html.parser")
     assert tags.find("meta", property="og:url")["content"] == "https://judge.example.jp" + location
     assert tags.find("meta", property="og:image")["content"].startswith("https://judge.example.jp/r/")
 
-    direct = create_app({**BASE, "DATA_DIR": tmp_path / "b"}).test_client()
+    direct = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "b"}).test_client()
     location = result_url(direct, astronaut_jpeg)
     tags = BeautifulSoup(direct.get(location, headers=forwarded).data, "html.parser")
     assert tags.find("meta", property="og:url")["content"] == "http://localhost" + location

@@ -12,6 +12,7 @@ from PIL import Image
 from hantei.training import dataset, evaluation, served_scores, train
 from hantei.vision import embedder, runtime
 from tests import training_photos
+from tests.helpers import TEST_SETTINGS
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +101,7 @@ def test_flask_train_writes_a_judge_folder_under_the_models_dir(tmp_path):
 
     models = tmp_path / "models"
     models.mkdir()
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
+    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
                       "MODELS_DIR": models, "RATELIMIT": ""})
     root = training_photos.build(tmp_path / "kinds", {"train": 6, "val": 3, "test": 3})
     (root / "train" / "photo" / "broken.jpg").write_bytes(b"\xff\xd8\xff not a photo")
@@ -170,13 +171,12 @@ def test_a_tree_with_only_train_gets_validation_photos_drawn_from_it(tmp_path):
 
 
 def test_a_trained_judge_serves_at_once_through_the_api(trained, tmp_path):
-    pytest.importorskip("hantei.vision.classifiers", reason="labels judges from manifests arrive with issue 4")
     from hantei import create_app
 
     root, out, summary, _, _ = trained
     models = tmp_path / "models"
     shutil.copytree(out, models / "kinds")
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
+    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
                       "MODELS_DIR": models, "DEFAULT_JUDGE": "kinds", "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
     client = app.test_client()
     for relative in summary["test_photos"][::20]:  # one photo of each label

@@ -72,6 +72,11 @@ class Judges:
         return loaded, problems
 
     @property
+    def read_here(self):
+        """Whether this process has read the folders yet (each worker reads them after the fork)."""
+        return self._pid == os.getpid()
+
+    @property
     def loaded(self):
         self._ensure()
         return self._loaded

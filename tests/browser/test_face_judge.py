@@ -6,10 +6,10 @@ import pytest
 import requests
 
 from tests.browser.conftest import ROOT, device_options
-from tests.browser.test_layout import AXE
+from tests.helpers import AXE
 from tests.onnx_models import linear_classifier
 from tests.servers import Gunicorn
-from tests.test_faces import FACE_JUDGE, FACES
+from tests.helpers import FACE_JUDGE, FACES
 
 
 @pytest.fixture(scope="module")

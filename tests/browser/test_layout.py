@@ -7,9 +7,8 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ROOT, device_options
+from tests.helpers import AXE
 from tests.photos import PEOPLE
-
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import requests
 from tests.browser.conftest import device_options
 from tests.photos import encoded, rgb
 from tests.servers import Gunicorn
-from tests.test_privacy import strict_models
+from tests.helpers import strict_models
 
 # Stands in for the phone's share sheet, which headless Chromium on Linux does not have; it records its call.
 FAKE_SHARE = "navigator.share = (data) => { window.sharedWith = data; return Promise.resolve(); };"

@@ -1,0 +1,74 @@
+"""Helpers the test modules share: the base settings of a test app, and judge folders written as an operator would."""
+
+import re
+from pathlib import Path
+
+from tests.onnx_models import linear_classifier
+
+ROOT = Path(__file__).resolve().parent.parent
+FACES = Path(__file__).parent / "faces"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # axe-core, injected into pages by the browser tests
+# A test app: CSRF and rate limits are off because they have their own tests (test_security.py, test_throttle.py).
+TEST_SETTINGS = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""}
+
+
+LABELS_JUDGE = """
+id = "{id}"
+title = {{ ja = "フレンズ判定", en = "Which friend" }}
+description = {{ ja = "どのフレンズに似ているか", en = "Which friend you look like" }}
+kind = "labels"
+license = "CC0 (tests)"
+[model]
+path = "model.onnx"
+input = {{ size = [64, 48], layout = "NCHW", color = "RGB", resample = "bilinear", fit = "{fit}", scale = 0.00392156862745098, mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225] }}
+output = {{ activation = "{activation}", labels = ["serval", "raccoon", "fennec"] }}
+[names]
+serval = {{ ja = "サーバル", en = "Serval" }}
+raccoon = {{ ja = "アライさん", en = "Raccoon" }}
+[verdict]
+threshold = {threshold}
+no_match = {{ ja = "どのフレンズともマッチしない", en = "No friend matches" }}
+"""
+
+
+def labels_judge(folder, id="friends", fit="stretch", activation="none", threshold=0.5, model_activation="sigmoid",
+                 shape=(1, 3, 48, 64), outputs=3, dtype="float32"):
+    """A labels judge folder with a tests-made model; its manifest is written as an operator would."""
+    folder.mkdir(parents=True, exist_ok=True)
+    linear_classifier(folder / "model.onnx", list(shape), outputs=outputs, activation=model_activation, dtype=dtype)
+    (folder / "judge.toml").write_text(
+        LABELS_JUDGE.format(id=id, fit=fit, activation=activation, threshold=threshold), encoding="utf-8"
+    )
+    return folder
+
+
+FACE_JUDGE = """
+id = "friends"
+title = { ja = "フレンズ判定", en = "Which friend" }
+description = { ja = "顔ごとにどのフレンズか判定します", en = "Tells which friend each face is" }
+kind = "labels"
+license = "CC0 (tests)"
+[model]
+path = "model.onnx"
+input = { size = [64, 64], layout = "NCHW", resample = "bilinear", fit = "stretch", mean = [0.5, 0.5, 0.5], std = [0.5, 0.5, 0.5] }
+output = { activation = "sigmoid", labels = ["serval", "raccoon", "fennec"] }
+[detect]
+detector = "face"
+margin = 0.25
+min_score = 0.5
+[names]
+serval = { ja = "サーバル", en = "Serval" }
+[verdict]
+threshold = 0.5
+no_match = { ja = "どのフレンズともマッチしない", en = "No friend matches" }
+"""
+
+
+def strict_models(tmp_path):
+    """The shipped judge with sensitive_above lowered below 0, so that a photo of a face counts as sensitive."""
+    folder = tmp_path / "models" / "keshikaran"
+    folder.mkdir(parents=True)
+    manifest = (ROOT / "models" / "keshikaran" / "judge.toml").read_text(encoding="utf-8")
+    manifest = re.sub(r"^sensitive_above = .*$", "sensitive_above = -1.0", manifest, flags=re.M)
+    (folder / "judge.toml").write_text(manifest, encoding="utf-8")
+    return tmp_path / "models"
