@@ -5,17 +5,9 @@ from flask import current_app
 from flask.cli import FlaskGroup
 
 
-def judges():
-    """The app's judges (hantei.judges.Judges)."""
-    return current_app.extensions["hantei.judges"]
-
-
-def limits():
-    return current_app.extensions["hantei.limits"]
-
-
-def store():
-    return current_app.extensions["hantei.store"]
+def service(name):
+    """One of the app's services: "judges" (hantei.judges.Judges), "store" or "limits"."""
+    return current_app.extensions[f"hantei.{name}"]
 
 
 def register(app):

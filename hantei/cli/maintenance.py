@@ -3,7 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
-from . import store
+from . import service
 
 
 @click.command("purge")
@@ -11,5 +11,5 @@ from . import store
 @with_appcontext
 def purge_command(orphans):
     """Delete expired results with their photos and cards (the app also sweeps them while it serves)."""
-    count = store().purge(orphans=orphans)
+    count = service("store").purge(orphans=orphans)
     click.echo(f"deleted {count} expired result{'s' if count != 1 else ''}")

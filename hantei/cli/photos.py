@@ -13,7 +13,7 @@ from ..judges import UnknownJudge, judge_bytes
 from ..refusals import Refused
 from ..vision.detector_scores import score_detector
 from ..vision.detectors import DETECTORS, FACE_DETECTORS
-from . import judges, limits
+from . import service
 
 
 @click.command("judge")
@@ -24,13 +24,13 @@ from . import judges, limits
 def judge_command(files, judge_id, as_json):
     """Print each photo's score (or, with --json, its whole result)."""
     try:
-        judge = judges().get(judge_id)
+        judge = service("judges").get(judge_id)
     except UnknownJudge:
         raise click.UsageError(f"no judge called {judge_id!r}") from None
     failed = False
     for path in files:
         try:
-            photo, judgement = judge_bytes(path.read_bytes(), judge, limits())
+            photo, judgement = judge_bytes(path.read_bytes(), judge, service("limits"))
         except (OSError, Refused) as problem:
             reason = problem.message(shell_language()) if isinstance(problem, Refused) else problem.strerror
             click.echo(f"{path}: {reason}", err=True)
@@ -89,7 +89,7 @@ def _photos(paths):
     """(path, upright RGB image) for each file, through intake as an upload would go; None and a message if unusable."""
     for path in paths:
         try:
-            yield path, read_photo(path.read_bytes(), limits()).image
+            yield path, read_photo(path.read_bytes(), service("limits")).image
         except (OSError, Refused) as problem:
             reason = problem.message(shell_language()) if isinstance(problem, Refused) else problem.strerror
             click.echo(f"{path}: {reason}", err=True)

@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from ..judges import UnknownJudge
 from ..vision import runtime
-from . import judges
+from . import service
 
 
 @click.command("train")
@@ -66,7 +66,7 @@ def evaluate_command(folder, judge_id, split, threshold, out):
     from ..training.dataset import DatasetError
 
     try:
-        judge = judges().get(judge_id)
+        judge = service("judges").get(judge_id)
     except UnknownJudge:
         raise click.UsageError(f"no judge called {judge_id!r}") from None
     labels, classify, thresholds = evaluation.scorer(judge, threshold)

@@ -29,10 +29,7 @@ regions = sa.Table(
     sa.Column("position", sa.Integer, primary_key=True),
     sa.Column("label", sa.String(64), nullable=False),
     sa.Column("score", sa.Float, nullable=False),
-    sa.Column("x", sa.Integer, nullable=False),
-    sa.Column("y", sa.Integer, nullable=False),
-    sa.Column("w", sa.Integer, nullable=False),
-    sa.Column("h", sa.Integer, nullable=False),
+    *(sa.Column(side, sa.Integer, nullable=False) for side in ("x", "y", "w", "h")),  # the box, in photo pixels
     sa.Column("labels", sa.Text, nullable=False),
     sa.Column("verdict", sa.Text, nullable=True),  # {ja, en} of a region classified on its own, as judged
 )

@@ -181,7 +181,7 @@ def _dims(shape):
     return [d if isinstance(d, int) else None for d in shape]
 
 
-class Classifier:
+class Classifier(runtime.OnnxModel):
     """One ONNX classifier with its preprocessing; classify() gives a score per label."""
 
     def __init__(self, path, preprocess, output, exact=False):
@@ -193,14 +193,6 @@ class Classifier:
     @property
     def labels(self):
         return self.output.labels
-
-    def load(self):
-        """Create the ONNX session now rather than on the first photo."""
-        runtime.session(self.path)
-
-    @property
-    def loaded(self):
-        return runtime.has_session(self.path)
 
     def check(self):
         """Open the model (this process's session) and compare its real signature with the manifest."""

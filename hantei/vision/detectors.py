@@ -12,7 +12,7 @@ from .regions import Region, nms
 from .resample import letterbox_top_left, linear_like_opencv
 
 
-class OnnxDetector:
+class OnnxDetector(runtime.OnnxModel):
     """What every ONNX-backed detector shares: its model file and this process's session for it."""
 
     model = None
@@ -22,14 +22,6 @@ class OnnxDetector:
         self.min_score = min_score
         self.iou = iou
         self.path = runtime.resolve(self.model)
-
-    def load(self):
-        """Create the ONNX session now rather than on the first photo."""
-        runtime.session(self.path)
-
-    @property
-    def loaded(self):
-        return runtime.has_session(self.path)
 
 
 class NudeNetDetector(OnnxDetector):

@@ -45,6 +45,20 @@ def session(path):
         return _sessions[key]
 
 
+class OnnxModel:
+    """A model file with this process's session for it: what detectors and classifiers share."""
+
+    path = None
+
+    def load(self):
+        """Create the ONNX session now rather than on the first photo."""
+        session(self.path)
+
+    @property
+    def loaded(self):
+        return has_session(self.path)
+
+
 def has_session(path):
     """Whether this process has already created the session for a model file."""
     return (os.getpid(), str(path)) in _sessions

@@ -2,8 +2,7 @@
 
 from flask import Blueprint, request
 
-from ..refusals import Refused
-from . import judges, lang
+from . import judges
 from .links import external
 from .security import csrf
 from .throttle import uploads
@@ -16,10 +15,7 @@ csrf.exempt(bp)  # API clients hold no session cookie, so there is nothing to fo
 @bp.post("/judge")
 @uploads
 def judge():
-    try:
-        record = judge_request(request)
-    except Refused as refused:
-        return refused.as_json(lang())
+    record = judge_request(request)  # a Refused is answered as JSON by errors.refused
     answer = record.as_dict()
     answer["url"] = external("results.result", result_id=record.id)
     answer["delete_url"] = external("results.delete", result_id=record.id, token=record.owner_token)

@@ -21,6 +21,12 @@ def message_page(reason, status, headers=None):
     return render_template("message.html", message=refused.message(lang())), status, headers or {}
 
 
+@bp.app_errorhandler(Refused)
+def refused(error):
+    """An upload turned away: the upload page with the message, or JSON for the API and scripts."""
+    return refused_response(error)
+
+
 @bp.get("/errors/too-large")
 def too_large_page():
     """The 413 answer that nginx shows when it refused an upload before the app saw it."""

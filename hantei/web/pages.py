@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, make_response, redirect, render_templa
 from ..i18n import LANGUAGES, region_label
 from . import COOKIE, judges, lang
 from .throttle import uploads
-from .uploads import Refused, judge_request
+from .uploads import judge_request
 
 bp = Blueprint("web", __name__)
 OWNED_KEPT = 20  # how many of a visitor's own results the session cookie remembers
@@ -58,10 +58,7 @@ def refused_response(refused):
 @bp.post("/judge")
 @uploads
 def judge():
-    try:
-        record = judge_request(request)
-    except Refused as refused:
-        return refused_response(refused)
+    record = judge_request(request)  # a Refused is answered by errors.refused
     owned = dict(list(session.get("owned", {}).items())[-(OWNED_KEPT - 1):])
     owned[record.id] = record.owner_token
     session["owned"] = owned
