@@ -33,10 +33,11 @@ class Judgement:
     labels: list
     regions: list
     timings_ms: dict = field(default_factory=dict)
+    tags: list = None  # tags judges: the tags given, highest score first
 
     def as_dict(self):
         """The judgement as JSON-ready data, the same for the API and the CLI."""
-        return {
+        return {**({"tags": self.tags} if self.tags is not None else {}),
             "judge": self.judge,
             "kind": self.kind,
             "score": round(self.score, 4),

@@ -47,6 +47,7 @@ class Judge:
     def judge(self, image, source=None):
         """Judge an upright RGB image (exact judges also get the oriented source in its own mode)."""
         started = time.perf_counter()
+        tags = None
         found = self.detector.detect(image) if self.detector else []
         detected = time.perf_counter()
         if self.classifier is None:
@@ -58,6 +59,7 @@ class Judge:
             scores = self.classifier.classify(source if self.exact and source is not None else image)
             score, verdict = verdicts.headline(self.spec, scores)
             ranked, regions = verdicts.ranked(scores), []
+            tags = verdicts.tags(self.spec, scores) if self.spec.kind == "tags" else None
         else:
             score, verdict, scores, ranked, regions = self._judge_regions(image, found)
         finished = time.perf_counter()
@@ -70,6 +72,7 @@ class Judge:
             labels=ranked,
             regions=regions,
             timings_ms={"detect": (detected - started) * 1000, "classify": (finished - detected) * 1000},
+            tags=tags,
         )
 
     def _judge_regions(self, image, found):

@@ -10,13 +10,14 @@ from ..vision import runtime
 from ..vision.classifiers import Output, Preprocess, SignatureError, refuse_unknown
 from ..vision.detectors import DETECTORS
 
-KINDS = ("score", "labels")
+KINDS = ("score", "labels", "tags")  # one 0..1 number | the best label | every tag over its threshold
 TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict", "hashtag")
 SECTION_KEYS = {
     "model": ("path", "exact", "input", "output"),
     "detect": ("detector", "min_score", "iou", "margin"),
     "score": ("weights",),
-    "verdict": ("bands", "sensitive_above", "sensitive", "score_label", "threshold", "no_match", "no_face"),
+    "verdict": ("bands", "sensitive_above", "sensitive", "score_label", "threshold", "thresholds", "no_match",
+                "no_face"),
 }
 NO_FACE = {"ja": "顔が見つかりませんでした", "en": "No face found"}
 NO_MATCH = {"ja": "どれにも当てはまりません", "en": "No match"}
@@ -73,10 +74,12 @@ class JudgeSpec:
     bands: tuple
     score_label: str
     threshold: float
+    thresholds: dict  # tags judges: each tag's own threshold (the others use threshold)
     no_match: dict
     no_face: dict
     sensitive_above: float
     sensitive_labels: dict
+    sensitive_tags: tuple = ()  # tags judges: giving one of these tags makes the result sensitive
 
 
 def read(folder):
@@ -112,7 +115,10 @@ def _spec(folder, manifest):
     if model is None and detect is None:
         raise SignatureError("[model]", "a judge needs a [model] to classify with, or a [detect] section, or both")
     if model is None and kind != "score":
-        raise SignatureError("kind", "\"labels\" needs a [model] whose outputs are the labels")
+        raise SignatureError("kind", f"\"{kind}\" needs a [model] whose outputs are the labels")
+    if kind == "tags" and model.output.activation == "softmax":
+        raise SignatureError("[model.output] activation", "a tags judge scores each tag on its own: use \"sigmoid\" "
+                             "(or \"none\" when the model already gives each tag's probability)")
     judge_id = manifest.get("id") or folder.name
     labels = tuple(model.output.labels) if model else (judge_id,)
     verdict = manifest.get("verdict", {})
@@ -135,11 +141,14 @@ def _spec(folder, manifest):
         weights=_weights(manifest.get("score", {}), detect) if model is None else {},
         bands=_bands(verdict) if kind == "score" else (),
         score_label=score_label,
-        threshold=_fraction(verdict, "threshold", 0.5 if sigmoid else 0.0, "[verdict]"),
+        threshold=_fraction(verdict, "threshold", 0.5 if sigmoid or kind == "tags" else 0.0, "[verdict]"),
+        thresholds=_thresholds(verdict.get("thresholds", {}), labels),
         no_match=_text(verdict, "no_match") if "no_match" in verdict else NO_MATCH,
         no_face=_text(verdict, "no_face") if "no_face" in verdict else NO_FACE,
         sensitive_above=_number(verdict, "sensitive_above", NEVER, "[verdict]"),
-        sensitive_labels=_sensitive(verdict.get("sensitive", {}), labels),
+        sensitive_labels=_sensitive(_bounds(verdict.get("sensitive", {})), labels),
+        sensitive_tags=tuple(_sensitive(dict.fromkeys(verdict["sensitive"], 0), labels))
+        if kind == "tags" and isinstance(verdict.get("sensitive"), list) else (),
     )
 
 
@@ -236,8 +245,20 @@ def _bands(section):
     return tuple(bands)
 
 
+def _bounds(section):
+    """[verdict] sensitive as {label: bound}; a list of tags (tags judges) sets no bound of its own."""
+    return {} if isinstance(section, list) else section
+
+
 def _sensitive(section, labels):
     unknown = sorted(set(section) - set(labels))
     if unknown:
         raise SignatureError("[verdict] sensitive", f"names labels the model lacks: {', '.join(unknown)}")
     return {str(label): _number(section, label, 0, "[verdict] sensitive") for label in section}
+
+
+def _thresholds(section, labels):
+    unknown = sorted(set(section) - set(labels))
+    if unknown:
+        raise SignatureError("[verdict] thresholds", f"name tags the model lacks: {', '.join(unknown)}")
+    return {str(tag): _fraction(section, tag, 0, "[verdict] thresholds") for tag in section}

@@ -14,18 +14,32 @@ def band(spec, score):
     return next(b.text for b in spec.bands if score < b.below)
 
 
+def tags(spec, scores):
+    """The tags whose score passes each tag's own threshold, highest first (tags judges)."""
+    passing = [tag for tag, score in scores.items() if score >= spec.thresholds.get(tag, spec.threshold)]
+    return sorted(passing, key=lambda tag: -scores[tag])
+
+
 def headline(spec, scores):
     """The score and verdict that a classifier's {label: score} make under the judge's rules."""
     if spec.kind == "score":
         score = scores[spec.score_label]
         return score, band(spec, score)
+    if spec.kind == "tags":
+        found = tags(spec, scores)
+        if not found:
+            return max(scores.values()), spec.no_match
+        joined = {lang: ("、" if lang == "ja" else ", ").join(spec.names[tag][lang] for tag in found)
+                  for lang in ("ja", "en")}
+        return scores[found[0]], joined
     best = max(scores, key=scores.get)
     return scores[best], (spec.names[best] if scores[best] >= spec.threshold else spec.no_match)
 
 
 def sensitive(spec, score, scores):
     """Whether a result must be blurred on public pages: over sensitive_above, or a label over its own bound."""
-    return score > spec.sensitive_above or any(
+    given = tags(spec, scores) if spec.sensitive_tags else ()
+    return score > spec.sensitive_above or any(tag in given for tag in spec.sensitive_tags) or any(
         scores.get(label, 0.0) > bound for label, bound in spec.sensitive_labels.items()
     )
 

@@ -21,6 +21,7 @@ def result_row(judgement, size, has_photo):
         "height": height,
         "has_photo": bool(has_photo),
         "timings": json.dumps(judgement.timings_ms),
+        "tags": json.dumps(judgement.tags) if judgement.tags is not None else None,
     }
 
 
@@ -48,6 +49,7 @@ def record(row, regions):
             for r in regions
         ],
         timings_ms=json.loads(row["timings"]),
+        tags=json.loads(row["tags"]) if row["tags"] is not None else None,
     )
     return Record(
         id=row["id"],

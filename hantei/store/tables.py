@@ -21,6 +21,7 @@ results = sa.Table(
     sa.Column("owner_hash", sa.String(64), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+    sa.Column("tags", sa.Text, nullable=True),  # tags judges: the tags given, as judged (JSON)
 )
 regions = sa.Table(
     "regions",
