@@ -5,6 +5,7 @@ import io
 import os
 import signal
 import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,32 @@ def test_migration_moves_a_local_instance_and_every_old_link_still_works(tmp_pat
         if link.endswith(".jpg") or ".jpg?" in link:
             assert answer.data == data, link
     assert not (tmp_path / "new" / "photos").exists() or not any((tmp_path / "new" / "photos").rglob("*.jpg"))
+
+
+def test_cards_and_blurred_copies_may_come_from_a_cdn_but_never_the_clear_photo(tmp_path, aws, astronaut_jpeg):
+    bucket = aws.new_bucket()
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "RATELIMIT": "", "SECRET_KEY": SECRET,
+                      "MODELS_DIR": strict_models(tmp_path), "STORAGE_URL": f"s3://{bucket}/site",
+                      "S3_ENDPOINT_URL": aws.url, "MEDIA_URL": "https://cdn.example/site/media"})
+    client = app.test_client()
+    page = path_of(client.post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).json["url"])
+    for name, made in (("photo.jpg", ".blurred."), ("card.jpg", ".card-ja.")):
+        answer = client.get(f"{page}/{name}")
+        assert answer.status_code == 302 and answer.location.startswith("https://cdn.example/site/media/")
+        assert made in answer.location and f"site/media/{answer.location.split('/media/')[1]}" in aws.keys(bucket)
+    revealed = BeautifulSoup(client.post(f"{page}/reveal").data, "html.parser")
+    clear = client.get(revealed.find("img", src=lambda src: src and "reveal=" in src)["src"])
+    assert clear.status_code == 200 and clear.headers["Cache-Control"] == "private, no-store"
+    assert clear.data[:3] == b"\xff\xd8\xff"
+
+
+def test_retention_empties_the_bucket_of_expired_results(tmp_path, aws, astronaut_jpeg):
+    bucket = aws.new_bucket()
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "RATELIMIT": "", "SECRET_KEY": SECRET,
+                      "STORAGE_URL": f"s3://{bucket}/site", "S3_ENDPOINT_URL": aws.url})
+    client = app.test_client()
+    page = path_of(client.post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).json["url"])
+    assert client.get(page + "/card.jpg").status_code == 200 and len(aws.keys(bucket)) == 2
+    later = datetime.now(timezone.utc) + timedelta(days=31)
+    assert app.extensions["hantei.store"].purge(now=later) == 1
+    assert aws.keys(bucket) == [] and client.get(page).status_code == 410
