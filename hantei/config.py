@@ -96,4 +96,8 @@ def deployment(config):
     shared = ("every server needs the same HANTEI_SECRET_KEY, HANTEI_DATABASE_URL (PostgreSQL), HANTEI_STORAGE_URL "
               "and HANTEI_RATELIMIT_STORAGE (Redis)") if shares_no_disk(config) else (
         "one server, or several on one shared data folder")
-    return f"hantei: database {database}, files in {files}, limits in {limits}, secret key from {secret}; {shared}"
+    lonely = [what for what, alone in (("SQLite", database == "sqlite"), ("in-memory limits", limits != "redis"))
+              if alone and shares_no_disk(config)]
+    warning = f" (but {' and '.join(lonely)} belong to this server alone)" if lonely else ""
+    return (f"hantei: database {database}, files in {files}, limits in {limits}, secret key from {secret}; "
+            f"{shared}{warning}")

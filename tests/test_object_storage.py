@@ -12,7 +12,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from hantei import create_app
+from hantei import config, create_app
 from hantei.store import open_store
 from hantei.store.objects import S3Photos
 from tests.servers import Gunicorn, Nginx, Redis, SeaweedFS, free_port
@@ -90,6 +90,12 @@ def test_the_bucket_holds_files_as_the_folder_does(aws):
 def test_a_bucket_needs_the_shared_secret_key(aws, tmp_path):
     with pytest.raises(RuntimeError, match="HANTEI_SECRET_KEY"):
         create_app({"TESTING": True, "DATA_DIR": tmp_path, "STORAGE_URL": "s3://b/p", "SECRET_KEY": None})
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "STORAGE_URL": "s3://b/p", "SECRET_KEY": SECRET})
+    said = config.deployment(app.config)
+    assert "secret key from HANTEI_SECRET_KEY" in said and "every server needs the same HANTEI_SECRET_KEY" in said
+    assert "SQLite and in-memory limits belong to this server alone" in said
+    local = config.deployment(create_app({"TESTING": True, "DATA_DIR": tmp_path / "one"}).config)
+    assert f"secret key from {tmp_path / 'one' / 'secret_key'} (this server only)" in local
 
 
 def test_unreachable_store_refuses_uploads_in_the_visitors_language(tmp_path, aws, astronaut_jpeg):
