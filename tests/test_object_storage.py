@@ -163,6 +163,8 @@ def test_store_down_answers_503_and_service_resumes_by_itself(cluster, seaweed, 
             assert "photo storage" in answer.json()["error"]["message"]
         photo = requests.get(nginx + path_of(kept["url"]) + "/photo.jpg", timeout=30)
         assert photo.status_code == 503 and "保存先" in photo.text
+        refused = requests.post(nginx + path_of(kept["delete_url"]), headers=JSON, timeout=30)
+        assert refused.status_code == 503 and refused.json()["error"]["code"] == "storage_down"  # the row stays
         for server in servers:
             ready = requests.get(server.url + "/healthz/ready", timeout=30)
             assert ready.status_code == 503 and "storage: photo store unreachable" in ready.json()["problems"]
@@ -176,6 +178,8 @@ def test_store_down_answers_503_and_service_resumes_by_itself(cluster, seaweed, 
     for server in servers:
         assert requests.get(server.url + "/healthz/ready", timeout=30).status_code == 200
     assert requests.get(nginx + path_of(kept["url"]) + "/photo.jpg", timeout=30).status_code == 200
+    assert requests.post(nginx + path_of(kept["delete_url"]), headers=JSON, timeout=30).status_code == 200
+    assert keys_of(seaweed, cluster["bucket"], kept["id"]) == []
 
 
 def kill(server):
