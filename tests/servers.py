@@ -244,8 +244,14 @@ class SeaweedFS:
         return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
 
     def _answers(self):
+        """Ready once an object can be written: the S3 port answers before the volume server takes data."""
+        client = self.client()
         try:
-            self.client().list_buckets()
+            client.create_bucket(Bucket="probe")
+        except Exception:
+            pass  # there already (a restart), or not answering yet: the write below tells
+        try:
+            client.put_object(Bucket="probe", Key="probe", Body=b"probe")
             return True
         except Exception:
             return False

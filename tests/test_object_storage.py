@@ -178,6 +178,7 @@ def test_store_down_answers_503_and_service_resumes_by_itself(cluster, seaweed, 
     for server in servers:
         assert requests.get(server.url + "/healthz/ready", timeout=30).status_code == 200
     assert requests.get(nginx + path_of(kept["url"]) + "/photo.jpg", timeout=30).status_code == 200
+    assert keys_of(seaweed, cluster["bucket"], kept["id"])  # the restarted store lists what it held
     assert requests.post(nginx + path_of(kept["delete_url"]), headers=JSON, timeout=30).status_code == 200
     assert keys_of(seaweed, cluster["bucket"], kept["id"]) == []
 
