@@ -1,5 +1,7 @@
 """hantei: upload a photo, get a verdict from a real model, share the link."""
 
+import logging
+
 
 def create_app(overrides=None):
     """Application factory: settings from the environment (then overrides), services, the web side, commands.
@@ -23,11 +25,15 @@ def create_app(overrides=None):
     runtime.configure(app.config["ONNX_THREADS"])
     app.extensions["hantei.judges"] = Judges(app.config["MODELS_DIR"], app.config["DEFAULT_JUDGE"])
     app.extensions["hantei.store"] = open_store(
-        app.config["DATABASE_URL"], app.config["DATA_DIR"], app.config["RETENTION_DAYS"]
+        app.config["DATABASE_URL"], app.config["DATA_DIR"], app.config["RETENTION_DAYS"],
+        app.config["STORAGE_URL"], app.config["S3_ENDPOINT_URL"],
     )
     app.extensions["hantei.limits"] = Limits(
         max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"]
     )
     web.init_app(app)
     cli.register(app)
+    if not app.testing:
+        app.logger.setLevel(logging.INFO)
+        app.logger.info(config.deployment(app.config))
     return app

@@ -57,6 +57,9 @@ def from_environment():
         "MAX_JUDGING": int(_env("MAX_JUDGING", "1")),
         "QUEUE_SECONDS": float(_env("QUEUE_SECONDS", "5")),
         "PROXY_FIX": int(_env("PROXY_FIX", "0")),
+        "STORAGE_URL": _env("STORAGE_URL", None),  # None: <data dir>/photos; s3://BUCKET/PREFIX for a bucket
+        "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL", None),  # None: AWS itself (boto3's own endpoint)
+        "MEDIA_URL": _env("MEDIA_URL", "").rstrip("/"),  # public base of the bucket's media/ (cards, blurred)
     }
 
 
@@ -64,6 +67,10 @@ def settle(config):
     """Fill in the settings that depend on the data directory, creating it on first run."""
     data_dir = Path(config["DATA_DIR"])
     data_dir.mkdir(parents=True, exist_ok=True)
+    if shares_no_disk(config) and not config.get("SECRET_KEY"):
+        raise RuntimeError("HANTEI_STORAGE_URL is a bucket, so servers share no data folder: set the same "
+                           "HANTEI_SECRET_KEY on every server (e.g. `python -c 'import secrets; "
+                           "print(secrets.token_hex(32))'`), or sessions, reveal links and forms fail across them")
     config["SECRET_KEY"] = config.get("SECRET_KEY") or secret_key(data_dir)
     config["DATABASE_URL"] = config.get("DATABASE_URL") or f"sqlite:///{data_dir / 'hantei.db'}"
     config["RETENTION_DAYS"] = max(MIN_RETENTION_DAYS, int(config["RETENTION_DAYS"]))
@@ -71,3 +78,26 @@ def settle(config):
     for plain in ("postgresql://", "postgres://"):
         if config["DATABASE_URL"].startswith(plain):
             config["DATABASE_URL"] = "postgresql+psycopg://" + config["DATABASE_URL"][len(plain):]
+
+
+def shares_no_disk(config):
+    """Whether the files live in a bucket: then no server's data folder holds anything another one needs."""
+    return str(config.get("STORAGE_URL") or "").startswith("s3://")
+
+
+def deployment(config):
+    """One line for the start-up log: where this server keeps what, and what every other server must share."""
+    database = config["DATABASE_URL"].split("://", 1)[0].split("+")[0]
+    files = config.get("STORAGE_URL") or f"{Path(config['DATA_DIR']) / 'photos'} (local folder)"
+    limits = "redis" if str(config.get("RATELIMIT_STORAGE", "")).startswith("redis") else "this worker's memory"
+    kept = Path(config["DATA_DIR"]) / "secret_key"
+    secret = f"{kept} (this server only)" if kept.exists() and kept.read_text().strip() == config["SECRET_KEY"] \
+        else "HANTEI_SECRET_KEY"
+    shared = ("every server needs the same HANTEI_SECRET_KEY, HANTEI_DATABASE_URL (PostgreSQL), HANTEI_STORAGE_URL "
+              "and HANTEI_RATELIMIT_STORAGE (Redis)") if shares_no_disk(config) else (
+        "one server, or several on one shared data folder")
+    lonely = [what for what, alone in (("SQLite", database == "sqlite"), ("in-memory limits", limits != "redis"))
+              if alone and shares_no_disk(config)]
+    warning = f" (but {' and '.join(lonely)} belong to this server alone)" if lonely else ""
+    return (f"hantei: database {database}, files in {files}, limits in {limits}, secret key from {secret}; "
+            f"{shared}{warning}")

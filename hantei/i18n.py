@@ -46,6 +46,7 @@ REFUSALS = {
     "busy": _l("hantei is very busy right now. Please try again in a few seconds."),
     "rate_limited": _l("You have sent many photos in a short time. Please wait a moment and try again."),
     "csrf": _l("This form has expired. Please reload the page and try again."),
+    "storage_down": _l("hantei cannot reach its photo storage, so nothing was saved. Please try again in a minute."),
 }
 
 

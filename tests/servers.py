@@ -1,4 +1,5 @@
-"""Real servers for tests, started from Debian's packages and the repo's own config: PostgreSQL, Redis, gunicorn, nginx."""
+"""Real servers for tests, from Debian's packages, PyPI and the repo's own config: PostgreSQL, Redis, gunicorn, nginx,
+SeaweedFS."""
 
 import os
 import pwd
@@ -93,11 +94,12 @@ class Redis:
 class Gunicorn:
     """The app under gunicorn with deploy/gunicorn.conf.py, on a loopback port."""
 
-    def __init__(self, data_dir, workers=2, **settings):
+    def __init__(self, data_dir, workers=2, env=None, **settings):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "HANTEI_DATA_DIR": str(data_dir), "HANTEI_BIND": f"127.0.0.1:{self.port}",
-               "HANTEI_WORKERS": str(workers), "MALLOC_ARENA_MAX": "2", **{f"HANTEI_{k.upper()}": str(v) for k, v in settings.items()}}
+               "HANTEI_WORKERS": str(workers), "MALLOC_ARENA_MAX": "2", **(env or {}),
+               **{f"HANTEI_{k.upper()}": str(v) for k, v in settings.items()}}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         # The access log goes to a file: a pipe nobody reads fills up and blocks every worker mid-request.
         Path(data_dir).mkdir(parents=True, exist_ok=True)
@@ -128,13 +130,14 @@ class Gunicorn:
 
 
 class Nginx:
-    """nginx with the shipped site (deploy/nginx/hantei.conf) minus its TLS lines, in front of a Gunicorn."""
+    """nginx with the shipped site (deploy/nginx/hantei.conf) minus its TLS lines, in front of one Gunicorn or
+    balancing between several."""
 
-    def __init__(self, app):
+    def __init__(self, app, *more):
         self.folder = Path(tempfile.mkdtemp(prefix="hantei-nginx-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        site = site_without_tls(app.port, self.port)
+        site = site_without_tls(app.port, self.port, [other.port for other in more])
         (self.folder / "site.conf").write_text(site)
         (self.folder / "nginx.conf").write_text(main_config(self.folder, include=self.folder / "site.conf"))
         self.process = subprocess.Popen(["nginx", "-p", str(self.folder), "-c", str(self.folder / "nginx.conf"),
@@ -181,7 +184,7 @@ def main_config(folder, include):
             f"  scgi_temp_path {folder}/scgi;\n  include {include};\n}}\n")
 
 
-def site_without_tls(app_port, port):
+def site_without_tls(app_port, port, more_ports=()):
     """The shipped site with its TLS lines dropped: the app's server listens on a loopback port instead of 443."""
     lines = []
     for line in (ROOT / "deploy" / "nginx" / "hantei.conf").read_text().splitlines():
@@ -192,4 +195,74 @@ def site_without_tls(app_port, port):
             lines.append(f"    listen 127.0.0.1:{free_port()};")
         elif "# tls" not in line and listen != "listen [::]:80;":
             lines.append(line)
-    return "\n".join(lines).replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};") + "\n"
+    servers = "".join(f"server 127.0.0.1:{other};\n    " for other in more_ports) + f"server 127.0.0.1:{app_port};"
+    return "\n".join(lines).replace("server 127.0.0.1:8000;", servers) + "\n"
+
+
+class SeaweedFS:
+    """A throw-away SeaweedFS (`weed mini`: master, volume, filer, S3 in one process) with its S3 API on a loopback
+    port; stop() and start() again keep its data, as an object store that went away and came back."""
+
+    PORTS = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
+             "s3.port", "s3.port.grpc", "admin.port", "admin.port.grpc", "webdav.port")
+
+    def __init__(self):
+        self.folder = Path(tempfile.mkdtemp(prefix="hantei-seaweed-"))
+        self.ports = {flag: free_port() for flag in self.PORTS}
+        self.url = f"http://127.0.0.1:{self.ports['s3.port']}"
+        # No identities configured: any key is accepted; boto3 still needs one to sign with.
+        self.env = {"AWS_ACCESS_KEY_ID": "hantei", "AWS_SECRET_ACCESS_KEY": "hantei-secret",
+                    "AWS_DEFAULT_REGION": "us-east-1", "HANTEI_S3_ENDPOINT_URL": self.url}
+        self.start()
+
+    def start(self):
+        self.log = self.folder / "weed.log"
+        ports = [f"-{flag}={port}" for flag, port in self.ports.items()]
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen(
+                [str(Path(sys.executable).parent / "weed"), "mini", f"-dir={self.folder / 'data'}", "-ip=127.0.0.1",
+                 "-ip.bind=127.0.0.1", "-master.telemetry=false", "-s3.port.iceberg=0", "-s3.port.lance=0",
+                 *ports], stdout=log, stderr=subprocess.STDOUT, cwd=self.folder)
+        wait_for(self._answers, "weed mini", self.process, seconds=90, log=self.log)
+
+    def client(self):
+        import boto3
+
+        return boto3.client("s3", endpoint_url=self.url, region_name="us-east-1",
+                            aws_access_key_id=self.env["AWS_ACCESS_KEY_ID"],
+                            aws_secret_access_key=self.env["AWS_SECRET_ACCESS_KEY"])
+
+    def new_bucket(self):
+        """A fresh empty bucket's name."""
+        name = "hantei-" + uuid.uuid4().hex[:12]
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def keys(self, bucket):
+        """Every object key in a bucket, listed with the client."""
+        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        return sorted(item["Key"] for page in pages for item in page.get("Contents", []))
+
+    def _answers(self):
+        """Ready once an object can be written: the S3 port answers before the volume server takes data."""
+        client = self.client()
+        try:
+            client.create_bucket(Bucket="probe")
+        except Exception:
+            pass  # there already (a restart), or not answering yet: the write below tells
+        try:
+            client.put_object(Bucket="probe", Key="probe", Body=b"probe")
+            return True
+        except Exception:
+            return False
+
+    def logs(self):
+        return {f"seaweedfs on {self.ports['s3.port']}: weed.log": tail(self.log)}
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+    def remove(self):
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)

@@ -12,11 +12,11 @@ def service(name):
 
 def register(app):
     """Add every hantei command to the app's `flask` command line."""
-    from . import judge_folders, maintenance, photos, training
+    from . import judge_folders, maintenance, photos, storage, training
 
     for command in (photos.judge_command, photos.detect_command, photos.evaluate_detector_command,
                     maintenance.purge_command, judge_folders.judges_group, judge_folders.install_model_command,
-                    training.train_command, training.evaluate_command):
+                    training.train_command, training.evaluate_command, storage.storage_group):
         app.cli.add_command(command)
 
 

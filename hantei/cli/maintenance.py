@@ -7,7 +7,8 @@ from . import service
 
 
 @click.command("purge")
-@click.option("--orphans/--no-orphans", default=True, help="Also remove files that no result owns (walks the folder).")
+@click.option("--orphans/--no-orphans", default=True,
+              help="Also remove files that no result owns, an hour old (lists the folder or bucket).")
 @with_appcontext
 def purge_command(orphans):
     """Delete expired results with their photos and cards (the app also sweeps them while it serves)."""

@@ -6,12 +6,25 @@ import time
 from pathlib import Path
 
 
+class StorageDown(Exception):
+    """The file store could not be reached or refused a write: the request answers 503, nothing is half-kept."""
+
+
 class LocalPhotos:
     """Files by name ("ab/<id>.jpg") under one folder, each written whole or not at all."""
 
     def __init__(self, root):
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+
+    def check(self):
+        """Raise StorageDown unless files can be written now (readiness asks)."""
+        if not os.access(self.root, os.W_OK):
+            raise StorageDown(f"{self.root} is not writable")
+
+    def public_key(self, _name):
+        """Where a public file sits under HANTEI_MEDIA_URL: a folder is never served that way."""
+        return None
 
     def _path(self, name):
         return self.root / name

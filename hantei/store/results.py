@@ -2,6 +2,7 @@
 
 import hashlib
 import hmac
+import logging
 import re
 import secrets
 from datetime import datetime, timedelta, timezone
@@ -9,10 +10,12 @@ from datetime import datetime, timedelta, timezone
 import sqlalchemy as sa
 
 from . import rows, schema
+from .photos import StorageDown
 from .tables import regions, results, tombstones
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 TOMBSTONE_DAYS = 90
+log = logging.getLogger(__name__)
 ORPHAN_SECONDS = 3600  # a file may be written just before its row: only older ones without a row are orphans
 
 
@@ -111,7 +114,12 @@ class Store:
         return stored is not None and hmac.compare_digest(stored, _hash(token))
 
     def delete(self, result_id):
-        """Delete a result's row, regions and every file at once, leaving a tombstone; False if there was none."""
+        """Delete a result's files, then its row and regions, leaving a tombstone; False if there was none.
+
+        Files go first: when the file store is down this raises StorageDown and the row stays for a retry, so a
+        deleted result never leaves its photo behind. A file made meanwhile is removed after the row."""
+        for name in self.files(result_id):
+            self.photos.delete(name)
         with self.engine.begin() as connection:
             connection.execute(regions.delete().where(regions.c.result_id == result_id))
             deleted = connection.execute(results.delete().where(results.c.id == result_id)).rowcount
@@ -119,8 +127,11 @@ class Store:
                 connection.execute(
                     tombstones.insert(), {"id_hash": _hash(result_id), "gone_at": datetime.now(timezone.utc)}
                 )
-        for name in self.files(result_id):
-            self.photos.delete(name)
+        try:
+            for name in self.files(result_id):
+                self.photos.delete(name)
+        except StorageDown:
+            log.warning("a file of deleted result %s stays until the orphan purge", result_id[:4])
         return bool(deleted)
 
     def gone(self, result_id):

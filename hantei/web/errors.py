@@ -1,14 +1,15 @@
 """Every error answered as hantei's own page, or as JSON for the API and scripts: never Werkzeug's page."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..refusals import Refused
+from ..store import StorageDown
 from . import lang
 from .pages import refused_response, wants_json
-from .uploads import rate_limited, too_large
+from .uploads import STORAGE_RETRY_SECONDS, rate_limited, too_large
 
 bp = Blueprint("errors", __name__)
 
@@ -42,6 +43,13 @@ def upload_too_large(_error):
 def upload_rate_limited(error):
     retry_after = error.retry_after if getattr(error, "retry_after", None) else 60
     return refused_response(rate_limited(int(retry_after)))
+
+
+@bp.app_errorhandler(StorageDown)
+def storage_down(error):
+    """A page, photo or delete that needs the photo store while it is unreachable: a 503 that says so."""
+    current_app.logger.warning("photo store unreachable: %s", error)
+    return message_page("storage_down", 503, {"Retry-After": str(STORAGE_RETRY_SECONDS)})
 
 
 @bp.app_errorhandler(CSRFError)

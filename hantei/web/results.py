@@ -151,7 +151,14 @@ def card(result_id):
 
 
 def send_stored(name, record):
-    """A stored JPEG of a result, cacheable until the result expires; 410 when it went away meanwhile."""
+    """A stored JPEG of a result, cacheable until the result expires; 410 when it went away meanwhile.
+
+    A public file (card, blurred copy) is a redirect to HANTEI_MEDIA_URL when the operator serves the bucket's
+    media folder there; a clear photo is always read and sent by the app."""
+    media = current_app.config.get("MEDIA_URL")
+    public = store().photos.public_key(name) if media and name else None
+    if public:
+        return redirect(f"{media}/{public}", 302)
     data = store().photos.read(name) if name else None
     if data is None:
         abort(410)

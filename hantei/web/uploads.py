@@ -4,8 +4,11 @@ from flask import current_app
 
 from ..judges import UnknownJudge, judge_bytes
 from ..refusals import Refused
+from ..store import StorageDown
 from . import capacity, judges, limits, metrics, store
 from .throttle import Busy
+
+STORAGE_RETRY_SECONDS = 30
 
 
 def judge_request(request):
@@ -38,7 +41,15 @@ def _judge_upload(file, judge_id, keep_photo):
     except Busy:
         raise Refused("busy", 503, {"Retry-After": str(max(1, round(slots.wait_seconds)))}) from None
     metrics.observe_judgement(judgement)
-    return store().save(judgement, photo.size, photo.jpeg() if keep_photo else None)
+    try:
+        return store().save(judgement, photo.size, photo.jpeg() if keep_photo else None)
+    except StorageDown:
+        raise storage_down() from None
+
+
+def storage_down():
+    """The refusal while the photo store cannot be reached: nothing was kept, try again shortly."""
+    return Refused("storage_down", 503, {"Retry-After": str(STORAGE_RETRY_SECONDS)})
 
 
 def too_large():
