@@ -3,6 +3,7 @@
 from flask import Flask
 
 from . import cli, config, web
+from .admin import Cockpit
 from .intake import Limits
 from .judges import Judges
 from .store import open_store
@@ -25,6 +26,7 @@ def create_app(overrides=None):
     app.extensions["hantei.limits"] = Limits(
         max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"]
     )
+    app.extensions["hantei.cockpit"] = Cockpit(app.extensions["hantei.store"], app.config["DATA_DIR"])
     web.init_app(app)
     cli.register(app)
     return app

@@ -33,6 +33,7 @@ class Judgement:
     labels: list
     regions: list
     timings_ms: dict = field(default_factory=dict)
+    version: str = None  # the judge's version that judged it (None for results judged before versions)
 
     def as_dict(self):
         """The judgement as JSON-ready data, the same for the API and the CLI."""

@@ -67,6 +67,7 @@ class Judge:
             labels=ranked,
             regions=regions,
             timings_ms={"detect": (detected - started) * 1000, "classify": (finished - detected) * 1000},
+            version=self.spec.version,
         )
 
     def _judge_regions(self, image, found):

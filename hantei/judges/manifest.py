@@ -11,7 +11,7 @@ from ..vision.classifiers import Output, Preprocess, SignatureError, refuse_unkn
 from ..vision.detectors import DETECTORS
 
 KINDS = ("score", "labels")
-TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict", "hashtag")
+TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict", "hashtag", "version")
 SECTION_KEYS = {
     "model": ("path", "exact", "input", "output"),
     "detect": ("detector", "min_score", "iou", "margin"),
@@ -77,6 +77,7 @@ class JudgeSpec:
     no_face: dict
     sensitive_above: float
     sensitive_labels: dict
+    version: str = "1"  # which training of this judge; every result records the version that judged it
 
 
 def read(folder):
@@ -140,6 +141,7 @@ def _spec(folder, manifest):
         no_face=_text(verdict, "no_face") if "no_face" in verdict else NO_FACE,
         sensitive_above=_number(verdict, "sensitive_above", NEVER, "[verdict]"),
         sensitive_labels=_sensitive(verdict.get("sensitive", {}), labels),
+        version=str(manifest.get("version", "1")),
     )
 
 

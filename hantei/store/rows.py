@@ -21,6 +21,7 @@ def result_row(judgement, size, has_photo):
         "height": height,
         "has_photo": bool(has_photo),
         "timings": json.dumps(judgement.timings_ms),
+        "judge_version": judgement.version,
     }
 
 
@@ -48,6 +49,7 @@ def record(row, regions):
             for r in regions
         ],
         timings_ms=json.loads(row["timings"]),
+        version=row.get("judge_version"),
     )
     return Record(
         id=row["id"],
