@@ -8,10 +8,12 @@ from ..refusals import Refused
 from . import cockpit, lang
 from .attempts import LOGIN_PER_ACCOUNT, LOGIN_PER_CLIENT, hit
 from .errors import message_page
+from .security import csrf
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 COOKIE = "hantei_admin"
 OPEN = ("admin.login_form", "admin.login")  # the only admin pages a visitor without a session may see
+csrf.exempt(bp)  # guard() checks the token itself, once it knows the admin area exists
 
 
 def logged_in():
@@ -23,6 +25,8 @@ def guard():
     """No password, no admin area (404); without a live session, the login page or a 403."""
     if not cockpit().access.enabled():
         abort(404)
+    if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()  # here, not app-wide first, so that without a password even a POST finds nothing
     if request.endpoint in OPEN or logged_in():
         return None
     if request.method == "GET":
