@@ -1,0 +1,97 @@
+"""The operator's loop in a real browser on a phone: report a wrong verdict with consent; as the admin, log in,
+review and accept it; export, train a new version, compare the two cards, activate it; old results keep verdicts."""
+
+import os
+import signal
+import time
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from hantei import create_app
+from hantei.admin import versions
+from tests import training_photos
+from tests.browser.conftest import device_options
+from tests.servers import Gunicorn
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory):
+    """A trained judge (version 1) served by gunicorn, with the admin password set; plus the app for commands."""
+    root = tmp_path_factory.mktemp("cockpit-browser")
+    models, data = root / "models", root / "data"
+    models.mkdir()
+    app = create_app({"TESTING": True, "DATA_DIR": data, "MODELS_DIR": models, "DEFAULT_JUDGE": "kinds"})
+    runner = app.test_cli_runner()
+    photos = training_photos.build(root / "kinds", {"train": 6, "val": 3, "test": 3})
+    assert runner.invoke(args=["train", str(photos), "--name", "kinds"]).exit_code == 0
+    assert runner.invoke(args=["admin", "set-password"], input=f"{PASSWORD}\n{PASSWORD}\n").exit_code == 0
+    server = Gunicorn(data, workers=1, ratelimit="off", models_dir=models, default_judge="kinds")
+    yield server, app, runner, photos, root
+    server.stop()
+
+
+def _reload(server):
+    """kill -HUP, as the README says, then wait until a new worker answers."""
+    os.kill(server.process.pid, signal.SIGHUP)
+    time.sleep(3)
+    for _ in range(60):
+        if requests.get(server.url + "/healthz/ready", timeout=2).status_code == 200:
+            return
+        time.sleep(0.5)
+
+
+def test_report_review_export_train_compare_activate(browser, playwright, instance):
+    server, app, runner, photos, root = instance
+    phone = browser.new_context(**device_options(playwright, "iphone"))
+    page = phone.new_page()
+    page.goto(server.url + "/")
+    page.set_input_files("#image", str(photos / "test" / "illust" / "000.png"))
+    page.click("#submit")
+    expect(page.locator("h1.verdict")).to_be_visible()
+    result_path = page.url.split(server.url, 1)[1].split("?")[0]
+    result_id = result_path.rsplit("/", 1)[1]
+    verdict_before = page.locator("h1.verdict").inner_text()
+    judged = app.extensions["hantei.store"].get(result_id).judgement.labels[0]["label"]
+    right = next(label for label in ("photo", "illust", "screenshot") if label != judged)
+    page.click("text=判定が違う？")
+    page.check(f'input[name="answer"][value="{right}"]')
+    expect(page.locator("#consent")).not_to_be_checked()  # off by default
+    page.check("#consent")
+    page.click("button[type=submit]")
+    expect(page.locator(".alert-success")).to_be_visible()
+
+    admin = browser.new_context(**device_options(playwright, "iphone")).new_page()
+    admin.goto(server.url + "/admin/login")
+    admin.fill("#password", PASSWORD)
+    admin.click("button[type=submit]")
+    admin.goto(server.url + "/admin/reports")
+    report = admin.locator(f'article[data-result="{result_id}"]')
+    expect(report).to_be_visible()
+    assert report.locator("img.admin-photo").evaluate("img => img.naturalWidth") > 0
+    report.locator("select").select_option(right)
+    report.locator('button[value="accept"]').click()
+    expect(admin.locator(f'tr[data-result="{result_id}"]')).to_be_visible()
+
+    exported = root / "exported"
+    assert "wrote 1 photo" in runner.invoke(args=["reports", "export", str(exported)]).output
+    trained = runner.invoke(args=["train", str(photos), "--name", "kinds", "--add", str(exported), "--candidate"])
+    assert trained.exit_code == 0, trained.output
+    admin.goto(server.url + "/admin/judges")
+    cards = admin.locator(".admin-card")
+    expect(cards.nth(1)).to_have_attribute("data-version", "2")
+    assert cards.nth(0).get_attribute("data-version") == "1" and cards.nth(1).locator("table").count() >= 1
+    assert cards.nth(0).locator("table").count() >= 1
+
+    assert runner.invoke(args=["judges", "activate", "kinds"]).exit_code == 0
+    assert versions.describe(root / "models" / "kinds").version == "2"
+    _reload(server)
+    admin.goto(server.url + "/admin/judges")
+    expect(admin.locator(".admin-card").nth(0)).to_have_attribute("data-version", "2")
+    page.goto(server.url + result_path)
+    assert page.locator("h1.verdict").inner_text() == verdict_before
+    assert app.extensions["hantei.store"].get(result_id).judgement.version == "1"
+    phone.close()
