@@ -136,3 +136,19 @@ def test_admin_pages_speak_both_languages(guarded):
     client = guarded.test_client()
     assert "パスワード" in client.get("/admin/login?lang=ja").text
     assert "Password" in client.get("/admin/login?lang=en").text
+
+
+def test_the_login_flood_is_counted_across_servers_with_redis(tmp_path):
+    """Two servers sharing one Redis limit storage share one count of login attempts."""
+    from tests.servers import Redis
+
+    redis = Redis()
+    try:
+        apps = [create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
+                            "RATELIMIT": "", "RATELIMIT_STORAGE": redis.url}) for _ in range(2)]
+        _set_password(apps[0])
+        for n in range(5):
+            assert _login(apps[n % 2].test_client(), "wrong password!").status_code == 401
+        assert _login(apps[1].test_client()).status_code == 429
+    finally:
+        redis.stop()

@@ -195,3 +195,23 @@ def test_counters_add_up_across_servers(tmp_path, database_url):
             app.extensions["hantei.cockpit"].counters.add("share", "x", "keshikaran")
     totals = apps[0].extensions["hantei.cockpit"].counters.totals(datetime.now(timezone.utc) - timedelta(hours=1))
     assert totals["share"] == {"x": 6}
+
+
+def test_counters_older_than_400_days_are_pruned(tmp_path, database_url):
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": database_url})
+    counters = app.extensions["hantei.cockpit"].counters
+    now = datetime.now(timezone.utc)
+    counters.add("upload", "", "keshikaran", at=now - timedelta(days=401))
+    counters.add("upload", "", "keshikaran", at=now - timedelta(days=399))
+    assert app.test_cli_runner().invoke(args=["purge"]).exit_code == 0
+    assert counters.totals(now - timedelta(days=500)) == {"upload": {"": 1}}
+
+
+def test_the_dashboard_filters_by_judge_and_window(launched):
+    app, _ = launched
+    admin = _admin(app)
+    assert _tables(admin.get("/admin?window=month&judge=keshikaran").text)["shares"] == \
+        {"x": "1", "line": "1", "copy": "1", "sheet": "1"}
+    assert _tables(admin.get("/admin?window=week&judge=nobody").text)["photos"]["uploads"] == "4"  # unknown: all
+    app.extensions["hantei.cockpit"].counters.add("upload", "", "other-judge")
+    assert _tables(admin.get("/admin?window=day&judge=other-judge").text)["photos"]["uploads"] == "1"

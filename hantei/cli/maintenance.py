@@ -3,7 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
-from . import store
+from . import cockpit, store
 
 
 @click.command("purge")
@@ -12,4 +12,5 @@ from . import store
 def purge_command(orphans):
     """Delete expired results with their photos and cards (the app also sweeps them while it serves)."""
     count = store().purge(orphans=orphans)
+    cockpit().counters.prune()  # launch counters are kept 400 days
     click.echo(f"deleted {count} expired result{'s' if count != 1 else ''}")

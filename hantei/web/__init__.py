@@ -66,4 +66,4 @@ def init_app(app):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     for module in (pages, errors, results, catalogue, api, health, feedback, admin):
         app.register_blueprint(module.bp)
-    retention.init_app(app, app.extensions["hantei.store"])
+    retention.init_app(app, app.extensions["hantei.store"], also=(app.extensions["hantei.cockpit"].counters.prune,))
