@@ -154,7 +154,8 @@ def test_review_accepts_into_the_training_area_and_exports_it(launched, tmp_path
     app, ids = launched
     admin = _admin(app)
     queue = admin.get("/admin/reports")
-    assert f'class="admin-report" data-result="{ids[IPHONE]}"' in queue.text and "lower: 1" in queue.text and "higher: 1" in queue.text
+    assert f'class="admin-report" data-result="{ids[IPHONE]}"' in queue.text
+    assert "lower: 1" in queue.text and "higher: 1" in queue.text
     photo = admin.get(f"/admin/reports/{ids[IPHONE]}/photo.jpg")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     assert admin.post(f"/admin/reports/{ids[IPHONE]}", data={"decision": "accept", "label": "0"}).status_code == 303

@@ -11,7 +11,8 @@ from ..vision.classifiers import Output, Preprocess, SignatureError, refuse_unkn
 from ..vision.detectors import DETECTORS
 
 KINDS = ("score", "labels")
-TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict", "hashtag", "version")
+TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict", "hashtag",
+            "version")
 SECTION_KEYS = {
     "model": ("path", "exact", "input", "output"),
     "detect": ("detector", "min_score", "iou", "margin"),
