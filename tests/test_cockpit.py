@@ -216,3 +216,28 @@ def test_the_dashboard_filters_by_judge_and_window(launched):
     assert _tables(admin.get("/admin?window=week&judge=nobody").text)["photos"]["uploads"] == "4"  # unknown: all
     app.extensions["hantei.cockpit"].counters.add("upload", "", "other-judge")
     assert _tables(admin.get("/admin?window=day&judge=other-judge").text)["photos"]["uploads"] == "1"
+
+
+def test_reports_are_rate_limited_per_client(tmp_path, astronaut_jpeg):
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
+    result_id = upload(app.test_client(), astronaut_jpeg).headers["Location"].rsplit("/", 1)[1]
+    answers = [app.test_client().post(f"/r/{result_id}/report", data={"answer": "higher"}).status_code
+               for _ in range(21)]  # 21 visitors behind one address
+    assert answers == [303] * 20 + [429]
+
+
+def test_the_admin_sees_a_sensitive_photo_blurred_until_revealed(tmp_path):
+    from hantei.records import Judgement
+    from tests.photos import encoded, rgb
+
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
+    clear = encoded(rgb("astronaut"), "JPEG", quality=90)
+    judgement = Judgement("keshikaran", "score", 0.9, {"ja": "けしからん", "en": "Naughty"}, True, [], [],
+                          {"total": 10.0})
+    record = app.extensions["hantei.store"].save(judgement, (512, 512), clear)
+    app.extensions["hantei.cockpit"].reports.file(record, "lower", "someone", consent=True)
+    admin = _admin(app)
+    blurred = admin.get(f"/admin/reports/{record.id}/photo.jpg").data
+    assert blurred[:2] == b"\xff\xd8" and blurred != clear
+    assert admin.get(f"/admin/reports/{record.id}/photo.jpg?clear=1").data == clear
+    assert app.test_client().get(f"/admin/reports/{record.id}/photo.jpg?clear=1").status_code == 303  # anonymous
