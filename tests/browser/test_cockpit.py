@@ -4,6 +4,7 @@ review and accept it; export, train a new version, compare the two cards, activa
 import os
 import signal
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
@@ -38,10 +39,15 @@ def _reload(server):
     """kill -HUP, as the README says, then wait until a new worker answers."""
     os.kill(server.process.pid, signal.SIGHUP)
     time.sleep(3)
-    for _ in range(60):
-        if requests.get(server.url + "/healthz/ready", timeout=2).status_code == 200:
-            return
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(server.url + "/healthz/ready", timeout=15).status_code == 200:
+                return
+        except requests.RequestException:
+            pass  # the new worker is still loading its judges
         time.sleep(0.5)
+    raise AssertionError("gunicorn did not come back after HUP")
 
 
 def test_report_review_export_train_compare_activate(browser, playwright, instance):
@@ -57,6 +63,13 @@ def test_report_review_export_train_compare_activate(browser, playwright, instan
     verdict_before = page.locator("h1.verdict").inner_text()
     judged = app.extensions["hantei.store"].get(result_id).judgement.labels[0]["label"]
     right = next(label for label in ("photo", "illust", "screenshot") if label != judged)
+    page.click("#copy-link")  # share-count.js sends a beacon for the tap
+    counters = app.extensions["hantei.cockpit"].counters
+    for _ in range(40):
+        if counters.totals(datetime.now(timezone.utc) - timedelta(hours=1)).get("share") == {"copy": 1}:
+            break
+        time.sleep(0.25)
+    assert counters.totals(datetime.now(timezone.utc) - timedelta(hours=1))["share"] == {"copy": 1}
     page.click("text=判定が違う？")
     page.check(f'input[name="answer"][value="{right}"]')
     expect(page.locator("#consent")).not_to_be_checked()  # off by default
@@ -89,7 +102,11 @@ def test_report_review_export_train_compare_activate(browser, playwright, instan
     assert runner.invoke(args=["judges", "activate", "kinds"]).exit_code == 0
     assert versions.describe(root / "models" / "kinds").version == "2"
     _reload(server)
-    admin.goto(server.url + "/admin/judges")
+    for _ in range(30):  # an old worker may still answer a moment after the HUP
+        admin.goto(server.url + "/admin/judges")
+        if admin.locator(".admin-card").nth(0).get_attribute("data-version") == "2":
+            break
+        time.sleep(1)
     expect(admin.locator(".admin-card").nth(0)).to_have_attribute("data-version", "2")
     page.goto(server.url + result_path)
     assert page.locator("h1.verdict").inner_text() == verdict_before
