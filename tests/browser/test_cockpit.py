@@ -14,6 +14,7 @@ from hantei import create_app
 from hantei.admin import versions
 from tests import training_photos
 from tests.browser.conftest import device_options
+from tests.browser.test_layout import AXE
 from tests.servers import Gunicorn
 
 PASSWORD = "correct horse battery"
@@ -112,3 +113,34 @@ def test_report_review_export_train_compare_activate(browser, playwright, instan
     assert page.locator("h1.verdict").inner_text() == verdict_before
     assert app.extensions["hantei.store"].get(result_id).judgement.version == "1"
     phone.close()
+
+
+def _fits_and_passes_axe(page):
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, page.url
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    serious = [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]
+               if v["impact"] in ("serious", "critical")]
+    assert serious == [], page.url
+
+
+def test_report_and_admin_pages_fit_a_small_phone(browser, playwright, instance):
+    server, _, _, photos, _ = instance
+    # bypass_csp: axe is injected as an inline script, which the app's own CSP rightly forbids.
+    context = browser.new_context(**device_options(playwright, "iphone", bypass_csp=True,
+                                                   viewport={"width": 320, "height": 640}))
+    page = context.new_page()
+    page.goto(server.url + "/")
+    page.set_input_files("#image", str(photos / "test" / "photo" / "000.jpg"))
+    page.click("#submit")
+    expect(page.locator("h1.verdict")).to_be_visible()
+    page.click("text=判定が違う？")
+    _fits_and_passes_axe(page)
+    page.goto(server.url + "/admin/login")
+    _fits_and_passes_axe(page)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    for path in ("/admin?window=day", "/admin/reports", "/admin/judges"):
+        page.goto(server.url + path)
+        _fits_and_passes_axe(page)
+    context.close()
