@@ -5,9 +5,9 @@ from markupsafe import Markup, escape
 WIDTH, BAR, GAP, LABEL = 320, 16, 6, 110
 
 
-def bars(rows, title):
-    """A horizontal bar chart of (name, count) rows, scaled to the largest count."""
-    numbers = [(str(name), value) for name, value in rows if isinstance(value, (int, float))]
+def bars(rows, title, shown=str):
+    """A horizontal bar chart of (name, count) rows, scaled to the largest count; shown(name) labels each bar."""
+    numbers = [(str(shown(name)), value) for name, value in rows if isinstance(value, (int, float))]
     top = max([value for _, value in numbers] + [1])
     height = len(numbers) * (BAR + GAP) + GAP
     parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-label="{escape(title)}">']

@@ -10,6 +10,11 @@ from .devices import CRAWLERS, DEVICES
 
 WINDOWS = {"day": 1, "week": 7, "month": 30}
 SHARE_TARGETS = ("x", "line", "copy", "sheet")
+# How the fixed row keys read (the key itself stays the table's data-key and stats' machine-readable name).
+ROW_NAMES = {"phone": _l("Phones"), "tablet": _l("Tablets"), "desktop": _l("Desktops"), "other": _l("Other"),
+             "views": _l("Views"), "uploads": _l("Uploads"), "not kept": _l("Photo not kept"),
+             "deleted": _l("Deleted"), "reported": _l("Reported wrong"), "share": _l("Share of uploads"),
+             "x": "X", "line": "LINE", "copy": _l("Copy link"), "sheet": _l("Share sheet")}
 
 
 @dataclass

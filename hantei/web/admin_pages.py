@@ -31,6 +31,7 @@ def dashboard_view():
                 for j in judges() if judge in (None, j.id)]
     title = lambda text: translate(text, lang())  # noqa: E731
     return render_template("admin/dashboard.html", tables=tables, accuracy=accuracy, chart=bars, title=title,
+                           row_name=lambda key: title(dashboard.ROW_NAMES[key]) if key in dashboard.ROW_NAMES else key,
                            windows=list(dashboard.WINDOWS), window=name, judge=judge,
                            judge_ids=sorted(set(judges().loaded) | set(cockpit().counters.judges())),
                            since=dashboard.since_label(days))
