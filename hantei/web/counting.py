@@ -13,11 +13,15 @@ log = logging.getLogger(__name__)
 
 
 def _add(event, key="", judge=""):
-    """Count one event; a counter that cannot be written never fails the request it counts."""
+    _add_many([(event, key, judge)])
+
+
+def _add_many(events):
+    """Count events; a counter that cannot be written never fails the request it counts."""
     try:
-        cockpit().counters.add(event, key, judge)
+        cockpit().counters.add_many(events)
     except sa.exc.SQLAlchemyError as error:
-        log.warning("counter %s not counted: %s", event, error)
+        log.warning("counters %s not counted: %s", [event for event, _, _ in events], error)
 
 
 def _agent():
@@ -34,12 +38,9 @@ def verdict_key(judgement):
 def uploaded(record, kept):
     """A photo judged and stored: the upload, its device kind, verdict, judging time, and whether it was kept."""
     judgement, judge = record.judgement, record.judgement.judge
-    _add("upload", "", judge)
-    _add("device", device(_agent()), judge)
-    _add("verdict", verdict_key(judgement), judge)
-    _add("judging_ms", timing_key(judgement.timings_ms.get("total", 0)), judge)
-    if not kept:
-        _add("no_photo", "", judge)
+    events = [("upload", "", judge), ("device", device(_agent()), judge), ("verdict", verdict_key(judgement), judge),
+              ("judging_ms", timing_key(judgement.timings_ms.get("total", 0)), judge)]
+    _add_many(events + ([] if kept else [("no_photo", "", judge)]))
 
 
 def refused(reason, judge=""):
