@@ -11,6 +11,7 @@ def create_app(overrides=None):
     from flask import Flask
 
     from . import cli, config, web
+    from .admin import Cockpit
     from .intake import Limits
     from .judges import Judges
     from .store import open_store
@@ -31,6 +32,7 @@ def create_app(overrides=None):
     app.extensions["hantei.limits"] = Limits(
         max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"]
     )
+    app.extensions["hantei.cockpit"] = Cockpit(app.extensions["hantei.store"], app.config["DATA_DIR"])
     web.init_app(app)
     cli.register(app)
     if not app.testing:

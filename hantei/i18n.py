@@ -47,6 +47,13 @@ REFUSALS = {
     "rate_limited": _l("You have sent many photos in a short time. Please wait a moment and try again."),
     "csrf": _l("This form has expired. Please reload the page and try again."),
     "storage_down": _l("hantei cannot reach its photo storage, so nothing was saved. Please try again in a minute."),
+    "bad_share_target": _l("Unknown share target: use x, line, copy or sheet."),
+    "bad_answer": _l("Please pick one of the answers."),
+    "already_reported": _l("You have already reported this result. Thank you!"),
+    "rate_limited_reports": _l("You have sent many reports in a short time. Please wait a moment and try again."),
+    "login_failed": _l("Wrong password."),
+    "login_limited": _l("Too many login attempts. Please wait %(seconds)s seconds and try again."),
+    "admin_only": _l("Please log in to the admin area first."),
 }
 
 

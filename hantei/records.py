@@ -34,6 +34,7 @@ class Judgement:
     regions: list
     timings_ms: dict = field(default_factory=dict)
     tags: list = None  # tags judges: the tags given, highest score first
+    version: str = None  # the judge's version that judged it (None for results judged before versions)
 
     def as_dict(self):
         """The judgement as JSON-ready data, the same for the API and the CLI."""

@@ -10,13 +10,19 @@ def service(name):
     return current_app.extensions[f"hantei.{name}"]
 
 
+def cockpit():
+    """The app's counters, admin access, reports and review (hantei.admin.Cockpit)."""
+    return current_app.extensions["hantei.cockpit"]
+
+
 def register(app):
     """Add every hantei command to the app's `flask` command line."""
-    from . import judge_folders, maintenance, photos, storage, training
+    from . import judge_folders, maintenance, operator, photos, storage, training
 
     for command in (photos.judge_command, photos.detect_command, photos.evaluate_detector_command,
                     maintenance.purge_command, judge_folders.judges_group, judge_folders.install_model_command,
-                    training.train_command, training.evaluate_command, storage.storage_group):
+                    training.train_command, training.evaluate_command, storage.storage_group, operator.admin_group,
+                    operator.stats_command, operator.reports_group):
         app.cli.add_command(command)
 
 

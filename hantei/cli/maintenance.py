@@ -13,4 +13,5 @@ from . import service
 def purge_command(orphans):
     """Delete expired results with their photos and cards (the app also sweeps them while it serves)."""
     count = service("store").purge(orphans=orphans)
+    service("cockpit").counters.prune()  # launch counters are kept 400 days
     click.echo(f"deleted {count} expired result{'s' if count != 1 else ''}")

@@ -7,6 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..admin import versions
 from ..judges import UnknownJudge
 from ..vision import runtime
 from . import service
@@ -24,22 +25,28 @@ from . import service
 @click.option("--face", "faces", is_flag=True,
               help="Learn from each photo's largest face; the judge then finds faces first and judges each one.")
 @click.option("--force", is_flag=True, help="Replace an existing judge folder of that name.")
+@click.option("--add", "added", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Also train on DIR/<label>/ photos (flask reports export); the test photos stay FOLDER's.")
+@click.option("--candidate", is_flag=True,
+              help="Write the next version of the judge --name as a candidate, for flask judges activate.")
 @with_appcontext
-def train_command(folder, judge_id, title, title_ja, seed, augment, faces, force):
+def train_command(folder, judge_id, title, title_ja, seed, augment, faces, force, added, candidate):
     """Train a labels judge from FOLDER (one sub-folder of photos per label, optionally in train/ val/ test/)."""
     from .. import training  # numpy-heavy, and only this command needs it
     from ..training.dataset import DatasetError
 
     if not judge_id.replace("-", "").replace("_", "").isalnum() or not judge_id.isascii():
         raise click.UsageError("--name may hold only letters, digits, - and _")
-    out = Path(current_app.config["MODELS_DIR"]) / judge_id
-    if out.exists() and not force:
+    models_dir = Path(current_app.config["MODELS_DIR"])
+    out = versions.candidate_folder(models_dir, judge_id) if candidate else models_dir / judge_id
+    version = versions.next_version(models_dir, judge_id)
+    if out.exists() and not (force or candidate):
         raise click.UsageError(f"{out} already exists; pick another --name or add --force")
     titles = {"en": title or judge_id, "ja": title_ja or title or judge_id}
     runtime.configure(os.cpu_count() or 1)  # training owns the machine: every core for the backbone
     try:
         summary, _, reports = training.train(folder, out, judge_id, title=titles, seed=seed, augmentation=augment,
-                                             faces=faces)
+                                             faces=faces, added=added, version=version)
     except DatasetError as problem:
         raise click.ClickException(str(problem)) from None
     shown = reports.get("test") or reports["val"]
@@ -49,7 +56,11 @@ def train_command(folder, judge_id, title, title_ja, seed, augment, faces, force
                f"{split} accuracy {shown.accuracy:.3f}, macro F1 {shown.macro['f1']:.3f}")
     if summary["skipped"]:
         click.echo(f"skipped {len(summary['skipped'])} unreadable photos (listed in metrics.json)")
-    click.echo(f"wrote {out}/ (judge.toml, model.onnx, CARD.md); reload the server to serve it")
+    if candidate:
+        click.echo(f"wrote version {version} to {out}/ as a candidate: compare it in /admin/judges, then "
+                   f"flask judges activate {judge_id}")
+    else:
+        click.echo(f"wrote {out}/ (judge.toml, model.onnx, CARD.md); reload the server to serve it")
 
 
 @click.command("evaluate")

@@ -73,6 +73,7 @@ class Judge:
             regions=regions,
             timings_ms={"detect": (detected - started) * 1000, "classify": (finished - detected) * 1000},
             tags=tags,
+            version=self.spec.version,
         )
 
     def _judge_regions(self, image, found):

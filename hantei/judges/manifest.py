@@ -11,7 +11,8 @@ from ..vision.classifiers import Output, Preprocess, SignatureError, refuse_unkn
 from ..vision.detectors import DETECTORS
 
 KINDS = ("score", "labels", "tags")  # one 0..1 number | the best label | every tag over its threshold
-TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict", "hashtag")
+TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict", "hashtag",
+            "version")
 SECTION_KEYS = {
     "model": ("path", "exact", "input", "output"),
     "detect": ("detector", "min_score", "iou", "margin"),
@@ -80,6 +81,7 @@ class JudgeSpec:
     sensitive_above: float
     sensitive_labels: dict
     sensitive_tags: tuple = ()  # tags judges: giving one of these tags makes the result sensitive
+    version: str = "1"  # which training of this judge; every result records the version that judged it
 
 
 def read(folder):
@@ -149,6 +151,7 @@ def _spec(folder, manifest):
         sensitive_labels=_sensitive(_bounds(verdict.get("sensitive", {})), labels),
         sensitive_tags=tuple(_sensitive(dict.fromkeys(verdict["sensitive"], 0), labels))
         if kind == "tags" and isinstance(verdict.get("sensitive"), list) else (),
+        version=str(manifest.get("version", "1")),
     )
 
 

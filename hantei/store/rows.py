@@ -22,6 +22,7 @@ def result_row(judgement, size, has_photo):
         "has_photo": bool(has_photo),
         "timings": json.dumps(judgement.timings_ms),
         "tags": json.dumps(judgement.tags) if judgement.tags is not None else None,
+        "judge_version": judgement.version,
     }
 
 
@@ -50,6 +51,7 @@ def record(row, regions):
         ],
         timings_ms=json.loads(row["timings"]),
         tags=json.loads(row["tags"]) if row["tags"] is not None else None,
+        version=row.get("judge_version"),
     )
     return Record(
         id=row["id"],

@@ -22,6 +22,7 @@ results = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("tags", sa.Text, nullable=True),  # tags judges: the tags given, as judged (JSON)
+    sa.Column("judge_version", sa.String(64), nullable=True),  # the judge's version that gave this verdict
 )
 regions = sa.Table(
     "regions",
@@ -40,4 +41,56 @@ tombstones = sa.Table(
     metadata,
     sa.Column("id_hash", sa.String(64), primary_key=True),
     sa.Column("gone_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+# The operator's cockpit (hantei.admin). Counters: one row per hour, event, key and judge ('' when none), adding
+# up across servers by upsert; only numbers, never who or what browser.
+counts = sa.Table(
+    "counts",
+    metadata,
+    sa.Column("hour", sa.DateTime(timezone=True), primary_key=True),
+    sa.Column("event", sa.String(32), primary_key=True),
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("judge", sa.String(64), primary_key=True),
+    sa.Column("n", sa.BigInteger, nullable=False),
+)
+# "判定が違う？": what was judged and what the reporter said; the visitor only as a keyed hash per result.
+reports = sa.Table(
+    "reports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("result_id", sa.String(32), nullable=False, index=True),
+    sa.Column("visitor_hash", sa.String(64), nullable=False),
+    sa.Column("judge", sa.String(64), nullable=False),
+    sa.Column("judge_version", sa.String(64), nullable=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("judged", sa.String(64), nullable=False),
+    sa.Column("answer", sa.String(64), nullable=False),
+    sa.Column("consent", sa.Boolean, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("result_id", "visitor_hash", name="one_report_per_visitor"),
+)
+# The admin's decision on a reported result, kept after the result expires.
+reviews = sa.Table(
+    "reviews",
+    metadata,
+    sa.Column("result_id", sa.String(32), primary_key=True),
+    sa.Column("judge", sa.String(64), nullable=False),
+    sa.Column("judged", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),  # accepted | rejected
+    sa.Column("label", sa.String(64), nullable=True),
+    sa.Column("training_name", sa.String(200), nullable=True),  # the photo kept in the training area
+    sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
+)
+admin_settings = sa.Table(
+    "admin_settings",
+    metadata,
+    sa.Column("name", sa.String(32), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+admin_sessions = sa.Table(
+    "admin_sessions",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )

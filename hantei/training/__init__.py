@@ -58,14 +58,16 @@ def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None
 
 
 def train(folder, out, judge_id, title=None, description=None, seed=0, augmentation="auto", progress=True,
-          model=None, faces=False):
+          model=None, faces=False, added=None, version="1"):
     """Train a labels judge from an ImageFolder tree and write it to `out`; returns the summary written to its card.
 
     augmentation: "auto" (labels with fewer than 100 training photos), "on" or "off".
     faces: learn from each photo's largest face, and write a judge that finds faces first.
+    added: a folder of more training photos per label (flask reports export), added to the train split only.
     """
     started = time.perf_counter()
     data = dataset.read(folder, seed=seed)
+    added_count = dataset.add(data, added) if added else 0
     model = model or embedding.Embedder()
     rng = np.random.default_rng(seed)
     counts = data.counts()
@@ -104,6 +106,8 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
                          if augmented else "none"),
         "skipped": skipped,
         "faces": bool(faces),
+        "version": str(version),
+        "added": {"folder": str(Path(added).resolve()), "photos": added_count} if added else None,
         "penalty": fitted.penalty,
         "thresholds": fitted.thresholds.tolist(),
         "backbone_sha256": judge_folder.file_sha256(embedding.BACKBONE),

@@ -79,6 +79,18 @@ def read(root, seed=0, val=0.15, test=0.15):
     return dataset
 
 
+def add(dataset, folder):
+    """Add FOLDER/<label>/ photos (e.g. accepted reports) to the train split only, so that the test photos stay
+    the ones the judge's earlier versions were measured on; a label the dataset lacks is an error."""
+    folder = Path(folder)
+    extra = sorted({p.name for p in _label_folders(folder)} - set(dataset.labels))
+    if extra:
+        raise DatasetError(f"{folder} has labels that {dataset.root} lacks: {', '.join(extra)}")
+    added = [(path, k) for k, label in enumerate(dataset.labels) for path in photos_in(folder / label)]
+    dataset.splits["train"] = dataset.splits["train"] + added
+    return len(added)
+
+
 def _stratified(items, count, seed, fractions):
     """Split (path, label) pairs per label at random with a fixed seed; each held-out share gets at least one photo."""
     rng = np.random.default_rng(seed)
@@ -105,6 +117,7 @@ def fingerprint(dataset):
     digest = hashlib.sha256()
     for split in SPLITS:
         for path, k in dataset.splits.get(split, []):
-            digest.update(f"{split}\0{dataset.labels[k]}\0{path.relative_to(dataset.root).as_posix()}\0".encode())
+            name = path.relative_to(dataset.root).as_posix() if path.is_relative_to(dataset.root) else path.name
+            digest.update(f"{split}\0{dataset.labels[k]}\0{name}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

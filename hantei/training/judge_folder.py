@@ -53,11 +53,12 @@ def _key(name):
     return name if bare else json.dumps(name, ensure_ascii=False)
 
 
-def manifest(judge_id, title, description, labels, faces=False):
+def manifest(judge_id, title, description, labels, faces=False, version="1"):
     """judge.toml for a labels judge: the backbone's exact preprocessing, sigmoid scores, 0.5 as every threshold."""
     lines = [
         "# Written by `flask train`: a frozen EfficientNet-Lite0 backbone and a logistic head in model.onnx.",
         f"id = {_toml(judge_id)}",
+        f"version = {_toml(str(version))}",
         f"title = {_toml(title)}",
         f"description = {_toml(description)}",
         'kind = "labels"',
@@ -114,7 +115,10 @@ def card(summary, test, val):
            f"- Splits: {_splits(summary)}",
            f"- Augmentation: {summary['augmentation']}",
            f"- Faces first: {'yes: each photo gives its largest face (CenterFace, margin ' + str(FACE_MARGIN) + ')' if summary.get('faces') else 'no: whole photos'}",
-           f"- Photos skipped (unreadable): {len(summary['skipped'])}", "",
+           f"- Photos skipped (unreadable): {len(summary['skipped'])}",
+           f"- Version: {summary.get('version', '1')}"
+           + (f"; {summary['added']['photos']} reported photos added to train from `{summary['added']['folder']}`"
+              if summary.get("added") else ""), "",
            "| label | " + " | ".join(counts) + " |", "|---|" + "---:|" * len(counts)]
     for label in labels:
         out.append(f"| {label} | " + " | ".join(str(counts[split][label]) for split in counts) + " |")
@@ -160,7 +164,8 @@ def write(folder, summary, head, test, val):
     partial.mkdir(parents=True)
     model_with_head(head, partial / "model.onnx")
     (partial / "judge.toml").write_text(
-        manifest(summary["id"], summary["title"], summary["description"], summary["labels"], summary.get("faces")),
+        manifest(summary["id"], summary["title"], summary["description"], summary["labels"], summary.get("faces"),
+                 summary.get("version", "1")),
         encoding="utf-8")
     shown = test if test is not None else val
     figures.confusion_png(shown, partial / "confusion.png")

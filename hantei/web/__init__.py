@@ -31,6 +31,11 @@ def capacity():
     return current_app.extensions["hantei.capacity"]
 
 
+def cockpit():
+    """This app's counters, admin access, reports and review (hantei.admin.Cockpit)."""
+    return current_app.extensions["hantei.cockpit"]
+
+
 def lang():
     """The language of the page being answered."""
     return str(get_locale())
@@ -46,7 +51,8 @@ def select_locale():
 
 def init_app(app):
     """Everything a request meets: templates' helpers, security, limits, metrics, assets and every blueprint."""
-    from . import api, assets, catalogue, errors, health, metrics, pages, results, retention, security, throttle
+    from . import (admin, api, assets, catalogue, errors, feedback, health, metrics, pages, results, retention,
+                   security, throttle)
 
     app.config.update(BOOTSTRAP_SERVE_LOCAL=True, BABEL_DEFAULT_LOCALE="ja")
     Bootstrap5(app)
@@ -58,6 +64,6 @@ def init_app(app):
     if app.config["PROXY_FIX"]:
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
-    for module in (pages, errors, results, catalogue, api, health):
+    for module in (pages, errors, results, catalogue, api, health, feedback, admin):
         app.register_blueprint(module.bp)
-    retention.init_app(app, app.extensions["hantei.store"])
+    retention.init_app(app, app.extensions["hantei.store"], also=(app.extensions["hantei.cockpit"].counters.prune,))

@@ -15,7 +15,11 @@ def has_card(judge):
 
 def render(judge):
     """The card as HTML (the models folder is the admin's own, so its Markdown is trusted)."""
-    text = (Path(judge.folder) / CARD).read_text(encoding="utf-8")
+    return render_text((Path(judge.folder) / CARD).read_text(encoding="utf-8"))
+
+
+def render_text(text):
+    """A card's Markdown as HTML."""
     return Markup(markdown.markdown(text, extensions=["tables"], output_format="html"))
 
 

@@ -12,7 +12,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..share import cards as share
 from ..store import photo_name
-from . import judges, lang, store
+from . import counting, judges, lang, store
 from .errors import message_page
 from .links import external
 from .pages import wants_json
@@ -80,7 +80,9 @@ def page_url(result_id):
 
 @bp.get("/r/<result_id>")
 def result(result_id):
-    return render_result(found(result_id))
+    record = found(result_id)
+    counting.viewed(record)
+    return render_result(record)
 
 
 @bp.post("/r/<result_id>/reveal")
@@ -147,6 +149,7 @@ def photo(result_id):
 def card(result_id):
     """The 1200x630 share card, drawn on first fetch and kept with the result."""
     record = found(result_id)
+    counting.card_fetched(record)
     return send_stored(share.card_file(store(), record, lang(), card_text(record)), record)
 
 
@@ -198,7 +201,9 @@ def delete(result_id):
         token = session.get("owned", {}).get(result_id)
     if not store().is_owner(result_id, token):
         return message_page("not_owner", 403)
-    store().delete(result_id)
+    record = store().get(result_id)
+    if store().delete(result_id) and record:
+        counting.deleted(record.judgement.judge)
     session["owned"] = {k: v for k, v in session.get("owned", {}).items() if k != result_id}
     if wants_json():
         return {"deleted": result_id}

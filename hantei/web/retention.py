@@ -9,8 +9,9 @@ BATCH = 200  # results one sweep deletes at most, so that it stays cheap; the ne
 class Sweeper:
     """Runs the store's purge when it is due; each worker process keeps its own clock (purging twice is harmless)."""
 
-    def __init__(self, store, every_seconds, logger):
+    def __init__(self, store, every_seconds, logger, also=()):
         self.store = store
+        self.also = also  # more housekeeping on the same clock (the cockpit's counters older than 400 days)
         self.every = every_seconds
         self.logger = logger
         self.next_run = 0.0
@@ -28,6 +29,8 @@ class Sweeper:
     def run(self):
         try:
             count = self.store.purge(limit=BATCH)
+            for chore in self.also:
+                chore()
         except Exception:  # a failed sweep must never break the response it rides on; the next one retries
             self.logger.exception("sweeping expired results failed")
         else:
@@ -35,9 +38,9 @@ class Sweeper:
                 self.logger.info("swept %d expired results", count)
 
 
-def init_app(app, store):
+def init_app(app, store, also=()):
     """Sweep after a response has been sent (never before it), at most every SWEEP_MINUTES."""
-    sweeper = Sweeper(store, app.config["SWEEP_MINUTES"] * 60, app.logger)
+    sweeper = Sweeper(store, app.config["SWEEP_MINUTES"] * 60, app.logger, also)
     app.extensions["hantei.sweeper"] = sweeper
 
     @app.after_request

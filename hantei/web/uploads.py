@@ -5,7 +5,7 @@ from flask import current_app
 from ..judges import UnknownJudge, judge_bytes
 from ..refusals import Refused
 from ..store import StorageDown
-from . import capacity, judges, limits, metrics, store
+from . import capacity, counting, judges, limits, metrics, store
 from .throttle import Busy
 
 STORAGE_RETRY_SECONDS = 30
@@ -23,6 +23,7 @@ def judge_upload(file, judge_id=None, keep_photo=True):
         return _judge_upload(file, judge_id, keep_photo)
     except Refused as refused:
         metrics.rejected(refused.reason)
+        counting.refused(refused.reason, judge_id if judge_id in judges().loaded else judges().default)
         raise
 
 
@@ -42,9 +43,11 @@ def _judge_upload(file, judge_id, keep_photo):
         raise Refused("busy", 503, {"Retry-After": str(max(1, round(slots.wait_seconds)))}) from None
     metrics.observe_judgement(judgement)
     try:
-        return store().save(judgement, photo.size, photo.jpeg() if keep_photo else None)
+        record = store().save(judgement, photo.size, photo.jpeg() if keep_photo else None)
     except StorageDown:
         raise storage_down() from None
+    counting.uploaded(record, keep_photo)
+    return record
 
 
 def storage_down():

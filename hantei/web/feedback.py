@@ -1,0 +1,84 @@
+"""What visitors tell about a result: share taps (a first-party beacon) and "判定が違う？" reports."""
+
+import secrets
+
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
+
+from ..i18n import refusal
+from ..admin.reports import AlreadyReported, answers_for, visitor_hash
+from . import cockpit, counting, judges, lang
+from .attempts import REPORTS_PER_CLIENT, SHARES_PER_CLIENT, hit
+from .errors import message_page
+from .results import found
+from .security import csrf
+
+bp = Blueprint("feedback", __name__)
+TARGETS = ("x", "line", "copy", "sheet")
+
+
+@bp.app_context_processor
+def report_helpers():
+    return {"refusal_message": lambda reason: refusal(reason, lang())}
+
+
+@bp.post("/r/<result_id>/shared")
+@csrf.exempt  # a beacon from the result page's script carries no form; it only adds one to a counter
+def shared(result_id):
+    """Count a tap on a share button (?to=x|line|copy|sheet), sent by navigator.sendBeacon."""
+    target = request.args.get("to", "")
+    if target not in TARGETS:
+        return message_page("bad_share_target", 400)
+    record = found(result_id)
+    if hit("shares", SHARES_PER_CLIENT):
+        return "", 204  # counted enough for this client; the beacon does not care
+    counting.shared(record, target)
+    return "", 204
+
+
+def _visitor(result_id):
+    """This visitor's report key for a result, from a random token in their session cookie."""
+    session.setdefault("visitor", secrets.token_urlsafe(16))
+    return visitor_hash(current_app.config["SECRET_KEY"], session["visitor"], result_id)
+
+
+def _choices(record):
+    judge = judges().loaded.get(record.judgement.judge)
+    labels = judge.labels if judge else [label["label"] for label in record.judgement.labels]
+    return judge, answers_for(record.judgement.kind, labels)
+
+
+def _page(record, status=200, error=None):
+    judge, choices = _choices(record)
+    owner = record.id in session.get("owned", {})
+    already = cockpit().reports.reported(_visitor(record.id), record.id)
+    response = make_response(render_template(
+        "report.html", record=record, judge=judge, choices=choices, consent_offered=owner and record.has_photo,
+        already=already, error=error), status)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/r/<result_id>/report")
+def report_form(result_id):
+    return _page(found(result_id))
+
+
+@bp.post("/r/<result_id>/report")
+def report(result_id):
+    """Keep one visitor's report of a wrong verdict; the uploader alone may let hantei keep the photo."""
+    record = found(result_id)
+    _, choices = _choices(record)
+    answer = request.form.get("answer", "")
+    if answer not in choices:
+        return _page(record, 400, error="bad_answer")
+    if hit("reports", REPORTS_PER_CLIENT):
+        return message_page("rate_limited_reports", 429)
+    owner = record.id in session.get("owned", {})
+    consent = owner and record.has_photo and request.form.get("consent") == "1"
+    try:
+        cockpit().reports.file(record, answer, _visitor(record.id), consent=consent)
+    except AlreadyReported:
+        return _page(record, 409, error="already_reported")
+    counting.reported(record)
+    return redirect(url_for("feedback.report_form", result_id=record.id, sent=1), 303)
