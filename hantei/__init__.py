@@ -6,6 +6,7 @@ from flask_bootstrap import Bootstrap5
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import api, assets, catalogue, cli, config, health, i18n, metrics, results, retention, security, throttle, web
+from .bodies import UploadRequest
 from .intake import Limits
 from .judges import Judges
 from .store import Store
@@ -15,6 +16,7 @@ from .vision import runtime
 def create_app(overrides=None):
     """Application factory: settings from the environment (then overrides), judges, store, blueprints."""
     app = Flask(__name__, template_folder="../templates", static_folder="../static")
+    app.request_class = UploadRequest
     app.config.from_mapping(config.from_environment())
     app.config.update(BOOTSTRAP_SERVE_LOCAL=True, BABEL_DEFAULT_LOCALE="ja", JSON_AS_ASCII=False)
     app.config.update(overrides or {})

@@ -36,7 +36,19 @@ class Limits:
     """What intake accepts and how large a photo it keeps."""
 
     max_pixels: int = 50_000_000
-    long_side: int = 2048
+    long_side: int = 1024  # fills a phone at DPR 3 and the share card; a 12 MP JPEG decodes at 1/4 scale
+
+
+@dataclass(frozen=True)
+class Need:
+    """The fewest pixels a judge's models take from a photo: its long side, its short side (0: no need)."""
+
+    long_side: int = 0
+    short_side: int = 0
+
+    def long_side_for(self, size):
+        """The long side that gives a photo of this size both sides of the need."""
+        return max(self.long_side, math.ceil(self.short_side * max(size) / max(1, min(size))))
 
 
 @dataclass(frozen=True)
@@ -47,17 +59,19 @@ class Photo:
     source_format: str
     source_size: tuple
     source: Image.Image = None  # with keep_source: the oriented, full-size decode in its own mode
+    frame: tuple = None  # the size a stored copy would have: boxes and records are given in its pixels
 
     @property
     def size(self):
-        return self.image.size
+        return self.frame or self.image.size
 
 
-def read_photo(data, limits=Limits(), keep_source=False):
+def read_photo(data, limits=Limits(), keep_source=False, need=None):
     """Decode untrusted bytes into a Photo, or raise Rejected with a reason a person can be told.
 
     keep_source is for judges whose reference script resizes before converting to RGB: the
     photo is then decoded at full scale and also kept oriented in its own mode (P, RGBA, CMYK…).
+    need (a Need) is for when no copy is stored: the photo is decoded only as large as the judge needs.
     """
     if not data:
         raise Rejected("empty", 400)
@@ -65,18 +79,20 @@ def read_photo(data, limits=Limits(), keep_source=False):
     # error: warning filters are process-wide and not thread-safe, and gunicorn workers run threads.
     image = _open(data, limits)
     source_format, source_size = image.format, image.size
+    target = limits.long_side if need is None else min(limits.long_side, need.long_side_for(image.size))
     if not keep_source:
-        _reduce_while_decoding(image, limits.long_side)
+        _reduce_while_decoding(image, target)
     image = _load_upright(image)
     source = image if keep_source else None
     icc = image.info.get("icc_profile")
     try:
-        image = _cap(_flatten(_eight_bit(image)), limits.long_side)
+        image = _cap(_toward(_flatten(_eight_bit(image)), target), limits.long_side)
         image = _to_srgb(image, icc)
     except (ValueError, ImageCms.PyCMSError):
         raise Rejected("unsupported", 415) from None  # a colour model that cannot be turned into RGB
     image.info = {}
-    return Photo(image=image, source_format=source_format, source_size=source_size, source=source)
+    frame = None if target == limits.long_side else _capped_size(_upright_size(source_size, image.size), limits.long_side)
+    return Photo(image=image, source_format=source_format, source_size=source_size, source=source, frame=frame)
 
 
 def _open(data, limits):
@@ -155,6 +171,31 @@ def _flatten(image):
     flat = Image.new("RGB", rgba.size, (255, 255, 255))
     flat.paste(rgba, mask=rgba.getchannel("A"))
     return flat.convert("L") if image.mode in ("LA", "La") else flat
+
+
+def _toward(image, long_side):
+    """Average the image down by the largest whole factor that keeps its long side at least long_side."""
+    factor = max(image.size) // max(1, long_side)
+    return image.reduce(factor) if factor >= 2 else image
+
+
+def _upright_size(source_size, decoded_size):
+    """The source's size turned as the decoded image was (EXIF orientation may swap the sides)."""
+    turned = (source_size[0] >= source_size[1]) != (decoded_size[0] >= decoded_size[1])
+    return source_size[::-1] if turned and source_size[0] != source_size[1] else source_size
+
+
+def _capped_size(size, long_side):
+    """The size a photo of this size is stored at under long_side (as _cap gives it, to a pixel or so)."""
+    width, height = size
+    longest = max(width, height)
+    if longest <= long_side:
+        return size
+    factor = math.ceil(longest / long_side)
+    if longest / factor >= long_side * (1 - CAP_SLACK):
+        return -(-width // factor), -(-height // factor)
+    scale = long_side / longest
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _cap(image, long_side):

@@ -3,6 +3,7 @@
 from flask import current_app
 
 from . import metrics
+from .bodies import uploaded_bytes
 from .i18n import refusal
 from .intake import Rejected
 from .judges import UnknownJudge
@@ -66,13 +67,13 @@ def _judge_upload(file, judge_id, keep_photo):
         judge = judges().get(judge_id)
     except UnknownJudge:
         raise Refused("unknown_judge", 400, judge=judge_id or judges().default) from None
-    data = file.read() if file is not None else b""
+    data = uploaded_bytes(file)
     if not data and not (file and file.filename):
         raise Refused("no_file", 400)
     capacity = current_app.extensions["hantei.capacity"]
     try:
         with capacity.slot():
-            photo, judgement = judge_bytes(data, judge, current_app.extensions["hantei.limits"])
+            photo, judgement = judge_bytes(data, judge, current_app.extensions["hantei.limits"], keep_photo)
     except Rejected as rejected:
         raise refused_for(rejected) from None
     except Busy:
