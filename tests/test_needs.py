@@ -3,6 +3,7 @@
 import io
 from pathlib import Path
 
+import pillow_heif
 import pytest
 from flask import request
 from PIL import ExifTags, Image
@@ -11,7 +12,7 @@ from hantei.bodies import uploaded_bytes
 from hantei.intake import Limits, Need, read_photo
 from hantei.judges import Judge
 from hantei.judging import judge_bytes
-from hantei.vision.needs import MARGIN, judge_need
+from hantei.vision.needs import judge_need
 from tests.onnx_models import linear_classifier
 from tests.photos import encoded, phone_jpeg, rgb
 from tests.test_classifiers import labels_judge
@@ -25,24 +26,28 @@ def keshikaran():
     return Judge(ROOT / "models" / "keshikaran")
 
 
-def twelve_megapixels(name):
-    """A photo of tests/faces enlarged to a 12 MP phone JPEG's long side (4032 px)."""
+def enlarged(name):
+    """A photo of tests/faces enlarged to a 12 MP phone photo's long side (4032 px)."""
     image = Image.open(FACES / name).convert("RGB")
     scale = 4032 / max(image.size)
-    return encoded(image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.BICUBIC),
-                   "JPEG", quality=92)
+    return image.resize((round(image.width * scale), round(image.height * scale)), Image.Resampling.BICUBIC)
+
+
+def twelve_megapixels(name):
+    """That photo as a phone's JPEG."""
+    return encoded(enlarged(name), "JPEG", quality=92)
 
 
 def test_a_12_megapixel_jpeg_is_decoded_at_an_eighth_for_the_detector_alone():
     data = phone_jpeg(size=(4032, 3024))
-    photo = read_photo(data, Limits(), need=Need(long_side=480))
-    assert photo.image.size == (504, 378)  # the DCT's 1/8 scale: the smallest that covers 480 px (within 5%)
+    photo = read_photo(data, Limits(), need=Need(long_side=320))
+    assert photo.image.size == (504, 378)  # the DCT's 1/8 scale: the smallest that covers 1.5 x 320 px (within 5%)
     assert photo.size == read_photo(data, Limits()).size == (1008, 756)  # the frame of the copy it would keep
 
 
 def test_other_formats_are_averaged_down_by_a_whole_factor():
     data = encoded(rgb("coffee").resize((2000, 1500)), "PNG", compress_level=1)
-    photo = read_photo(data, Limits(), need=Need(long_side=480))
+    photo = read_photo(data, Limits(), need=Need(long_side=320))
     assert photo.image.size == (500, 375)
     assert photo.size == read_photo(data, Limits()).size
 
@@ -51,24 +56,46 @@ def test_the_frame_turns_with_the_exif_orientation():
     exif = Image.Exif()
     exif[ExifTags.Base.Orientation] = 6  # stored landscape, shown portrait
     data = phone_jpeg(size=(4032, 3024), exif=exif)
-    photo = read_photo(data, Limits(), need=Need(long_side=480))
+    photo = read_photo(data, Limits(), need=Need(long_side=320))
     assert photo.image.size == (378, 504) and photo.size == (756, 1008) == read_photo(data, Limits()).size
 
 
+def iphone_heic(image, thumbnails=(320,)):
+    """A HEIC shaped like an iPhone's: a grid of 512 px tiles and a 320 px preview."""
+    pillow_heif.options.GRID_TILE_SIZE = 512
+    try:
+        return encoded(image, "HEIF", quality=60, thumbnails=list(thumbnails))
+    finally:
+        pillow_heif.options.GRID_TILE_SIZE = 0
+
+
+def test_a_heic_preview_stands_in_for_the_photo_when_it_holds_what_the_judge_needs(keshikaran):
+    image = enlarged("astronaut.jpg")
+    data = iphone_heic(image)
+    photo = read_photo(data, Limits(), need=Need(long_side=320))
+    assert photo.image.size == (320, 320) and photo.size == read_photo(data, Limits()).size == (1008, 1008)
+    assert read_photo(data, Limits(), need=Need(long_side=640)).image.size == (1008, 1008)  # too small
+    assert read_photo(iphone_heic(image, ()), Limits(), need=Need(long_side=320)).image.size == (504, 504)
+    kept, kept_judgement = judge_bytes(data, keshikaran, Limits(), keep_photo=True)
+    bare, bare_judgement = judge_bytes(data, keshikaran, Limits(), keep_photo=False)
+    assert bare_judgement.verdict == kept_judgement.verdict and bare.size == kept.size
+    assert [r.label for r in bare_judgement.regions] == [r.label for r in kept_judgement.regions] == ["FACE_FEMALE"]
+
+
 def test_a_short_side_need_covers_portrait_and_landscape():
-    photo = read_photo(phone_jpeg(size=(4032, 3024)), Limits(), need=Need(short_side=400))
+    photo = read_photo(phone_jpeg(size=(4032, 3024)), Limits(), need=Need(short_side=267))
     assert min(photo.image.size) >= 400 * 0.95 and photo.image.size == (1008, 756)
 
 
 def test_a_need_never_decodes_more_than_the_stored_copy():
-    photo = read_photo(phone_jpeg(size=(4032, 3024)), Limits(long_side=512), need=Need(long_side=3000))
+    photo = read_photo(phone_jpeg(size=(4032, 3024)), Limits(long_side=512), need=Need(long_side=2000))
     assert photo.image.size == photo.size and max(photo.size) <= 512
 
 
 def test_what_each_kind_of_judge_needs(tmp_path, keshikaran):
-    assert judge_need(keshikaran) == Need(long_side=round(320 * MARGIN))
+    assert judge_need(keshikaran) == Need(long_side=320)
     whole = Judge(labels_judge(tmp_path / "whole", shape=(1, 3, 48, 64)))
-    assert judge_need(whole) == Need(short_side=round(64 * MARGIN))
+    assert judge_need(whole) == Need(short_side=64)
     folder = tmp_path / "smile"
     folder.mkdir()
     linear_classifier(folder / "model.onnx", [1, 3, 32, 32], outputs=1, activation="sigmoid")
@@ -85,7 +112,7 @@ detector = "face"
 [verdict]
 bands = [ { below = 0.5, ja = "真顔", en = "Straight face" }, { ja = "笑顔", en = "Smiling" } ]
 """, encoding="utf-8")
-    assert judge_need(Judge(folder)) == Need(long_side=round(640 * MARGIN))  # CenterFace's 640 over 4 x 32
+    assert judge_need(Judge(folder)) == Need(long_side=640)  # CenterFace's 640 over 4 x 32
 
 
 def iou(a, b):

@@ -1,13 +1,6 @@
 """How many pixels a judge's models take from a photo, so that intake decodes no more when no photo is kept."""
 
-import math
-
 from ..intake import Need
-
-# Decoded at least this much over a model's input, a photo still reaches the model through the model's own resize
-# (as from a stored copy): the JPEG decoder's scaling straight to the input size filters otherwise and moves
-# borderline detections (measured on tests/faces: one verdict of 40 changed at 1x, none at 1.5x).
-MARGIN = 1.5
 # A region (a face) spanning a quarter of the photo's long side still reaches its classifier at full resolution.
 CROP_SPAN = 4
 
@@ -38,7 +31,7 @@ def judge_need(judge):
             short_side = classifier_side(judge.classifier)
         else:
             long_side = max(long_side, CROP_SPAN * max(judge.classifier.preprocess.size))
-    return Need(long_side=math.ceil(MARGIN * long_side), short_side=math.ceil(MARGIN * short_side))
+    return Need(long_side=long_side, short_side=short_side)
 
 
 def to_frame(regions, judged_size, frame):
