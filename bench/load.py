@@ -8,6 +8,7 @@ and writes the table to bench/results/load.md. Only loopback addresses are accep
 """
 
 import argparse
+import itertools
 import os
 import sys
 import tempfile
@@ -34,11 +35,22 @@ def worker_rss_mb(master_pid):
     return sizes
 
 
-def uploader(url, photo, timeout):
-    """One API upload of the photo; returns the HTTP status."""
+def uploader(url, photo, timeout, keep=True):
+    """One API upload of the photo (keep=0 when keep is false); returns the HTTP status."""
     def call():
         return requests.post(url + "/api/v1/judge", files={"image": ("photo.jpg", photo, "image/jpeg")},
-                             timeout=timeout).status_code
+                             data={} if keep else {"keep": "0"}, timeout=timeout).status_code
+    return call
+
+
+def mixed_uploader(url, uploads, timeout):
+    """API uploads taken in turn from [(name, bytes, mime type, keep)]; each call returns the HTTP status."""
+    turn = itertools.count()
+
+    def call():
+        name, photo, mime, keep = uploads[next(turn) % len(uploads)]
+        return requests.post(url + "/api/v1/judge", files={"image": (name, photo, mime)},
+                             data={"keep": "1" if keep else "0"}, timeout=timeout).status_code
     return call
 
 
