@@ -97,7 +97,9 @@ def read_photo(data, limits=Limits(), keep_source=False, need=None):
     except (ValueError, ImageCms.PyCMSError):
         raise Rejected("unsupported", 415) from None  # a colour model that cannot be turned into RGB
     image.info = {}
-    frame = None if target == limits.long_side else _capped_size(_upright_size(source_size, image.size), limits.long_side)
+    frame = None
+    if target != limits.long_side:  # decoded for the judge alone: boxes go in the frame of the copy not kept
+        frame = _capped_size(_upright_size(source_size, image.size), limits.long_side)
     return Photo(image=image, source_format=source_format, source_size=source_size, source=source, frame=frame)
 
 

@@ -1,6 +1,7 @@
 """How many pixels a judge's models take from a photo, so that intake decodes no more when no photo is kept."""
 
 from ..intake import Need
+
 # A region (a face) spanning a quarter of the photo's long side still reaches its classifier at full resolution.
 CROP_SPAN = 4
 
