@@ -25,14 +25,15 @@ from tests.photos import phone_jpeg  # noqa: E402
 from tests.servers import Gunicorn  # noqa: E402
 
 
-def worker_rss_mb(master_pid):
-    """Resident memory of each gunicorn worker (children of the master), in MB."""
-    sizes = []
-    for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
-        status = Path(f"/proc/{child}/status").read_text()
-        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-        sizes.append(kb / 1024)
-    return sizes
+def worker_rss_mb(master_pid, field="VmRSS"):
+    """Resident memory of each gunicorn worker (children of the master), in MB (VmHWM: the most it ever held)."""
+    return [status_mb(child, field) for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()]
+
+
+def status_mb(pid, field="VmRSS"):
+    """A memory figure of /proc/<pid>/status, in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith(field + ":")) / 1024
 
 
 def uploader(url, photo, timeout, keep=True):

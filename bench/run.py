@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import request  # noqa: E402
-from bench.load import mixed_uploader, worker_rss_mb  # noqa: E402
+from bench.load import mixed_uploader, status_mb, worker_rss_mb  # noqa: E402
 from bench.loadgen import markdown, run_level  # noqa: E402
 from bench.peer import hantei_rows, peer_rows  # noqa: E402
 from bench.photos import bench_photos, camera_image, encode  # noqa: E402
@@ -56,9 +56,11 @@ def memory(photos, uploads=1000):
         for _ in range(4):
             rows.append(run_level(call, 4, uploads // 4))
             steps.append(worker_rss_mb(server.process.pid))
+        peaks = worker_rss_mb(server.process.pid, "VmHWM")
+        master = status_mb(server.process.pid)
     finally:
         server.stop()
-    return steps, rows
+    return steps, rows, peaks, master
 
 
 def verdict(ok):
@@ -115,7 +117,7 @@ def main():
         file.flush()
         peer = peer_rows(file.name, LEVELS, COUNT)
     print("peer done", flush=True)
-    steps, memory_rows = memory(photos)
+    steps, memory_rows, peaks, master = memory(photos)
     print("memory done", flush=True)
     rows = checks(floors, bare, kept, peer, steps, cores)
     floor_table = (ROOT / "bench" / "results" / "floor.md").read_text().split("\n", 4)[4].strip()
@@ -135,7 +137,8 @@ def main():
         f"Memory: 1,000 uploads at concurrency 4, in turn a 12 MP JPEG, a 12 MP HEIC, a 1080p JPEG and a "
         f"2400 x 1800 RGBA PNG, kept and not: "
         + ", ".join(f"{row['judged/s']:.1f}/s" for row in memory_rows) + " per quarter; answers "
-        + "; ".join(row["answers"] for row in memory_rows) + ".\n")
+        + "; ".join(row["answers"] for row in memory_rows) + "; the most a worker ever held (VmHWM): "
+        + "/".join(f"{mb:.0f}" for mb in peaks) + f" MB; the gunicorn master: {master:.0f} MB.\n")
     (ROOT / "bench" / "results" / "summary.md").write_text("# Benchmarks\n\n" + summary)
     readme = ROOT / "README.md"
     text = readme.read_text()
