@@ -15,9 +15,10 @@ register_heif_opener(thumbnails=True, depth_images=False, aux_images=False)
 # Decoders we trust with a stranger's bytes; everything else is refused before decoding.
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "HEIF", "AVIF", "BMP", "TIFF")
 MIN_SIDE = 32
-# A stored copy up to this much under the cap is worth a cheap halving: a 4032-px photo is kept at 2016 px
-# for a 2048 cap, by the JPEG decoder's 1/2 scale or a 2x2 average, instead of a 5x slower bicubic resize.
-CAP_SLACK = 0.05
+# A stored copy up to this much under the cap is worth a cheap reduction: for a 1024 cap, a 4032-px photo is
+# kept at 1008 px and a 1920-px one at 960, by the JPEG decoder's 1/4 or 1/2 scale or a whole-factor average,
+# instead of a 5x slower bicubic resize.
+CAP_SLACK = 1 / 16
 # With no copy kept, a photo is decoded this much over what the models take: the model's own resize then makes
 # the last step, as from a stored copy (the JPEG decoder's scaling straight to the input size filters otherwise
 # and moved one borderline detection in 40 on tests/faces; none at 1.5).

@@ -9,7 +9,7 @@ from flask import request
 from PIL import ExifTags, Image
 
 from hantei.bodies import uploaded_bytes
-from hantei.intake import Limits, Need, read_photo
+from hantei.intake import CAP_SLACK, MARGIN, Limits, Need, read_photo
 from hantei.judges import Judge
 from hantei.judging import judge_bytes
 from hantei.vision.needs import judge_need
@@ -83,8 +83,8 @@ def test_a_heic_preview_stands_in_for_the_photo_when_it_holds_what_the_judge_nee
 
 
 def test_a_short_side_need_covers_portrait_and_landscape():
-    photo = read_photo(phone_jpeg(size=(4032, 3024)), Limits(), need=Need(short_side=267))
-    assert min(photo.image.size) >= 400 * 0.95 and photo.image.size == (1008, 756)
+    photo = read_photo(phone_jpeg(size=(4032, 3024)), Limits(), need=Need(short_side=300))
+    assert min(photo.image.size) >= 300 * MARGIN * (1 - CAP_SLACK) and photo.image.size == (1008, 756)
 
 
 def test_a_need_never_decodes_more_than_the_stored_copy():
@@ -167,3 +167,7 @@ def test_the_default_stored_copy_fills_a_phone_and_a_12_megapixel_jpeg_decodes_a
                            ).headers["Location"]
     stored = Image.open(io.BytesIO(client.get(location + "/photo.jpg").data))
     assert stored.size == (1008, 756)  # 4032 / 4: the JPEG decoder's own 1/4 scale, no resize after it
+
+
+def test_a_1080p_photo_is_halved_by_the_decoder_rather_than_resized():
+    assert read_photo(phone_jpeg(size=(1920, 1080)), Limits()).size == (960, 540)  # 1/16 under the 1024 px cap
