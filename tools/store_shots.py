@@ -39,11 +39,12 @@ def chart(size):
     image = camera_image(size)
     draw = ImageDraw.Draw(image)
     font_path = str(resources.files(FONT_PACKAGE).joinpath(FONT_FILE))
-    y = size[1] // 2
-    for height in (24, 36, 48, 72, 96, 120):
-        font = ImageFont.truetype(font_path, height)
-        draw.rectangle((0, y - 6, size[0], y + height + 12), fill=(250, 250, 245))
-        draw.text((20, y), f"{height}px {TEXT}", font=font, fill=(20, 20, 20))
+    heights = (24, 36, 48, 72, 96, 120)
+    top = size[1] // 2
+    draw.rectangle((0, top - 6, size[0], top + sum(h + 30 for h in heights)), fill=(250, 250, 245))
+    y = top
+    for height in heights:
+        draw.text((20, y), f"{height}px {TEXT}", font=ImageFont.truetype(font_path, height), fill=(20, 20, 20))
         y += height + 30
     return encode(image, "JPEG", quality=92)
 
