@@ -2,10 +2,11 @@
 
     .venv/bin/python bench/floor.py
 
-floor:   the least work the model needs: reduced-scale decode (JPEG DCT scaling) straight to about the model's
-         size, the letterbox, one session.run.
+floor:   the least work the model needs: reduced-scale decode (JPEG DCT scaling, or a HEIC's own preview) straight
+         to about the model's size, the letterbox, one session.run.
 naive:   what the original classifiers did: full-resolution decode, resize the whole photo, run.
-hantei:  the app's own judging path (intake with its stored copy, detector, score), without HTTP.
+hantei:  the app's own judging path (intake with its stored copy, detector, score), without HTTP: with the
+         default stored copy, with keep=0 (no copy), and with the 2048 px copy that was the default before.
 Writes bench/results/floor.md; bench/run.py reads the numbers from here.
 """
 
@@ -46,10 +47,8 @@ def floor_stages(data, detector):
     """Decode at the smallest DCT scale that still covers 320 px, letterbox, run: ms per stage."""
     def decode():
         image = Image.open(io.BytesIO(data))
-        if image.format == "JPEG":
-            width, height = image.size
-            scale = 320 / max(width, height)
-            image.draft("RGB", (round(width * scale), round(height * scale)))
+        width, height = image.size
+        image.draft("RGB", (width * 320 // max(width, height), height * 320 // max(width, height)))
         return image.convert("RGB")
 
     image = decode()
@@ -88,14 +87,15 @@ def naive_stages(data, detector):
     }
 
 
-def hantei_stages(data, judge, limits):
+def hantei_stages(data, judge, limits, keep_photo=True):
     """The app's judging path without HTTP: intake (+ stored copy encode), detect, score."""
     samples = []
     for _ in range(REPEAT + 1):
         started = time.perf_counter()
-        photo, judgement = judge_bytes(data, judge, limits)
+        photo, judgement = judge_bytes(data, judge, limits, keep_photo)
         encoded = time.perf_counter()
-        jpeg_bytes(photo.image)
+        if keep_photo:
+            jpeg_bytes(photo.image)
         samples.append({**judgement.timings_ms, "store encode": (time.perf_counter() - encoded) * 1000,
                         "all": (time.perf_counter() - started) * 1000})
     return {key: statistics.median(s[key] for s in samples[1:]) for key in samples[0]}
@@ -111,21 +111,26 @@ def main():
         floor = floor_stages(data, detector)
         naive = naive_stages(data, detector)
         app = hantei_stages(data, judge, limits)
-        results[name] = {"bytes": len(data), "floor": floor, "naive": naive, "hantei": app,
-                         "floor ms": sum(floor.values()), "naive ms": sum(naive.values()), "hantei ms": app["all"]}
+        bare = hantei_stages(data, judge, limits, keep_photo=False)
+        before = hantei_stages(data, judge, Limits(long_side=2048))
+        results[name] = {"bytes": len(data), "floor": floor, "naive": naive, "hantei": app, "keep=0": bare,
+                         "2048": before, "floor ms": sum(floor.values()), "naive ms": sum(naive.values()),
+                         "hantei ms": app["all"], "keep=0 ms": bare["all"], "2048 ms": before["all"]}
         print(name, json.dumps(results[name], default=round), flush=True)
     lines = [f"# Floor, naive reference and hantei's judging path, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
              "", "One process, one onnxruntime thread, median of 7 runs, ms.", "",
              "| photo | MB | floor: decode + preprocess + inference | naive: decode + preprocess + inference "
-             "| hantei: intake + detect + store encode | naive / hantei |",
-             "|---|---|---|---|---|---|"]
+             f"| hantei, {limits.long_side} px copy: intake + detect + store encode | hantei, keep=0: intake + detect "
+             "| hantei, 2048 px copy (before) | naive / hantei |",
+             "|---|---|---|---|---|---|---|---|"]
     for name, r in results.items():
-        f, n, h = r["floor"], r["naive"], r["hantei"]
+        f, n, h, b = r["floor"], r["naive"], r["hantei"], r["keep=0"]
         lines.append(
             f"| {name} | {r['bytes'] / 1e6:.1f} | {f['decode']:.0f} + {f['preprocess']:.0f} + {f['inference']:.0f} "
             f"= **{r['floor ms']:.0f}** | {n['decode']:.0f} + {n['preprocess']:.0f} + {n['inference']:.0f} = "
             f"**{r['naive ms']:.0f}** | {h['intake']:.0f} + {h['detect']:.0f} + {h['store encode']:.0f} = "
-            f"**{h['intake'] + h['detect'] + h['store encode']:.0f}** | {r['naive ms'] / h['all']:.2f}x |")
+            f"**{h['all']:.0f}** | {b['intake']:.0f} + {b['detect']:.0f} = **{b['all']:.0f}** | "
+            f"{r['2048 ms']:.0f} | {r['naive ms'] / h['all']:.2f}x |")
     (ROOT / "bench" / "results" / "floor.md").write_text("\n".join(lines) + "\n")
     (ROOT / "bench" / "results" / "floor.json").write_text(json.dumps(results, indent=1, default=float))
     print("\n".join(lines))

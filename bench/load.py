@@ -8,6 +8,7 @@ and writes the table to bench/results/load.md. Only loopback addresses are accep
 """
 
 import argparse
+import itertools
 import os
 import sys
 import tempfile
@@ -24,21 +25,33 @@ from tests.photos import phone_jpeg  # noqa: E402
 from tests.servers import Gunicorn  # noqa: E402
 
 
-def worker_rss_mb(master_pid):
-    """Resident memory of each gunicorn worker (children of the master), in MB."""
-    sizes = []
-    for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
-        status = Path(f"/proc/{child}/status").read_text()
-        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-        sizes.append(kb / 1024)
-    return sizes
+def worker_rss_mb(master_pid, field="VmRSS"):
+    """Resident memory of each gunicorn worker (children of the master), in MB (VmHWM: the most it ever held)."""
+    return [status_mb(child, field) for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()]
 
 
-def uploader(url, photo, timeout):
-    """One API upload of the photo; returns the HTTP status."""
+def status_mb(pid, field="VmRSS"):
+    """A memory figure of /proc/<pid>/status, in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith(field + ":")) / 1024
+
+
+def uploader(url, photo, timeout, keep=True):
+    """One API upload of the photo (keep=0 when keep is false); returns the HTTP status."""
     def call():
         return requests.post(url + "/api/v1/judge", files={"image": ("photo.jpg", photo, "image/jpeg")},
-                             timeout=timeout).status_code
+                             data={} if keep else {"keep": "0"}, timeout=timeout).status_code
+    return call
+
+
+def mixed_uploader(url, uploads, timeout):
+    """API uploads taken in turn from [(name, bytes, mime type, keep)]; each call returns the HTTP status."""
+    turn = itertools.count()
+
+    def call():
+        name, photo, mime, keep = uploads[next(turn) % len(uploads)]
+        return requests.post(url + "/api/v1/judge", files={"image": (name, photo, mime)},
+                             data={"keep": "1" if keep else "0"}, timeout=timeout).status_code
     return call
 
 

@@ -67,10 +67,10 @@ def peer_rows(photo_path, levels, count):
         server.wait(timeout=30)
 
 
-def hantei_rows(photo, levels, count):
+def hantei_rows(photo, levels, count, keep=True):
     server = Gunicorn(tempfile.mkdtemp(prefix="hantei-peer-"), workers=os.cpu_count() or 1, ratelimit="off")
     try:
-        call = uploader(server.url, photo, 60)
+        call = uploader(server.url, photo, 60, keep)
         run_level(call, 1, 3)
         return [run_level(call, level, count) for level in levels]
     finally:

@@ -10,15 +10,21 @@ from pillow_heif import register_heif_opener
 
 from .refusals import Refused
 
-# Only the primary image of a HEIF file is ever used: skip its thumbnails, depth maps and auxiliary images.
-register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
+# Only the primary image of a HEIF file is ever used (skip depth maps and auxiliary images), or, when no copy is
+# kept, its own preview (an iPhone stores a 320 x 240 one) if that is a scaled copy holding all the judge needs.
+register_heif_opener(thumbnails=True, depth_images=False, aux_images=False)
 
 # Decoders we trust with a stranger's bytes; everything else is refused before decoding.
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "HEIF", "AVIF", "BMP", "TIFF")
 MIN_SIDE = 32
-# A stored copy up to this much under the cap is worth a cheap halving: a 4032-px photo is kept at 2016 px
-# for a 2048 cap, by the JPEG decoder's 1/2 scale or a 2x2 average, instead of a 5x slower bicubic resize.
-CAP_SLACK = 0.05
+# A stored copy up to this much under the cap is worth a cheap reduction: for a 1024 cap, a 4032-px photo is
+# kept at 1008 px and a 1920-px one at 960, by the JPEG decoder's 1/4 or 1/2 scale or a whole-factor average,
+# instead of a 5x slower bicubic resize.
+CAP_SLACK = 1 / 16
+# With no copy kept, a photo is decoded this much over what the models take: the model's own resize then makes
+# the last step, as from a stored copy (the JPEG decoder's scaling straight to the input size filters otherwise
+# and moved one borderline detection in 40 on tests/faces; none at 1.5).
+MARGIN = 1.5
 SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
 SRGB = ImageCms.createProfile("sRGB")
 LAB = ImageCms.createProfile("LAB")
@@ -29,7 +35,19 @@ class Limits:
     """What intake accepts and how large a photo it keeps."""
 
     max_pixels: int = 50_000_000
-    long_side: int = 2048
+    long_side: int = 1024  # fills a phone at DPR 3 and the share card; a 12 MP JPEG decodes at 1/4 scale
+
+
+@dataclass(frozen=True)
+class Need:
+    """The fewest pixels a judge's models take from a photo: its long side, its short side (0: no need)."""
+
+    long_side: int = 0
+    short_side: int = 0
+
+    def long_side_for(self, size, margin=1.0):
+        """The long side that gives a photo of this size both sides of the need (times margin)."""
+        return math.ceil(margin * max(self.long_side, self.short_side * max(size) / max(1, min(size))))
 
 
 @dataclass(frozen=True)
@@ -40,21 +58,23 @@ class Photo:
     source_format: str
     source_size: tuple
     source: Image.Image = None  # with keep_source: the oriented, full-size decode in its own mode
+    frame: tuple = None  # the size a stored copy would have: boxes and records are given in its pixels
 
     @property
     def size(self):
-        return self.image.size
+        return self.frame or self.image.size
 
     def jpeg(self):
         """The sanitised photo as the JPEG hantei stores."""
         return jpeg_bytes(self.image)
 
 
-def read_photo(data, limits=Limits(), keep_source=False):
+def read_photo(data, limits=Limits(), keep_source=False, need=None):
     """Decode untrusted bytes into a Photo, or raise Refused with a reason a person can be told.
 
     keep_source is for judges whose reference script resizes before converting to RGB: the
     photo is then decoded at full scale and also kept oriented in its own mode (P, RGBA, CMYK…).
+    need (a Need) is for when no copy is stored: the photo is decoded only as large as the judge needs.
     """
     if not data:
         raise Refused("empty", 400)
@@ -62,18 +82,23 @@ def read_photo(data, limits=Limits(), keep_source=False):
     # error: warning filters are process-wide and not thread-safe, and gunicorn workers run threads.
     image = _open(data, limits)
     source_format, source_size = image.format, image.size
+    target = limits.long_side if need is None else min(limits.long_side, need.long_side_for(image.size, MARGIN))
     if not keep_source:
-        _reduce_while_decoding(image, limits.long_side)
+        _reduce_while_decoding(image, target, need)
     image = _load_upright(image, limits)
     source = image if keep_source else None
     icc = image.info.get("icc_profile")
     try:
-        image = _cap(_flatten(_eight_bit(image)), limits.long_side)
+        image = _flatten(_eight_bit(image))
+        image = _cap(image if target == limits.long_side else _toward(image, target), limits.long_side)
         image = _to_srgb(image, icc)
     except (ValueError, ImageCms.PyCMSError):
         raise Refused("unsupported", 415) from None  # a colour model that cannot be turned into RGB
     image.info = {}
-    return Photo(image=image, source_format=source_format, source_size=source_size, source=source)
+    frame = None
+    if target != limits.long_side:  # decoded for the judge alone: boxes go in the frame of the copy not kept
+        frame = _capped_size(_upright_size(source_size, image.size), limits.long_side)
+    return Photo(image=image, source_format=source_format, source_size=source_size, source=source, frame=frame)
 
 
 def _open(data, limits):
@@ -102,11 +127,16 @@ def _looks_like_image(data):
     return heif or data.startswith(SIGNATURES) or (data[:4] == b"RIFF" and data[8:12] == b"WEBP")
 
 
-def _reduce_while_decoding(image, long_side):
-    """Let the JPEG decoder scale down by 1/2, 1/4 or 1/8 when the result still (nearly) covers long_side."""
+def _reduce_while_decoding(image, long_side, need=None):
+    """Let the JPEG decoder scale down by 1/2, 1/4 or 1/8 when the result still (nearly) covers long_side;
+    with a need, let a HEIF file's own preview stand in for it when the preview covers the need."""
+    width, height = image.size
+    if image.format == "HEIF" and need is not None:
+        side, longest = need.long_side_for(image.size), max(width, height)
+        image.draft(image.mode, (width * side // longest, height * side // longest))  # None: no such preview
+        return
     if image.format not in ("JPEG", "MPO"):
         return
-    width, height = image.size
     scale = min(1.0, long_side * (1 - CAP_SLACK) / max(width, height))
     image.draft(image.mode, (max(1, math.ceil(width * scale)), max(1, math.ceil(height * scale))))
 
@@ -152,6 +182,31 @@ def _flatten(image):
     flat = Image.new("RGB", rgba.size, (255, 255, 255))
     flat.paste(rgba, mask=rgba.getchannel("A"))
     return flat.convert("L") if image.mode in ("LA", "La") else flat
+
+
+def _toward(image, long_side):
+    """Average the image down by the largest whole factor that keeps its long side at least long_side."""
+    factor = max(image.size) // max(1, long_side)
+    return image.reduce(factor) if factor >= 2 else image
+
+
+def _upright_size(source_size, decoded_size):
+    """The source's size turned as the decoded image was (EXIF orientation may swap the sides)."""
+    turned = (source_size[0] >= source_size[1]) != (decoded_size[0] >= decoded_size[1])
+    return source_size[::-1] if turned and source_size[0] != source_size[1] else source_size
+
+
+def _capped_size(size, long_side):
+    """The size a photo of this size is stored at under long_side (as _cap gives it, to a pixel or so)."""
+    width, height = size
+    longest = max(width, height)
+    if longest <= long_side:
+        return size
+    factor = math.ceil(longest / long_side)
+    if longest / factor >= long_side * (1 - CAP_SLACK):
+        return -(-width // factor), -(-height // factor)
+    scale = long_side / longest
+    return max(1, round(width * scale)), max(1, round(height * scale))
 
 
 def _cap(image, long_side):

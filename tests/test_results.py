@@ -13,7 +13,7 @@ def test_result_photo_is_served_clean(client):
     photo = client.get(response.headers["Location"] + "/photo.jpg")
     assert photo.status_code == 200 and photo.mimetype == "image/jpeg"
     image = Image.open(io.BytesIO(photo.data))
-    assert image.size == (2048, 1365) and not image.getexif()
+    assert image.size == (1024, 683) and not image.getexif()  # the default stored copy: 1024 px long
     assert b"Exif" not in photo.data and b"iPhone" not in photo.data
 
 

@@ -1,5 +1,6 @@
 """flask judge, detect and evaluate-detector: photo files judged or searched from the shell, through intake."""
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -86,10 +87,13 @@ def evaluate_detector_command(folder, names, iou):
 
 
 def _photos(paths):
-    """(path, upright RGB image) for each file, through intake as an upload would go; None and a message if unusable."""
+    """(path, upright RGB image) for each file, through intake as an upload would go; None and a message if unusable.
+
+    Boxes are compared with hand-marked ones in the file's own pixels, so no stored-copy cap applies here."""
+    whole = dataclasses.replace(service("limits"), long_side=service("limits").max_pixels)
     for path in paths:
         try:
-            yield path, read_photo(path.read_bytes(), service("limits")).image
+            yield path, read_photo(path.read_bytes(), whole).image
         except (OSError, Refused) as problem:
             reason = problem.message(shell_language()) if isinstance(problem, Refused) else problem.strerror
             click.echo(f"{path}: {reason}", err=True)

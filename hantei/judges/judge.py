@@ -30,6 +30,7 @@ class Judge:
     names = property(lambda self: self.spec.names)
     hashtag = property(lambda self: self.spec.hashtag)
     folder = property(lambda self: self.spec.folder)
+    license = property(lambda self: self.spec.license)
 
     def check(self):
         """Open the classifier's model and compare it with the manifest (raises SignatureError)."""

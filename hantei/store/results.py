@@ -168,10 +168,14 @@ class Store:
 
 
 def _sqlite_pragmas(connection, _record):
-    """Every SQLite connection waits for a lock instead of failing at once, and makes regions follow results.
+    """Every SQLite connection waits for a lock instead of failing at once, makes regions follow results, and
+    commits without an fsync.
 
     WAL, which lets workers read while one writes, is set once for the file (schema.upgrade, under its lock)."""
     cursor = connection.cursor()
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # In WAL mode a commit need not wait for the disk (fsync took 7 ms of a request): a power cut may lose the
+    # last results, never corrupt the file.
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

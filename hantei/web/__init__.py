@@ -53,7 +53,9 @@ def init_app(app):
     """Everything a request meets: templates' helpers, security, limits, metrics, assets and every blueprint."""
     from . import (admin, api, assets, catalogue, errors, feedback, health, metrics, pages, results, retention,
                    security, throttle)
+    from .bodies import UploadRequest
 
+    app.request_class = UploadRequest
     app.config.update(BOOTSTRAP_SERVE_LOCAL=True, BABEL_DEFAULT_LOCALE="ja")
     Bootstrap5(app)
     Babel(app, locale_selector=select_locale)

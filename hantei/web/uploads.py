@@ -6,6 +6,7 @@ from ..judges import UnknownJudge, judge_bytes
 from ..refusals import Refused
 from ..store import StorageDown
 from . import capacity, counting, judges, limits, metrics, store
+from .bodies import uploaded_bytes
 from .throttle import Busy
 
 STORAGE_RETRY_SECONDS = 30
@@ -32,13 +33,13 @@ def _judge_upload(file, judge_id, keep_photo):
         judge = judges().get(judge_id)
     except UnknownJudge:
         raise Refused("unknown_judge", 400, judge=judge_id or judges().default) from None
-    data = file.read() if file is not None else b""
+    data = uploaded_bytes(file)
     if not data and not (file and file.filename):
         raise Refused("no_file", 400)
     slots = capacity()
     try:
         with slots.slot():
-            photo, judgement = judge_bytes(data, judge, limits())
+            photo, judgement = judge_bytes(data, judge, limits(), keep_photo)
     except Busy:
         raise Refused("busy", 503, {"Retry-After": str(max(1, round(slots.wait_seconds)))}) from None
     metrics.observe_judgement(judgement)
