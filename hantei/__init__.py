@@ -23,7 +23,8 @@ def create_app(overrides=None):
         app.config["DATABASE_URL"], app.config["DATA_DIR"], app.config["RETENTION_DAYS"]
     )
     app.extensions["hantei.limits"] = Limits(
-        max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"]
+        max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"],
+        memory_mb=app.config["UPLOAD_MEMORY_MB"],
     )
     web.init_app(app)
     cli.register(app)

@@ -47,6 +47,7 @@ def from_environment():
         "DEFAULT_JUDGE": _env("DEFAULT_JUDGE", "keshikaran"),
         "MAX_CONTENT_LENGTH": int(max_upload_mb * 1024 * 1024),
         "MAX_PIXELS": int(_env("MAX_PIXELS", str(50_000_000))),
+        "UPLOAD_MEMORY_MB": int(_env("UPLOAD_MEMORY_MB", "512")),
         "STORE_LONG_SIDE": int(_env("STORE_LONG_SIDE", "2048")),
         "RETENTION_DAYS": int(_env("RETENTION_DAYS", "30")),
         "SWEEP_MINUTES": float(_env("SWEEP_MINUTES", "10")),

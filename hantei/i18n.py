@@ -37,6 +37,7 @@ REFUSALS = {
     "unsupported": _l("This file is not a photo hantei can read. Please send a JPEG, PNG, WebP, GIF, HEIC, AVIF, BMP or TIFF image."),
     "corrupt": _l("This photo is damaged or incomplete, so it cannot be read. Please try another photo."),
     "too_many_pixels": _l("This photo has too many pixels to judge (the limit is %(megapixels)s megapixels)."),
+    "over_budget": _l("This photo would take more memory to open than one upload may use (%(megabytes)s MB). Please send it smaller or as a JPEG."),
     "too_small": _l("This photo is too small to judge. It needs at least 32 pixels on each side."),
     "too_large": _l("This file is too big (the limit is %(megabytes)s MB). Please choose a smaller photo."),
     "unknown_judge": _l("There is no judge called “%(judge)s”."),

@@ -2,6 +2,7 @@
 
 from flask import current_app
 
+from ..intake import release_memory
 from ..judges import UnknownJudge, judge_bytes
 from ..refusals import Refused
 from . import capacity, judges, limits, metrics, store
@@ -21,6 +22,8 @@ def judge_upload(file, judge_id=None, keep_photo=True):
     except Refused as refused:
         metrics.rejected(refused.reason)
         raise
+    finally:
+        release_memory()  # the decoded photo is garbage by now: give its heap back
 
 
 def _judge_upload(file, judge_id, keep_photo):
