@@ -47,6 +47,9 @@ def select_locale():
 def init_app(app):
     """Everything a request meets: templates' helpers, security, limits, metrics, assets and every blueprint."""
     from . import api, assets, catalogue, errors, health, metrics, pages, results, retention, security, throttle
+    from .bodies import GuardBodies, HanteiRequest
+
+    app.request_class = HanteiRequest
 
     app.config.update(BOOTSTRAP_SERVE_LOCAL=True, BABEL_DEFAULT_LOCALE="ja")
     Bootstrap5(app)
@@ -58,6 +61,7 @@ def init_app(app):
     if app.config["PROXY_FIX"]:
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+    app.wsgi_app = GuardBodies(app.wsgi_app)
     for module in (pages, errors, results, catalogue, api, health):
         app.register_blueprint(module.bp)
     retention.init_app(app, app.extensions["hantei.store"])

@@ -1,0 +1,62 @@
+"""Request bodies read defensively: a broken or abandoned body, or a name that is not UTF-8, is a 400, not a 500."""
+
+from flask import Request
+from werkzeug.exceptions import BadRequest, ClientDisconnected
+from werkzeug.formparser import FormDataParser
+
+
+class BadFormName(BadRequest):
+    """A multipart part whose headers (its file or field name) are not UTF-8."""
+
+
+class _Parser(FormDataParser):
+    """Werkzeug's parser, except that an unreadable part name is said, not dropped as "no file" in silence."""
+
+    def _parse_multipart(self, stream, mimetype, content_length, options):
+        try:
+            return super()._parse_multipart(stream, mimetype, content_length, options)
+        except UnicodeDecodeError:
+            raise BadFormName() from None
+
+
+class HanteiRequest(Request):
+    form_data_parser_class = _Parser
+
+
+class _GuardedInput:
+    """wsgi.input whose read errors (a malformed chunk, a client gone mid-body) become ClientDisconnected (400)."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def _guarded(self, method, *args):
+        try:
+            return getattr(self._stream, method)(*args)
+        except ClientDisconnected:
+            raise
+        except Exception:  # gunicorn raises its own parse errors (IOError subclasses and others) from read()
+            raise ClientDisconnected() from None
+
+    def read(self, *args):
+        return self._guarded("read", *args)
+
+    def readline(self, *args):
+        return self._guarded("readline", *args)
+
+    def readlines(self, *args):
+        return self._guarded("readlines", *args)
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+
+class GuardBodies:
+    """WSGI middleware: every request's body is read through _GuardedInput."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if "wsgi.input" in environ:
+            environ["wsgi.input"] = _GuardedInput(environ["wsgi.input"])
+        return self.app(environ, start_response)
