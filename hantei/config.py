@@ -58,7 +58,7 @@ def from_environment():
         "MAX_JUDGING": int(_env("MAX_JUDGING", "1")),
         "QUEUE_SECONDS": float(_env("QUEUE_SECONDS", "5")),
         "PROXY_FIX": int(_env("PROXY_FIX", "0")),
-        "ALLOWED_HOSTS": _env("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]"),
+        "ALLOWED_HOSTS": _env("ALLOWED_HOSTS", "localhost,127.0.0.1"),
         "METRICS_TOKEN": _env("METRICS_TOKEN", ""),
     }
 

@@ -24,18 +24,27 @@ class HanteiRequest(Request):
 
 
 class _GuardedInput:
-    """wsgi.input whose read errors (a malformed chunk, a client gone mid-body) become ClientDisconnected (400)."""
+    """wsgi.input whose read errors (a malformed chunk, a client gone mid-body) become ClientDisconnected (400).
 
-    def __init__(self, stream):
+    gunicorn ends a body cut short before its Content-Length as if it were whole: that is a disconnect too."""
+
+    def __init__(self, stream, length):
         self._stream = stream
+        self._left = length  # bytes the client said it would still send, or None (chunked)
 
     def _guarded(self, method, *args):
         try:
-            return getattr(self._stream, method)(*args)
+            data = getattr(self._stream, method)(*args)
         except ClientDisconnected:
             raise
         except Exception:  # gunicorn raises its own parse errors (IOError subclasses and others) from read()
             raise ClientDisconnected() from None
+        if self._left is not None:
+            got = sum(map(len, data)) if isinstance(data, list) else len(data)
+            self._left -= got
+            if not got and self._left > 0 and (not args or args[0] is None or args[0] != 0):
+                raise ClientDisconnected()
+        return data
 
     def read(self, *args):
         return self._guarded("read", *args)
@@ -58,5 +67,6 @@ class GuardBodies:
 
     def __call__(self, environ, start_response):
         if "wsgi.input" in environ:
-            environ["wsgi.input"] = _GuardedInput(environ["wsgi.input"])
+            length = environ.get("CONTENT_LENGTH", "")
+            environ["wsgi.input"] = _GuardedInput(environ["wsgi.input"], int(length) if length.isdigit() else None)
         return self.app(environ, start_response)

@@ -68,4 +68,4 @@ def init_app(app):
     app.after_request(add_headers)
 
 
-LOOPBACK = "localhost,127.0.0.1,[::1]"  # what `make run` and the tests reach the app as
+LOOPBACK = "localhost,127.0.0.1"  # what `make run` and the tests reach the app as

@@ -11,8 +11,16 @@ from .throttle import Busy
 
 def judge_request(request):
     """Judge what a page form or an API call carries: `image`, optional `judge`, and `keep=0` to keep no photo."""
+    received_whole(request)
     return judge_upload(request.files.get("image"), request.values.get("judge"),
                         keep_photo=request.values.get("keep", "1") != "0")
+
+
+def received_whole(request):
+    """Parse the form, then read what is left of the body: a client gone before its end (ClientDisconnected, a 400)
+    must not leave a result that nobody holds the link or the token to."""
+    request.files  # noqa: B018 - parses the form first
+    request.stream.read()
 
 
 def judge_upload(file, judge_id=None, keep_photo=True):

@@ -1,0 +1,320 @@
+"""The app as an attacker meets it, against real gunicorn (alone and behind the shipped nginx): memory, errors,
+hosts, cookies, endpoints, and the admin's input (model cards, install-model, manifests)."""
+
+import io
+import socket
+import sqlite3
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+from PIL import Image
+
+from hantei.intake import BUDGET_OVERHEAD, peak_bytes_per_pixel
+from tests.bombs import BOMBS, bombs
+from tests.photos import encoded, rgb
+from tests.servers import Gunicorn, Nginx
+
+SIDE = 3000  # 9 MP bombs: a few kilobytes each, enough pixels that a wasteful decode shows by far
+BUDGET_MB = 48  # under every bomb's estimate, so each must be refused before it is decoded
+PUBLIC = "https://hantei.example"
+
+
+def _status(pid, key):
+    line = next(line for line in Path(f"/proc/{pid}/status").read_text().splitlines() if line.startswith(key))
+    return int(line.split()[1]) * 1024
+
+
+def worker_pid(server):
+    children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+    assert len(children) == 1, children
+    return int(children[0])
+
+
+def peak_growth(server, send):
+    """Run send() and return (its answer, the worker's peak RSS growth, its RSS growth after), in bytes."""
+    pid = worker_pid(server)
+    Path(f"/proc/{pid}/clear_refs").write_text("5")  # the peak (VmHWM) starts again from what is resident now
+    before = _status(pid, "VmRSS:")
+    answer = send()
+    return answer, _status(pid, "VmHWM:") - before, _status(pid, "VmRSS:") - before
+
+
+def rows(server_dir):
+    with sqlite3.connect(Path(server_dir) / "hantei.db") as db:
+        return db.execute("SELECT count(*) FROM results").fetchone()[0]
+
+
+def upload(url, data, name="photo.bin", **kwargs):
+    return requests.post(url + "/api/v1/judge", files={"image": (name, data)}, timeout=120, **kwargs)
+
+
+def raw(port, request, read=65536):
+    """Send raw bytes to a server and return what it answers (or b"" when it just closes)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as conn:
+        conn.sendall(request)
+        chunks = []
+        try:
+            while chunk := conn.recv(read):
+                chunks.append(chunk)
+        except TimeoutError:
+            pass
+    return b"".join(chunks)
+
+
+@pytest.fixture(scope="module")
+def made_bombs(tmp_path_factory):
+    return bombs((SIDE, SIDE), cache=tmp_path_factory.mktemp("bombs"))
+
+
+@pytest.fixture(scope="module")
+def tight(tmp_path_factory):
+    """gunicorn alone, one worker, an upload budget every bomb is over."""
+    data = tmp_path_factory.mktemp("tight")
+    server = Gunicorn(data, workers=1, ratelimit="off", upload_memory_mb=BUDGET_MB)
+    server.data = data
+    upload(server.url, encoded(rgb("astronaut"), "JPEG"))  # the worker's first judgement warms what stays
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def roomy(tmp_path_factory):
+    """gunicorn alone, one worker, a budget every bomb fits in."""
+    server = Gunicorn(tmp_path_factory.mktemp("roomy"), workers=1, ratelimit="off", upload_memory_mb=1024)
+    upload(server.url, encoded(rgb("astronaut"), "JPEG"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def proxied(tmp_path_factory):
+    """gunicorn alone, told a proxy is in front (as behind nginx): X-Forwarded-* from loopback is believed."""
+    server = Gunicorn(tmp_path_factory.mktemp("proxied"), workers=1, ratelimit="off", proxy_fix=1,
+                      metrics_token="s3cret-token")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def pinned(tmp_path_factory):
+    """gunicorn behind the shipped nginx, with its public URL set as deploy/install.sh does."""
+    data = tmp_path_factory.mktemp("pinned")
+    app = Gunicorn(data, workers=1, ratelimit="off", proxy_fix=1, public_url=PUBLIC)
+    app.data = data
+    proxy = Nginx(app)
+    yield app, proxy
+    proxy.stop()
+    app.stop()
+
+
+# Memory: one upload must not take a worker down.
+
+@pytest.mark.parametrize("name", list(BOMBS))
+def test_a_bomb_over_the_budget_is_refused_before_decoding(tight, made_bombs, name):
+    answer, peak, _ = peak_growth(tight, lambda: upload(tight.url, made_bombs[name], headers={"Accept-Language": "en"}))
+    assert answer.status_code == 422 and answer.json()["error"]["code"] == "over_budget", answer.text[:300]
+    assert f"{BUDGET_MB} MB" in answer.json()["error"]["message"]
+    assert peak < 16 * 1024 * 1024, f"{name}: the worker grew {peak / 2**20:.0f} MB for a refused upload"
+
+
+@pytest.mark.parametrize("name", list(BOMBS))
+def test_a_bomb_within_the_budget_takes_no_more_than_intake_estimates_and_gives_it_back(roomy, made_bombs, name):
+    image = Image.open(io.BytesIO(made_bombs[name]))
+    pixels = image.size[0] * image.size[1]
+    estimate = pixels * peak_bytes_per_pixel(image) + BUDGET_OVERHEAD
+    answer, peak, kept = peak_growth(roomy, lambda: upload(roomy.url, made_bombs[name]))
+    assert answer.status_code == 201, answer.text[:300]
+    assert peak <= estimate, f"{name}: peak {peak / pixels:.1f} B/px over the estimate {estimate / pixels:.1f}"
+    if image.format not in ("WEBP", "HEIF", "AVIF"):  # those decoders hold a buffer of their own, beyond our say
+        assert peak / pixels <= 14, f"{name}: {peak / pixels:.1f} bytes per pixel"
+    assert kept <= 24 * 1024 * 1024, f"{name}: the worker kept {kept / 2**20:.0f} MB after the upload"
+
+
+# No 500, ever, for what a client sends.
+
+def test_a_jpeg_whose_header_promises_far_more_pixels_than_its_data_is_damaged(tight):
+    small = bytearray(encoded(Image.new("RGB", (64, 64), (120, 130, 140)), "JPEG"))
+    at = small.find(b"\xff\xc0")
+    small[at + 5:at + 9] = (7000).to_bytes(2, "big") * 2  # height and width in the frame header
+    answer = upload(tight.url, bytes(small))
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "corrupt"
+
+
+@pytest.mark.parametrize("target", ["/%0d%0aSet-Cookie:%20x=1", "/%01", "/\\evil.example", "/%7f", "//evil.example"])
+def test_the_language_switch_never_fails_nor_leaves_the_site(tight, target):
+    answer = requests.get(f"{tight.url}/lang/en?next={target}", allow_redirects=False, timeout=10)
+    assert answer.status_code == 303 and answer.headers["Location"] in ("/", f"{tight.url}/")
+    assert "x=1" not in answer.headers.get("Set-Cookie", "")
+
+
+def test_a_malformed_chunked_body_is_a_400(tight):
+    body = b"--XX\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\nabc"
+    request = (b"POST /api/v1/judge HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n"
+               b"Content-Type: multipart/form-data; boundary=XX\r\nConnection: close\r\n\r\n"
+               + b"%x\r\n" % len(body) + body + b"\r\nZZZ-not-a-size\r\n\r\n")
+    answer = raw(tight.port, request)
+    assert answer.startswith(b"HTTP/1.1 400"), answer[:300]
+    assert b'"error"' in answer
+
+
+@pytest.mark.parametrize("method,path,status,code", [
+    ("GET", "/api/v1/judge", 405, "method_not_allowed"),
+    ("PUT", "/api/v1/judges", 405, "method_not_allowed"),
+    ("GET", "/api/v1/nothing-here", 404, "not_found"),
+    ("DELETE", "/judge", 405, "method_not_allowed"),
+])
+def test_every_error_is_hantei_json_for_the_api_and_scripts(tight, method, path, status, code):
+    answer = requests.request(method, tight.url + path, headers={"Accept": "application/json"}, timeout=10)
+    assert answer.status_code == status and answer.json()["error"]["code"] == code
+
+
+@pytest.mark.parametrize("method,path,status", [("GET", "/nothing-here", 404), ("DELETE", "/", 405),
+                                                ("POST", "/robots.txt", 405)])
+def test_every_error_is_hantei_page_for_a_browser(tight, method, path, status):
+    answer = requests.request(method, tight.url + path, headers={"Accept": "text/html"}, timeout=10)
+    assert answer.status_code == status and 'class="message"' in answer.text
+    assert "Werkzeug" not in answer.text and "<title>405 Method Not Allowed" not in answer.text
+
+
+def test_a_file_name_that_is_not_utf8_is_named_as_the_problem(tight):
+    photo = encoded(rgb("chelsea"), "JPEG")
+    body = (b'--XX\r\nContent-Disposition: form-data; name="image"; filename="\xff\xfe\x81.jpg"\r\n'
+            b"Content-Type: image/jpeg\r\n\r\n" + photo + b"\r\n--XX--\r\n")
+    answer = requests.post(tight.url + "/api/v1/judge", data=body, timeout=30, headers={
+        "Content-Type": "multipart/form-data; boundary=XX", "Accept-Language": "en"})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "bad_filename"
+    assert "file name" in answer.json()["error"]["message"]
+
+
+def test_an_oversized_form_field_says_what_was_too_large(tight):
+    answer = requests.post(tight.url + "/api/v1/judge", files={"image": ("a.jpg", encoded(rgb("chelsea"), "JPEG"))},
+                           data={"judge": "x" * 600_000}, headers={"Accept-Language": "en"}, timeout=30)
+    assert answer.status_code == 413 and answer.json()["error"]["code"] == "field_too_large"
+    assert "form field" in answer.json()["error"]["message"]
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked"])
+def test_an_upload_abandoned_mid_body_is_not_stored(tight, framing):
+    photo = encoded(rgb("chelsea"), "JPEG")
+    body = (b'--XX\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n'
+            b"Content-Type: image/jpeg\r\n\r\n" + photo + b"\r\n--XX--\r\n")
+    stored = rows(tight.data)
+    head = b"POST /api/v1/judge HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=XX\r\n"
+    if framing == "length":  # all of the photo, then the client goes before the closing boundary
+        request = head + b"Content-Length: %d\r\n\r\n" % (len(body) + 1000) + body
+    else:
+        request = head + b"Transfer-Encoding: chunked\r\n\r\n" + b"%x\r\n" % len(body) + body + b"\r\n"
+    with socket.create_connection(("127.0.0.1", tight.port), timeout=30) as conn:
+        conn.sendall(request)
+        conn.shutdown(socket.SHUT_WR)
+        answer = conn.recv(65536)
+    assert not answer.startswith(b"HTTP/1.1 201") and not answer.startswith(b"HTTP/1.1 500"), answer[:300]
+    assert rows(tight.data) == stored
+
+
+# Hosts, cookies and endpoints.
+
+def test_a_host_the_site_does_not_answer_for_is_refused(pinned):
+    _, proxy = pinned
+    for path in ("/", "/api/v1/judges", "/healthz/nowhere"):
+        answer = requests.get(proxy.url + path, headers={"Host": "evil.example"}, timeout=10)
+        assert answer.status_code == 400, (path, answer.status_code)
+    refused = upload(proxy.url, encoded(rgb("chelsea"), "JPEG"), headers={"Host": "evil.example"})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "bad_host"
+
+
+def test_links_use_the_configured_site_whatever_the_request_says(pinned):
+    app, proxy = pinned
+    answer = upload(proxy.url, encoded(rgb("astronaut"), "JPEG"),
+                    headers={"Host": "hantei.example", "X-Forwarded-Host": "evil.example"})
+    body = answer.json()
+    assert answer.status_code == 201 and body["url"] == f"{PUBLIC}/r/{body['id']}"
+    assert body["delete_url"].startswith(f"{PUBLIC}/r/")
+    page = requests.get(proxy.url + f"/r/{body['id']}", headers={"Host": "hantei.example"}, timeout=30).text
+    assert f'content="{PUBLIC}/r/{body["id"]}/card.jpg' in page and "evil.example" not in page
+
+
+def test_a_card_is_drawn_once_whatever_host_the_request_names(tight):
+    body = upload(tight.url, encoded(rgb("astronaut"), "JPEG")).json()
+    tags = set()
+    for host in ("localhost", "127.0.0.1", f"127.0.0.1:{tight.port}", f"localhost:{tight.port}"):
+        card = requests.get(f"{tight.url}/r/{body['id']}/card.jpg", headers={"Host": host}, timeout=30)
+        assert card.status_code == 200
+        tags.add(card.headers["ETag"])
+    cards = [name for name in (tight.data / "photos").rglob(f"{body['id']}.card-*")]
+    assert len(tags) == 1 and len(cards) == 1, (tags, cards)
+
+
+def test_a_forged_forwarded_proto_is_believed_by_nobody_without_a_proxy(tight):
+    body = upload(tight.url, encoded(rgb("chelsea"), "JPEG"),
+                  headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}).json()
+    assert body["url"].startswith("http://127.0.0.1")
+
+
+def test_cookies_are_secure_when_the_visitor_came_over_https(proxied):
+    headers = {"X-Forwarded-Proto": "https"}  # what nginx sends for a visitor on HTTPS
+    page = requests.get(proxied.url + "/", headers=headers, timeout=10)
+    language = requests.get(proxied.url + "/lang/en?next=/", headers=headers, allow_redirects=False, timeout=10)
+    for answer in (page, language):
+        cookie = answer.headers["Set-Cookie"]
+        assert "Secure" in cookie and "HttpOnly" in cookie or "lang=" in cookie and "Secure" in cookie, cookie
+    plain = requests.get(proxied.url + "/lang/en?next=/", allow_redirects=False, timeout=10)
+    assert "Secure" not in plain.headers["Set-Cookie"]
+
+
+def test_metrics_are_for_this_machine_or_the_token(proxied):
+    far = {"X-Forwarded-For": "203.0.113.9"}
+    refused = requests.get(proxied.url + "/metrics", headers=far, timeout=10)
+    assert refused.status_code == 403 and "hantei_requests" not in refused.text
+    token = requests.get(proxied.url + "/metrics", headers={**far, "Authorization": "Bearer s3cret-token"}, timeout=10)
+    assert token.status_code == 200 and "hantei_requests" in token.text
+    wrong = requests.get(proxied.url + "/metrics", headers={**far, "Authorization": "Bearer guess"}, timeout=10)
+    assert wrong.status_code == 403
+    assert requests.get(proxied.url + "/metrics", timeout=10).status_code == 200  # Prometheus beside the app
+
+
+def _slow_uploads(port, count, seconds):
+    """count clients that each start an upload and send its body a byte a second."""
+    def dribble():
+        with socket.create_connection(("127.0.0.1", port), timeout=seconds + 10) as conn:
+            conn.sendall(b"POST /api/v1/judge HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000\r\n"
+                         b"Content-Type: multipart/form-data; boundary=XX\r\n\r\n")
+            for _ in range(seconds):
+                try:
+                    conn.sendall(b"-")
+                except OSError:
+                    return
+                time.sleep(1)
+    pool = ThreadPoolExecutor(count)
+    for _ in range(count):
+        pool.submit(dribble)
+    return pool
+
+
+def _answers_quickly(url):
+    try:
+        return requests.get(url + "/healthz", timeout=3).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+def test_slow_bodies_tie_up_gunicorn_alone_but_not_behind_nginx(tmp_path):
+    app = Gunicorn(tmp_path, workers=1, threads=2, ratelimit="off")
+    proxy = Nginx(app)
+    try:
+        pool = _slow_uploads(app.port, 4, 12)
+        time.sleep(2)
+        alone = _answers_quickly(app.url)
+        pool.shutdown(wait=True)
+        pool = _slow_uploads(proxy.port, 4, 12)
+        time.sleep(2)
+        behind = _answers_quickly(proxy.url)
+        pool.shutdown(wait=True)
+    finally:
+        proxy.stop()
+        app.stop()
+    assert not alone, "gunicorn alone still answered while every thread waited for a slow body"
+    assert behind, "nginx should have buffered the slow bodies and kept gunicorn free"
