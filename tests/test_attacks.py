@@ -2,9 +2,13 @@
 hosts, cookies, endpoints, and the admin's input (model cards, install-model, manifests)."""
 
 import io
+import json
+import re
+import shutil
 import socket
 import sqlite3
 import time
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -16,6 +20,7 @@ from hantei.intake import BUDGET_OVERHEAD, peak_bytes_per_pixel
 from tests.bombs import BOMBS, bombs
 from tests.photos import encoded, rgb
 from tests.servers import Gunicorn, Nginx
+from tests.test_classifiers import labels_judge
 
 SIDE = 3000  # 9 MP bombs: a few kilobytes each, enough pixels that a wasteful decode shows by far
 BUDGET_MB = 48  # under every bomb's estimate, so each must be refused before it is decoded
@@ -318,3 +323,105 @@ def test_slow_bodies_tie_up_gunicorn_alone_but_not_behind_nginx(tmp_path):
         app.stop()
     assert not alone, "gunicorn alone still answered while every thread waited for a slow body"
     assert behind, "nginx should have buffered the slow bodies and kept gunicorn free"
+
+
+# Admin input: model cards, install-model, manifests.
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def carded(tmp_path):
+    """An app whose judge folder has a CARD.md with a label folder name made of markup and the server's paths."""
+    from hantei import create_app
+
+    folder = tmp_path / "models" / "keshikaran"
+    shutil.copytree(ROOT / "models" / "keshikaran", folder)
+    (folder / "CARD.md").write_text(
+        "# Card\n\n- Folder: `/srv/private/photos/`\n- Model: " + str(folder / "model.onnx") + "\n\n"
+        "| label | photos |\n|---|---:|\n| <script>alert(1)</script><img src=x onerror=alert(2)> | 3 |\n"
+        "| <a href=\"javascript:alert(3)\">cat</a> | 4 |\n", encoding="utf-8")
+    return create_app({"TESTING": True, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models"})
+
+
+def test_a_model_card_cannot_inject_markup_nor_show_server_paths(carded, tmp_path):
+    page = carded.test_client().get("/judges/keshikaran/card").get_data(as_text=True)
+    card = page.split('class="model-card', 1)[-1] if 'class="model-card' in page else page
+    assert "<script>alert(1)" not in page and "onerror" not in page and "javascript:" not in page
+    assert "/srv/private" not in page and str(tmp_path) not in page
+    assert "photos/" in card and "model.onnx" in card
+
+
+@pytest.fixture
+def runner(tmp_path):
+    from hantei import create_app
+
+    return create_app({"TESTING": True, "DATA_DIR": tmp_path / "data"}).test_cli_runner()
+
+
+def _manifest(tmp_path, judge_id, model_path="model.onnx"):
+    text = (ROOT / "hantei" / "presets" / "kleamp1e-nsfw.toml").read_text(encoding="utf-8")
+    text = re.sub(r'(?m)^id = ".*"$', lambda _: f"id = {json.dumps(judge_id)}", text)
+    text = re.sub(r'(?m)^path = ".*"$', lambda _: f"path = {json.dumps(model_path)}", text)
+    path = tmp_path / "judge.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("judge_id", ["..", "a\u0000b", "x" * 300, "   ", "../../etc", "ok/../../x"])
+def test_install_model_answers_a_bad_id_with_a_message(runner, tmp_path, judge_id):
+    model = tmp_path / "model.onnx"
+    model.write_bytes(b"not really a model")
+    result = runner.invoke(args=["install-model", str(model), "--manifest", str(_manifest(tmp_path, judge_id))])
+    assert result.exit_code == 1 and "not installed:" in result.output, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+
+
+@pytest.mark.parametrize("path", ["a\u0000b.onnx", "x" * 300 + ".onnx", "   ", "/" + "y" * 5000])
+def test_install_model_answers_a_bad_path_with_a_message(runner, path):
+    result = runner.invoke(args=["install-model", path, "--preset", "kleamp1e-nsfw"])
+    assert result.exit_code in (1, 2) and isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+
+
+def test_install_model_bounds_what_a_zip_unpacks_before_writing(tmp_path):
+    from hantei.cli.install import MAX_MEMBER_BYTES, InstallError, install
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("model.onnx", b"\0" * 4096)
+    data = bytearray(buffer.getvalue())
+    central = data.rfind(b"PK\x01\x02")  # the central directory's record: its sizes are what zipfile believes
+    data[central + 24:central + 28] = (MAX_MEMBER_BYTES + 1).to_bytes(4, "little")
+    bomb = tmp_path / "bomb.zip"
+    bomb.write_bytes(bytes(data))
+    models = tmp_path / "models"
+    with pytest.raises(InstallError, match="at most"):
+        install(bomb, models, manifest=_manifest(tmp_path, "bomb"))
+    assert not any(models.rglob("*.onnx"))
+
+
+@pytest.mark.parametrize("section,setting", [
+    ("detect", "min_score = nan"), ("detect", "min_score = 1.5"), ("detect", "iou = 0"), ("detect", "iou = inf"),
+    ("verdict", "sensitive_above = nan"), ("model.input", "mean = nan"), ("model.input", "std = [1, inf, 1]"),
+    ("model.input", "scale = -1"), ("verdict", "threshold = nan"),
+])
+def test_a_manifest_number_that_is_not_finite_or_in_range_is_refused(tmp_path, section, setting):
+    from hantei import create_app
+
+    judge = tmp_path / "models" / "keshikaran"
+    shutil.copytree(ROOT / "models" / "keshikaran", judge)
+    if section.startswith("model"):
+        judge = tmp_path / "models" / "friends"
+        labels_judge(judge)
+    text = (judge / "judge.toml").read_text(encoding="utf-8")
+    key = setting.split(" = ")[0]
+    text = re.sub(rf"(?m)^{key} = .*$", "", text)
+    if f"[{section}]" not in text:
+        text += f"\n[{section}]\n"
+    text = text.replace(f"[{section}]\n", f"[{section}]\n{setting}\n", 1)
+    (judge / "judge.toml").write_text(text, encoding="utf-8")
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models"})
+    result = app.test_cli_runner().invoke(args=["judges", "check"])
+    assert result.exit_code == 1 and f"BROKEN  {judge.name}" in result.output, result.output
+    assert judge.name not in app.extensions["hantei.judges"].loaded  # start-up serves no such judge either
