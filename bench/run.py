@@ -4,8 +4,8 @@
 
 1. floor and naive reference per stage (bench/floor.py), 2. the app end to end under gunicorn at
 concurrency 1-16 (bench/load.py), 3. the Gradio + NudeDetector peer with the same load generator
-(bench/peer.py), 4. worker memory over 1,000 uploads. Writes bench/results/summary.md and the table
-between the bench markers of the README's performance section.
+(bench/peer.py), 4. worker memory over 1,000 uploads, 5. intake's peak memory per format (bench/memory.py).
+Writes bench/results/summary.md and the table between the bench markers of the README's performance section.
 """
 
 import json
@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.load import uploader, worker_rss_mb  # noqa: E402
 from bench.loadgen import markdown, run_level  # noqa: E402
+from bench.memory import rows as memory_rows  # noqa: E402
 from bench.peer import hantei_rows, peer_rows  # noqa: E402
 from bench.photos import bench_photos  # noqa: E402
 from tests.servers import Gunicorn  # noqa: E402
@@ -69,6 +70,7 @@ def main():
     print("peer done", flush=True)
     before, after, memory_row = memory(photos["1080p JPEG"])
     print("memory done", flush=True)
+    per_format = memory_rows()
 
     f = floors["12MP JPEG"]
     ideal = cores / (f["floor ms"] / 1000)
@@ -106,7 +108,10 @@ def main():
         f"(gunicorn, {cores} workers):\n\n{markdown(ours)}\n\nThe peer, Gradio's `gr.Interface(gr.Image, gr.Label)` "
         f"around nudenet's `NudeDetector`, driven by the same load generator through Gradio's client:\n\n"
         f"{markdown(peer)}\n\nMemory: 1,000 uploads of a 1080p JPEG at concurrency 4: "
-        f"{memory_row['judged/s']:.1f}/s, answers {memory_row['answers']}.\n")
+        f"{memory_row['judged/s']:.1f}/s, answers {memory_row['answers']}.\n\n"
+        f"Intake's peak memory per format (9 MP files of a few kilobytes, each decoded in a fresh process; "
+        f"the estimate is what `HANTEI_UPLOAD_MEMORY_MB` is checked against before decoding):\n\n"
+        f"{markdown(per_format)}\n")
     (ROOT / "bench" / "results" / "summary.md").write_text("# Benchmarks\n\n" + summary)
     readme = ROOT / "README.md"
     text = readme.read_text()
