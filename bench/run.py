@@ -5,7 +5,7 @@
 1. floor and naive reference per stage (bench/floor.py), 2. what a 3 MB body costs before intake
 (bench/request.py), 3. the app end to end under gunicorn at concurrency 1-16, with keep=0 and with the
 photo kept (bench/load.py), 4. the Gradio + NudeDetector peer with the same load generator (bench/peer.py),
-5. worker memory over 1,000 mixed uploads. Writes bench/results/summary.md and the table between the
+5. worker memory over 1,000 mixed uploads, 6. intake's peak memory per format (bench/memory.py). Writes bench/results/summary.md and the table between the
 bench markers of the README's performance section.
 """
 
@@ -24,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from bench import request  # noqa: E402
 from bench.load import mixed_uploader, status_mb, worker_rss_mb  # noqa: E402
 from bench.loadgen import markdown, run_level  # noqa: E402
+from bench.memory import rows as format_rows  # noqa: E402
 from bench.peer import hantei_rows, peer_rows  # noqa: E402
 from bench.photos import bench_photos, camera_image, encode  # noqa: E402
 from tests.servers import Gunicorn  # noqa: E402
@@ -119,6 +120,7 @@ def main():
     print("peer done", flush=True)
     steps, memory_rows, peaks, master = memory(photos)
     print("memory done", flush=True)
+    per_format = format_rows()
     rows = checks(floors, bare, kept, peer, steps, cores)
     floor_table = (ROOT / "bench" / "results" / "floor.md").read_text().split("\n", 4)[4].strip()
     machine = f"{cores} cores, {platform.processor() or platform.machine()}, Python {platform.python_version()}"
@@ -138,7 +140,10 @@ def main():
         f"2400 x 1800 RGBA PNG, kept and not: "
         + ", ".join(f"{row['judged/s']:.1f}/s" for row in memory_rows) + " per quarter; answers "
         + "; ".join(row["answers"] for row in memory_rows) + "; the most a worker ever held (VmHWM): "
-        + "/".join(f"{mb:.0f}" for mb in peaks) + f" MB; the gunicorn master: {master:.0f} MB.\n")
+        + "/".join(f"{mb:.0f}" for mb in peaks) + f" MB; the gunicorn master: {master:.0f} MB.\n\n"
+        f"Intake's peak memory per format (9 MP files of a few kilobytes, each decoded in a fresh process; "
+        f"the estimate is what `HANTEI_UPLOAD_MEMORY_MB` is checked against before decoding):\n\n"
+        f"{markdown(per_format)}\n")
     (ROOT / "bench" / "results" / "summary.md").write_text("# Benchmarks\n\n" + summary)
     readme = ROOT / "README.md"
     text = readme.read_text()

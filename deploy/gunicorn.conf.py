@@ -50,6 +50,9 @@ accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
 # Operators reload with HUP (systemd's ExecReload); the control socket would need a writable home.
 control_socket_disable = True
+# X-Forwarded-Proto and -For are believed only from the proxy HANTEI_PROXY_FIX says is there (nginx on
+# this machine), never from whoever reaches gunicorn directly: the same rule the app's ProxyFix follows.
+forwarded_allow_ips = "127.0.0.1,::1" if int(os.environ.get("HANTEI_PROXY_FIX") or 0) > 0 else ""
 raw_env = ["HANTEI_ONNX_THREADS=" + os.environ.get("HANTEI_ONNX_THREADS", "1")]
 
 # Prometheus multiprocess mode: every worker writes its metrics to files here; /metrics sums them.

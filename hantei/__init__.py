@@ -30,7 +30,8 @@ def create_app(overrides=None):
         app.config["STORAGE_URL"], app.config["S3_ENDPOINT_URL"],
     )
     app.extensions["hantei.limits"] = Limits(
-        max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"]
+        max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"],
+        memory_mb=app.config["UPLOAD_MEMORY_MB"],
     )
     app.extensions["hantei.cockpit"] = Cockpit(app.extensions["hantei.store"], app.config["DATA_DIR"])
     web.init_app(app)

@@ -47,7 +47,8 @@ def from_environment():
         "DEFAULT_JUDGE": _env("DEFAULT_JUDGE", "keshikaran"),
         "MAX_CONTENT_LENGTH": int(max_upload_mb * 1024 * 1024),
         "MAX_PIXELS": int(_env("MAX_PIXELS", str(50_000_000))),
-        "STORE_LONG_SIDE": int(_env("STORE_LONG_SIDE", "1024")),  # a 12 MP JPEG at 1/4 scale; README "Performance"
+        "UPLOAD_MEMORY_MB": int(_env("UPLOAD_MEMORY_MB", "512")),
+                "STORE_LONG_SIDE": int(_env("STORE_LONG_SIDE", "1024")),  # a 12 MP JPEG at 1/4 scale; README "Performance"
         "RETENTION_DAYS": int(_env("RETENTION_DAYS", "30")),
         "SWEEP_MINUTES": float(_env("SWEEP_MINUTES", "10")),
         "SITE_NAME": _env("SITE_NAME", "hantei"),
@@ -60,6 +61,8 @@ def from_environment():
         "STORAGE_URL": _env("STORAGE_URL", None),  # None: <data dir>/photos; s3://BUCKET/PREFIX for a bucket
         "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL", None),  # None: AWS itself (boto3's own endpoint)
         "MEDIA_URL": _env("MEDIA_URL", "").rstrip("/"),  # public base of the bucket's media/ (cards, blurred)
+        "ALLOWED_HOSTS": _env("ALLOWED_HOSTS", "localhost,127.0.0.1"),
+        "METRICS_TOKEN": _env("METRICS_TOKEN", ""),
     }
 
 

@@ -34,9 +34,12 @@ def shell_language():
 REFUSALS = {
     "no_file": _l("Please choose a photo first."),
     "empty": _l("The file is empty. Please choose a photo."),
-    "unsupported": _l("This file is not a photo hantei can read. Please send a JPEG, PNG, WebP, GIF, HEIC, AVIF, BMP or TIFF image."),
+    "unsupported": _l("This file is not a photo hantei can read. Please send a JPEG, PNG, WebP, GIF, HEIC, "
+                  "AVIF, BMP or TIFF image."),
     "corrupt": _l("This photo is damaged or incomplete, so it cannot be read. Please try another photo."),
     "too_many_pixels": _l("This photo has too many pixels to judge (the limit is %(megapixels)s megapixels)."),
+    "over_budget": _l("This photo would take more memory to open than one upload may use (%(megabytes)s MB). "
+                  "Please send it smaller or as a JPEG."),
     "too_small": _l("This photo is too small to judge. It needs at least 32 pixels on each side."),
     "too_large": _l("This file is too big (the limit is %(megabytes)s MB). Please choose a smaller photo."),
     "unknown_judge": _l("There is no judge called “%(judge)s”."),
@@ -54,6 +57,17 @@ REFUSALS = {
     "login_failed": _l("Wrong password."),
     "login_limited": _l("Too many login attempts. Please wait %(seconds)s seconds and try again."),
     "admin_only": _l("Please log in to the admin area first."),
+    "field_too_large": _l("A form field is too large (the limit is %(kilobytes)s KB per field and %(parts)s "
+                  "fields). Only the photo may be big."),
+    "bad_filename": _l("The photo's file name cannot be read (it is not UTF-8 text). Please rename the file "
+                  "and try again."),
+    "bad_request": _l("This request could not be understood. Please reload the page and try again."),
+    "bad_host": _l("This server does not answer for that address."),
+    "forbidden": _l("This page is not open to you."),
+    "method_not_allowed": _l("This address does not take that kind of request."),
+    "server_error": _l("Something went wrong on our side. Please try again in a moment."),
+    "unavailable": _l("hantei is not available right now. Please try again in a minute."),
+    "http_error": _l("This request could not be answered (HTTP %(status)s)."),
 }
 
 

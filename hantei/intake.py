@@ -1,5 +1,7 @@
 """Untrusted upload bytes -> Photo: sanitised, upright, size-bounded RGB pixels; all limits live here."""
 
+import ctypes
+import ctypes.util
 import io
 import math
 from dataclasses import dataclass
@@ -26,8 +28,19 @@ CAP_SLACK = 1 / 16
 # and moved one borderline detection in 40 on tests/faces; none at 1.5).
 MARGIN = 1.5
 SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", b"II*\x00", b"MM\x00*")
+# No baseline or progressive JPEG codes 8x8 pixels in under a bit (each block needs a DC code and an end of block).
+JPEG_PIXELS_PER_BYTE = 1024
+STRIP_PIXELS = 1 << 18  # high bit-depth images are scaled to 8 bits in strips of about 250,000 pixels
+# What decoders hold beside the image, in bytes per pixel (measured by bench/memory.py; libwebp's is the most).
+DECODER_BYTES = {"WEBP": 12, "HEIF": 6, "AVIF": 7, "JPEG": 1, "MPO": 1}
+BUDGET_OVERHEAD = 16 * 1024 * 1024  # buffers of fixed size: strips, colour transforms, the decoders' tables
 SRGB = ImageCms.createProfile("sRGB")
 LAB = ImageCms.createProfile("LAB")
+try:
+    _LIBC = ctypes.CDLL(ctypes.util.find_library("c"))
+    _LIBC.malloc_trim  # noqa: B018 - glibc only
+except (OSError, AttributeError, TypeError):
+    _LIBC = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,7 @@ class Limits:
 
     max_pixels: int = 50_000_000
     long_side: int = 1024  # fills a phone at DPR 3 and the share card; a 12 MP JPEG decodes at 1/4 scale
+    memory_mb: int = 512  # what decoding one upload may take at its peak (HANTEI_UPLOAD_MEMORY_MB)
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,7 @@ def read_photo(data, limits=Limits(), keep_source=False, need=None):
     target = limits.long_side if need is None else min(limits.long_side, need.long_side_for(image.size, MARGIN))
     if not keep_source:
         _reduce_while_decoding(image, target, need)
+    _within_budget(image, limits, keep_source)
     image = _load_upright(image, limits)
     source = image if keep_source else None
     icc = image.info.get("icc_profile")
@@ -118,6 +133,8 @@ def _open(data, limits):
         raise _too_many_pixels(limits)
     if min(width, height) < MIN_SIDE:
         raise Refused("too_small", 422)
+    if image.format in ("JPEG", "MPO") and len(data) * JPEG_PIXELS_PER_BYTE < width * height:
+        raise Refused("corrupt", 400)  # its header promises far more pixels than its data can hold
     return image
 
 
@@ -157,19 +174,73 @@ def _load_upright(image, limits):
 
 
 def _eight_bit(image):
-    """Scale 1-bit, 16-bit, 32-bit and float grayscale down to 8-bit L; other images pass through."""
+    """Scale 1-bit, 16-bit, 32-bit and float grayscale down to 8-bit L, a strip at a time; others pass through.
+
+    A strip of STRIP_PIXELS is the only wide copy ever made: the whole image never exists as floats."""
     if image.mode == "1":
         return image.convert("L")
     if image.mode not in ("I", "I;16", "I;16B", "I;16L", "I;16N", "F"):
         return image
-    pixels = np.nan_to_num(np.asarray(image, dtype=np.float64))
+    top = _white_level(image)
+    out = Image.new("L", image.size)
+    for box in _strips(image.size):
+        pixels = np.nan_to_num(np.asarray(image.crop(box), dtype=np.float32), nan=0.0, posinf=top, neginf=0.0)
+        pixels *= 255.0 / top
+        out.paste(Image.fromarray(np.clip(pixels, 0, 255).round().astype(np.uint8), "L"), box[:2])
+    return out
+
+
+def _white_level(image):
+    """The value that means white: 65535 for 16-bit, 1.0 for float images in 0..1, else 255 or 65535 by range."""
     if image.mode.startswith("I;16"):
-        top = 65535.0
-    elif image.mode == "F" and pixels.max(initial=0) <= 1.0:
-        top = 1.0
+        return 65535.0
+    brightest = 0.0
+    for box in _strips(image.size):
+        strip = np.asarray(image.crop(box), dtype=np.float32)
+        finite = strip[np.isfinite(strip)]
+        brightest = max(brightest, float(finite.max(initial=0)))
+    if image.mode == "F" and brightest <= 1.0:
+        return 1.0
+    return 65535.0 if brightest > 255 else 255.0
+
+
+def _strips(size):
+    """Boxes of whole rows, about STRIP_PIXELS each, that cover an image top to bottom."""
+    width, height = size
+    rows = max(1, STRIP_PIXELS // max(1, width))
+    return [(0, top, width, min(height, top + rows)) for top in range(0, height, rows)]
+
+
+def _within_budget(image, limits, keep_source):
+    """Refuse, before decoding, an upload whose decode would take more memory than one upload may."""
+    width, height = image.size
+    needed = width * height * peak_bytes_per_pixel(image, keep_source) + BUDGET_OVERHEAD
+    if needed > limits.memory_mb * 1024 * 1024:
+        raise Refused("over_budget", 422, megabytes=limits.memory_mb)
+
+
+def peak_bytes_per_pixel(image, keep_source=False):
+    """An upper bound of the bytes per source pixel intake holds at once while it decodes and converts an image.
+
+    Pillow keeps 1 byte per pixel for 1, L and P, 2 for 16-bit gray and 4 for every other mode. At each step
+    the image before it is still held: the decoder's own buffer (DECODER_BYTES), an EXIF turn (a second copy),
+    the 8-bit or flattened copy, and the cap's output with its resampling pass (at most the output's size)."""
+    stored = 1 if image.mode in ("1", "L", "P") else 2 if image.mode.startswith("I;16") else 4
+    if image.mode in ("RGBA", "RGBa"):
+        converted = 5  # a white RGB canvas and the alpha channel
+    elif image.mode in ("LA", "La", "PA") or (image.mode == "P" and "transparency" in image.info):
+        converted = 9  # RGBA, a white RGB canvas and the alpha channel
     else:
-        top = 65535.0 if pixels.max(initial=0) > 255 else 255.0
-    return Image.fromarray(np.clip(pixels * (255.0 / top), 0, 255).round().astype(np.uint8), "L")
+        converted = 4 if image.mode == "P" else 1 if stored < 4 or image.mode in ("I", "F") else 0
+    out = 1 if image.mode in ("1", "L", "I", "F") or image.mode.startswith("I;16") else 4
+    steps = (DECODER_BYTES.get(image.format, 0), stored, converted, 2 * out)
+    return stored + max(steps) + (stored if keep_source else 0) + 1
+
+
+def release_memory():
+    """Hand freed heap back to the system after an upload, so that one large photo does not keep a worker big."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 def _flatten(image):
@@ -178,7 +249,7 @@ def _flatten(image):
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
     if image.mode not in ("RGBA", "RGBa", "LA", "La", "PA"):
         return image
-    rgba = image.convert("RGBA")
+    rgba = image if image.mode == "RGBA" else image.convert("RGBA")  # converting RGBA to RGBA would copy it
     flat = Image.new("RGB", rgba.size, (255, 255, 255))
     flat.paste(rgba, mask=rgba.getchannel("A"))
     return flat.convert("L") if image.mode in ("LA", "La") else flat

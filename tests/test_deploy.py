@@ -15,7 +15,8 @@ from tests.servers import ROOT, Gunicorn, Nginx, Redis, main_config
 
 @pytest.fixture(scope="module")
 def behind_nginx(tmp_path_factory):
-    app = Gunicorn(tmp_path_factory.mktemp("data"), workers=2, proxy_fix=1, ratelimit="off")
+    app = Gunicorn(tmp_path_factory.mktemp("data"), workers=2, proxy_fix=1, ratelimit="off",
+                   allowed_hosts="hantei.example,localhost,127.0.0.1")
     proxy = Nginx(app)
     yield proxy
     proxy.stop()

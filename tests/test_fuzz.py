@@ -2,6 +2,7 @@
 
 import io
 import os
+from urllib.parse import quote, urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -83,6 +84,7 @@ def test_intake_answers_a_photo_or_a_reason(data):
     except Refused as rejected:
         assert (rejected.reason, rejected.status) in {
             ("empty", 400), ("corrupt", 400), ("unsupported", 415), ("too_many_pixels", 422), ("too_small", 422),
+            ("over_budget", 422),
         }
         return
     assert isinstance(photo, Photo) and photo.image.mode == "RGB" and photo.image.info == {}
@@ -105,7 +107,8 @@ def _files(app):
     return app.extensions["hantei.store"].photos.names()
 
 
-@settings(FUZZ, max_examples=int(250 * SCALE), suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(FUZZ, max_examples=int(250 * SCALE),
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(data=mutated_images())
 def test_api_never_answers_500_nor_keeps_a_refused_upload(fuzz_app, data):
     client = fuzz_app.test_client()
@@ -119,3 +122,36 @@ def test_api_never_answers_500_nor_keeps_a_refused_upload(fuzz_app, data):
     else:
         assert set(response.json["error"]) == {"code", "message"} and response.json["error"]["message"]
         assert _rows(fuzz_app) == rows and _files(fuzz_app) == files
+
+
+ROUTES = ["/", "/judge", "/lang/{}", "/r/{}", "/r/{}/photo.jpg", "/r/{}/card.jpg", "/r/{}/reveal", "/r/{}/delete",
+          "/judges", "/judges/{}/card", "/judges/{}/{}.png", "/api/v1/judge", "/api/v1/judges", "/robots.txt",
+          "/healthz", "/healthz/ready", "/metrics", "/errors/too-large", "/static/{}", "/{}"]
+WILD = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
+
+
+@st.composite
+def requests_to_routes(draw):
+    """A request to one of the app's routes, with odd segments, query, headers, cookies and form fields."""
+    template = draw(st.sampled_from(ROUTES))
+    path = template.format(*(quote(draw(WILD), safe="") for _ in range(template.count("{}"))))
+    query = urlencode(draw(st.dictionaries(st.sampled_from(["next", "lang", "reveal", "token", "v", "judge", "x"]),
+                                           WILD, max_size=3)))
+    headers = {"Accept": draw(st.sampled_from(["text/html", "application/json", "*/*", "image/*", ""])),
+               "Accept-Language": draw(st.sampled_from(["ja", "en", "fr;q=0.1", "", "*"])),
+               "Cookie": "lang=" + quote(draw(WILD))}
+    form = draw(st.dictionaries(st.sampled_from(["judge", "keep", "token", "csrf_token"]), WILD, max_size=3))
+    return draw(st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"])), path, query, headers, form
+
+
+@settings(FUZZ, max_examples=int(400 * SCALE), suppress_health_check=[HealthCheck.too_slow,
+                                                                     HealthCheck.function_scoped_fixture])
+@given(call=requests_to_routes())
+def test_no_route_answers_500_or_werkzeugs_page(fuzz_app, call):
+    method, path, query, headers, form = call
+    response = fuzz_app.test_client().open(path, method=method, query_string=query, headers=headers, data=form)
+    assert response.status_code < 500 or response.status_code == 503, (method, path, query, response.data[:300])
+    if response.status_code >= 400:
+        body = response.get_data(as_text=True)
+        assert "Werkzeug" not in body and "Traceback" not in body
+        assert response.is_json and response.json["error"]["message"] or 'class="message' in body or "alert" in body

@@ -82,7 +82,8 @@ def test_english_page_shares_an_english_card(public_app, astronaut_jpeg):
 
 def test_absolute_urls_follow_the_proxy_only_when_told(tmp_path, astronaut_jpeg):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "judge.example.jp"}
-    behind = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "a", "PROXY_FIX": 1}).test_client()
+    behind = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "a", "PROXY_FIX": 1,
+                         "ALLOWED_HOSTS": "judge.example.jp,localhost"}).test_client()
     location = result_url(behind, astronaut_jpeg)
     tags = BeautifulSoup(behind.get(location, headers=forwarded).data, "html.parser")
     assert tags.find("meta", property="og:url")["content"] == "https://judge.example.jp" + location
@@ -194,7 +195,7 @@ def test_every_image_a_page_points_at_exists(client, astronaut_jpeg):
 
 def test_a_crawler_through_nginx_gets_public_tags_and_one_cache_policy(tmp_path, astronaut_jpeg):
     """The shipped nginx site in front of gunicorn: what Twitterbot fetches, from the first byte to the card."""
-    app = Gunicorn(tmp_path, workers=1, proxy_fix=1, ratelimit="off")
+    app = Gunicorn(tmp_path, workers=1, proxy_fix=1, ratelimit="off", allowed_hosts="hantei.example,127.0.0.1")
     proxy = Nginx(app)
     try:
         public = f"hantei.example:{proxy.port}"

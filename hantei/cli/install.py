@@ -1,6 +1,8 @@
 """Install a judge from a model file: a published zip (checked by size and SHA-1), a preset, or any manifest."""
 
 import hashlib
+import os
+import re
 import secrets
 import shutil
 import tomllib
@@ -12,6 +14,10 @@ from ..judges import ManifestError, open_judge
 
 PRESETS = Path(__file__).resolve().parent.parent / "presets"
 CHUNK = 1 << 20
+# What a zip may unpack: its model (one member) and all its members together, checked before anything is written.
+MAX_MEMBER_BYTES = 2 << 30  # ONNX keeps a model in one protobuf, which cannot pass 2 GiB
+MAX_TOTAL_BYTES = 4 << 30
+JUDGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # a folder name and a URL segment alike
 
 
 @dataclass(frozen=True)
@@ -69,7 +75,9 @@ def install(file, models_dir, preset=None, manifest=None, replace=False):
     The folder is assembled and checked (the ONNX signature against the manifest) under a
     hidden name first, so that a failed install never leaves a half-made judge behind.
     """
-    file, models_dir = Path(file), Path(models_dir)
+    file, models_dir = _usable(file, "the model file"), _usable(models_dir, "the models folder")
+    if manifest is not None:
+        manifest = _usable(manifest, "the manifest")
     if not file.is_file():
         raise InstallError(f"{file}: no such file")
     published = PUBLISHED.get(file.name) if preset is None and manifest is None else None
@@ -124,13 +132,15 @@ def _id_and_model(text, where):
     except tomllib.TOMLDecodeError as error:
         raise InstallError(f"{where}: cannot be read as TOML: {error}") from None
     judge_id = manifest.get("id")
-    if not isinstance(judge_id, str) or not judge_id or judge_id.startswith(".") or "/" in judge_id or "\\" in judge_id:
-        raise InstallError(f"{where}: needs id = \"a-folder-name\" (no slashes, not starting with a dot)")
+    if not isinstance(judge_id, str) or not JUDGE_ID.fullmatch(judge_id):
+        shown = repr(judge_id)[:80]
+        raise InstallError(f"{where}: id = {shown} cannot name a judge folder; use up to 64 letters, digits, "
+                           "'-', '_' or '.', starting with a letter or digit")
     model_path = manifest.get("model", {}).get("path")
     if not isinstance(model_path, str) or model_path.startswith("pkg:"):
         raise InstallError(f"{where}: [model] path must name the model file inside the judge folder")
     name = PurePosixPath(model_path)
-    if name.is_absolute() or len(name.parts) != 1:
+    if name.is_absolute() or len(name.parts) != 1 or not JUDGE_ID.fullmatch(model_path):
         raise InstallError(f"{where}: [model] path = {model_path!r} must be a plain file name such as \"model.onnx\"")
     return judge_id, model_path
 
@@ -147,9 +157,40 @@ def _copy_model(file, member, target):
                 if len(found) != 1:
                     raise InstallError(f"{file.name} holds {len(found)} .onnx files; expected exactly one")
                 member = found[0]
+            _within_bounds(file, archive, archive.getinfo(member))
             with archive.open(member) as stream, target.open("wb") as out:
-                shutil.copyfileobj(stream, out, CHUNK)
+                _copy_at_most(stream, out, MAX_MEMBER_BYTES, file.name)
     except KeyError:
         raise InstallError(f"{file.name} does not hold {member}: is it the published zip?") from None
     except (zipfile.BadZipFile, OSError, EOFError) as error:
         raise InstallError(f"{file.name} is a damaged zip file: {error}. Download it again.") from None
+
+
+def _usable(path, what):
+    """A path an operator gave, or InstallError when it cannot name a file at all (NUL, too long, only spaces)."""
+    text = os.fspath(path)
+    if not text.strip() or "\0" in text:
+        raise InstallError(f"{what} {text[:80]!r} is not a usable path")
+    if len(os.fsencode(text)) > 4096 or any(len(os.fsencode(part)) > 255 for part in Path(text).parts):
+        raise InstallError(f"{what} {text[:80]!r}… is longer than a path may be")
+    return Path(text)
+
+
+def _within_bounds(file, archive, member):
+    """Refuse a zip that says it unpacks to more than hantei writes, before writing any of it."""
+    total = sum(info.file_size for info in archive.infolist())
+    if member.file_size > MAX_MEMBER_BYTES:
+        raise InstallError(f"{file.name}: {member.filename} would unpack to {member.file_size:,} bytes; "
+                           f"a model may be at most {MAX_MEMBER_BYTES:,}")
+    if total > MAX_TOTAL_BYTES:
+        raise InstallError(f"{file.name} would unpack to {total:,} bytes in all; at most {MAX_TOTAL_BYTES:,} is read")
+
+
+def _copy_at_most(stream, out, limit, name):
+    """Copy a zip member, stopping with InstallError past limit bytes (whatever its header claimed)."""
+    written = 0
+    while chunk := stream.read(CHUNK):
+        written += len(chunk)
+        if written > limit:
+            raise InstallError(f"{name}: the model unpacks to more than {limit:,} bytes")
+        out.write(chunk)

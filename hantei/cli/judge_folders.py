@@ -1,7 +1,6 @@
 """flask judges check and install-model: the judge folders an operator looks after."""
 
 import sys
-from pathlib import Path
 
 import click
 from flask import current_app
@@ -24,7 +23,8 @@ def judges_check():
     for judge in loaded.values():
         model = judge.classifier.path.name if judge.classifier else "-"
         detector = judge.detector.name if judge.detector else "-"
-        click.echo(f"ok      {judge.id}  kind={judge.kind} detector={detector} model={model} labels={len(judge.labels)}")
+        click.echo(f"ok      {judge.id}  kind={judge.kind} detector={detector} model={model} "
+                   f"labels={len(judge.labels)}")
     for folder, problem in problems.items():
         click.echo(f"BROKEN  {folder}  {problem}")
     default = current_app.config["DEFAULT_JUDGE"]
@@ -34,9 +34,10 @@ def judges_check():
 
 
 @click.command("install-model")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--preset", type=click.Choice(presets()), help="Serve a model of a known signature with this shipped manifest.")
-@click.option("--manifest", type=click.Path(dir_okay=False, path_type=Path), help="Serve any model with this judge.toml.")
+@click.argument("file")  # plain text: install() itself refuses a path with NUL, too long or only spaces
+@click.option("--preset", type=click.Choice(presets()),
+              help="Serve a model of a known signature with this shipped manifest.")
+@click.option("--manifest", help="Serve any model with this judge.toml.")
 @click.option("--replace", is_flag=True, help="Install over a judge folder of the same id.")
 @with_appcontext
 def install_model_command(file, preset, manifest, replace):

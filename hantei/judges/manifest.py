@@ -257,7 +257,7 @@ def _sensitive(section, labels):
     unknown = sorted(set(section) - set(labels))
     if unknown:
         raise SignatureError("[verdict] sensitive", f"names labels the model lacks: {', '.join(unknown)}")
-    return {str(label): _number(section, label, 0, "[verdict] sensitive") for label in section}
+    return {str(label): _fraction(section, label, 0, "[verdict] sensitive") for label in section}
 
 
 def _thresholds(section, labels):

@@ -110,7 +110,8 @@ def card(summary, test, val):
     out = [f"# {summary['title']['en']} ({summary['id']}) — model card", "",
            f"{summary['title']['ja']} · trained {summary['date']} by `flask train` in {summary['seconds']:.0f} s.", "",
            "## Data", "",
-           f"- Folder: `{summary['folder']}`; fingerprint (SHA-256 of every photo's split, label, path and bytes): "
+           f"- Folder: `{Path(summary['folder']).name}/`; fingerprint "
+           "(SHA-256 of every photo's split, label, path and bytes): "
            f"`{summary['fingerprint']}`",
            f"- Splits: {_splits(summary)}",
            f"- Augmentation: {summary['augmentation']}",

@@ -1,5 +1,6 @@
 """Classifiers: pixels -> one score per label, preprocessed exactly as the model's manifest says it was trained."""
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,6 +21,7 @@ LAYOUTS = ("NCHW", "NHWC")
 COLORS = ("RGB", "BGR")
 ACTIVATIONS = ("none", "sigmoid", "softmax")
 DTYPES = {"float32": "tensor(float)", "float16": "tensor(float16)", "uint8": "tensor(uint8)"}
+MAX_SIDE = 4096  # a model input side beyond any real classifier's (a bigger one would only take memory)
 INPUT_KEYS = ("size", "layout", "color", "resample", "fit", "shorter_side", "pad", "scale", "mean", "std", "dtype")
 
 
@@ -49,9 +51,15 @@ def _triple(section, key, default, where):
     value = section.get(key, default)
     if isinstance(value, (int, float)):
         value = [value] * 3
-    if not (isinstance(value, list) and len(value) == 3 and all(isinstance(v, (int, float)) for v in value)):
-        raise SignatureError(f"{where} {key}", f"{value!r} should be one number or three, e.g. {key} = [0, 0, 0]")
+    if not (isinstance(value, list) and len(value) == 3 and all(_finite(v) for v in value)):
+        raise SignatureError(f"{where} {key}",
+                             f"{value!r} should be one finite number or three, e.g. {key} = [0, 0, 0]")
     return tuple(float(v) for v in value)
+
+
+def _finite(value):
+    """Whether a manifest value is a real, finite number (NaN and infinity would poison every score)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 @dataclass(frozen=True)
@@ -78,15 +86,21 @@ class Preprocess:
         size = section.get("size", [224, 224])
         if isinstance(size, int):
             size = [size, size]
-        if not (isinstance(size, list) and len(size) == 2 and all(isinstance(v, int) and v > 0 for v in size)):
-            raise SignatureError(f"{where} size", f"{size!r} should be [width, height] in pixels")
+        sides_ok = isinstance(size, list) and len(size) == 2
+        sides_ok = sides_ok and all(isinstance(v, int) and 0 < v <= MAX_SIDE for v in size)
+        if not sides_ok:
+            raise SignatureError(f"{where} size", f"{size!r} should be [width, height] in pixels, at most {MAX_SIDE}")
+        scale = section.get("scale", 1 / 255)
+        if not _finite(scale) or scale <= 0:
+            raise SignatureError(f"{where} scale", f"{scale!r} should be a finite number above 0")
         std = _triple(section, "std", 1, where)
         if 0 in std:
             raise SignatureError(f"{where} std", "must not contain 0")
         fit = _choice(section, "fit", FITS, "stretch", where)
         shorter_side = int(section.get("shorter_side", round(min(size) / 0.875)))
-        if fit == "shorter-side" and shorter_side < min(size):
-            raise SignatureError(f"{where} shorter_side", f"{shorter_side} is smaller than the crop {min(size)}")
+        if fit == "shorter-side" and not min(size) <= shorter_side <= MAX_SIDE:
+            raise SignatureError(f"{where} shorter_side", f"{shorter_side} should lie from the crop {min(size)} "
+                                 f"to {MAX_SIDE}")
         return cls(
             size=tuple(size),
             layout=_choice(section, "layout", LAYOUTS, "NCHW", where),
@@ -95,7 +109,7 @@ class Preprocess:
             fit=fit,
             shorter_side=shorter_side,
             pad=_triple(section, "pad", 0, where),
-            scale=float(section.get("scale", 1 / 255)),
+            scale=float(scale),
             mean=_triple(section, "mean", 0, where),
             std=std,
             dtype=_choice(section, "dtype", tuple(DTYPES), "float32", where),
@@ -121,7 +135,8 @@ class Preprocess:
             scale = min(width / source_w, height / source_h)
             inner = (max(1, round(source_w * scale)), max(1, round(source_h * scale)))
             canvas = Image.new("RGB", (width, height), tuple(int(v) for v in self.pad))
-            canvas.paste(image.resize(inner, filter_).convert("RGB"), ((width - inner[0]) // 2, (height - inner[1]) // 2))
+            corner = ((width - inner[0]) // 2, (height - inner[1]) // 2)
+            canvas.paste(image.resize(inner, filter_).convert("RGB"), corner)
             return canvas
         if self.fit == "center-crop":
             scale = max(width / source_w, height / source_h)
@@ -201,7 +216,8 @@ class Classifier(runtime.OnnxModel):
         try:
             session = runtime.session(self.path)
         except Exception as error:  # onnxruntime raises its own exception types for unreadable files
-            raise SignatureError("[model] path", f"{self.path} is not an ONNX model onnxruntime can load: {error}")
+            raise SignatureError("[model] path",
+                                 f"{self.path} is not an ONNX model onnxruntime can load: {error}") from None
         inputs, outputs = session.get_inputs(), session.get_outputs()
         if len(inputs) != 1:
             names = ", ".join(i.name for i in inputs)

@@ -53,7 +53,7 @@ def init_app(app):
     """Everything a request meets: templates' helpers, security, limits, metrics, assets and every blueprint."""
     from . import (admin, api, assets, catalogue, errors, feedback, health, metrics, pages, results, retention,
                    security, throttle)
-    from .bodies import UploadRequest
+    from .bodies import GuardBodies, UploadRequest
 
     app.request_class = UploadRequest
     app.config.update(BOOTSTRAP_SERVE_LOCAL=True, BABEL_DEFAULT_LOCALE="ja")
@@ -66,6 +66,7 @@ def init_app(app):
     if app.config["PROXY_FIX"]:
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+    app.wsgi_app = GuardBodies(app.wsgi_app)
     for module in (pages, errors, results, catalogue, api, health, feedback, admin):
         app.register_blueprint(module.bp)
     retention.init_app(app, app.extensions["hantei.store"], also=(app.extensions["hantei.cockpit"].counters.prune,))

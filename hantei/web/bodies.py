@@ -1,12 +1,31 @@
-"""Uploaded files read once into memory: no temporary file on disk and no second copy of a 3 MB body."""
+"""Request bodies: uploads read once into memory (no temporary file, no second copy of a 3 MB body), and read
+defensively (a broken or abandoned body, or a name that is not UTF-8, is a 400, not a 500)."""
 
 import io
 
 from flask import Request
+from werkzeug.exceptions import BadRequest, ClientDisconnected
+from werkzeug.formparser import FormDataParser
+
+
+class BadFormName(BadRequest):
+    """A multipart part whose headers (its file or field name) are not UTF-8."""
+
+
+class _Parser(FormDataParser):
+    """Werkzeug's parser, except that an unreadable part name is said, not dropped as "no file" in silence."""
+
+    def _parse_multipart(self, stream, mimetype, content_length, options):
+        try:
+            return super()._parse_multipart(stream, mimetype, content_length, options)
+        except UnicodeDecodeError:
+            raise BadFormName() from None
 
 
 class UploadRequest(Request):
     """A request whose uploaded files land in memory (the whole body is already bounded by MAX_CONTENT_LENGTH)."""
+
+    form_data_parser_class = _Parser
 
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
         return io.BytesIO()
@@ -17,7 +36,10 @@ class UploadRequest(Request):
         stream = super()._get_stream_for_parsing()
         if isinstance(stream, io.BytesIO) or not self.content_length:
             return stream
-        return io.BytesIO(stream.read(self.content_length))
+        body = stream.read(self.content_length)
+        if len(body) < self.content_length:
+            raise ClientDisconnected()  # the client went before the body it announced: nothing of it is kept
+        return io.BytesIO(body)
 
 
 def uploaded_bytes(file):
@@ -28,3 +50,52 @@ def uploaded_bytes(file):
     if isinstance(stream, io.BytesIO):
         return stream.getvalue()  # CPython hands over the buffer itself when nobody else holds it
     return file.read()
+
+
+class _GuardedInput:
+    """wsgi.input whose read errors (a malformed chunk, a client gone mid-body) become ClientDisconnected (400).
+
+    gunicorn ends a body cut short before its Content-Length as if it were whole: that is a disconnect too."""
+
+    def __init__(self, stream, length):
+        self._stream = stream
+        self._left = length  # bytes the client said it would still send, or None (chunked)
+
+    def _guarded(self, method, *args):
+        try:
+            data = getattr(self._stream, method)(*args)
+        except ClientDisconnected:
+            raise
+        except Exception:  # gunicorn raises its own parse errors (IOError subclasses and others) from read()
+            raise ClientDisconnected() from None
+        if self._left is not None:
+            got = sum(map(len, data)) if isinstance(data, list) else len(data)
+            self._left -= got
+            if not got and self._left > 0 and (not args or args[0] is None or args[0] != 0):
+                raise ClientDisconnected()
+        return data
+
+    def read(self, *args):
+        return self._guarded("read", *args)
+
+    def readline(self, *args):
+        return self._guarded("readline", *args)
+
+    def readlines(self, *args):
+        return self._guarded("readlines", *args)
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+
+class GuardBodies:
+    """WSGI middleware: every request's body is read through _GuardedInput."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        if "wsgi.input" in environ:
+            length = environ.get("CONTENT_LENGTH", "")
+            environ["wsgi.input"] = _GuardedInput(environ["wsgi.input"], int(length) if length.isdigit() else None)
+        return self.app(environ, start_response)

@@ -1,22 +1,28 @@
 """Every error answered as hantei's own page, or as JSON for the API and scripts: never Werkzeug's page."""
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, current_app, render_template, request
+from flask.globals import request_ctx
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
 from ..refusals import Refused
 from ..store import StorageDown
 from . import lang
+from .bodies import BadFormName
 from .pages import refused_response, wants_json
 from .uploads import STORAGE_RETRY_SECONDS, rate_limited, too_large
 
 bp = Blueprint("errors", __name__)
+# The reason code of each HTTP status the app or Werkzeug may raise; any other status says so in general terms.
+REASONS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 410: "gone",
+           500: "server_error", 503: "unavailable"}
+PASSED_ON = ("Allow", "Retry-After", "WWW-Authenticate")  # headers of an HTTP error that the answer keeps
 
 
-def message_page(reason, status, headers=None):
+def message_page(reason, status, headers=None, **values):
     """A page (or JSON error) that says one thing, with a way back to the upload page."""
-    refused = Refused(reason, status, headers)
+    refused = Refused(reason, status, headers, **values)
     if wants_json():
         return refused.as_json(lang())
     return render_template("message.html", message=refused.message(lang())), status, headers or {}
@@ -36,6 +42,12 @@ def too_large_page():
 
 @bp.app_errorhandler(RequestEntityTooLarge)
 def upload_too_large(_error):
+    """Over the body limit, or (the body itself being small enough) a form field or part count over the form's."""
+    declared = request.content_length
+    if declared is not None and declared <= current_app.config["MAX_CONTENT_LENGTH"]:
+        kilobytes = round(current_app.config["MAX_FORM_MEMORY_SIZE"] / 1024)
+        return refused_response(Refused("field_too_large", 413, kilobytes=kilobytes,
+                                        parts=current_app.config["MAX_FORM_PARTS"]))
     return refused_response(too_large())
 
 
@@ -57,11 +69,35 @@ def form_expired(_error):
     return message_page("csrf", 400)
 
 
-@bp.app_errorhandler(404)
-def not_found(_error):
-    return message_page("not_found", 404)
+@bp.app_errorhandler(BadFormName)
+def bad_form_name(_error):
+    return refused_response(Refused("bad_filename", 400))
 
 
-@bp.app_errorhandler(410)
-def gone(_error):
-    return message_page("gone", 410)
+@bp.app_errorhandler(SecurityError)
+def untrusted_host(_error):
+    """A Host header the site does not answer for: say so, building links for the first trusted host."""
+    if request_ctx.url_adapter is None:
+        hosts = current_app.config["TRUSTED_HOSTS"] or ["localhost"]
+        request_ctx.url_adapter = current_app.url_map.bind(hosts[0], script_name=request.script_root or None,
+                                                           url_scheme=request.scheme)
+    return message_page("bad_host", 400)
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error):
+    """Any other HTTP error Flask or Werkzeug raises (404, 405, 400, 503…), in hantei's words."""
+    status = error.code or 500
+    headers = {name: value for name, value in error.get_headers() if name in PASSED_ON}
+    reason = REASONS.get(status, "http_error")
+    refused = Refused(reason, status, headers, **({"status": status} if reason == "http_error" else {}))
+    if wants_json():
+        return refused.as_json(lang())
+    return render_template("message.html", message=refused.message(lang())), status, headers
+
+
+@bp.app_errorhandler(Exception)
+def server_error(error):
+    """A bug: logged with its traceback for the operator, a plain apology for the visitor."""
+    current_app.logger.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
+    return message_page("server_error", 500)

@@ -1,7 +1,10 @@
 """Operations endpoints: liveness, readiness (models loaded, database answering) and Prometheus metrics."""
 
+import hmac
+import ipaddress
+
 import sqlalchemy as sa
-from flask import Blueprint
+from flask import Blueprint, abort, current_app, request
 
 from ..store import StorageDown
 from . import judges, store
@@ -33,7 +36,27 @@ def ready():
     return body, 200 if not problems else 503
 
 
+def from_loopback():
+    """Whether the request came from this machine: the peer itself and, behind a proxy, the client it names."""
+    peers = [request.remote_addr, request.environ.get("werkzeug.proxy_fix.orig", {}).get("REMOTE_ADDR")]
+    try:
+        return all(ipaddress.ip_address(peer).is_loopback for peer in peers if peer is not None)
+    except ValueError:
+        return False
+
+
+def may_read_metrics():
+    """Metrics are for this machine (Prometheus beside the app, nginx's own allow list), or for the metrics token."""
+    token = current_app.config.get("METRICS_TOKEN")
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if token and hmac.compare_digest(given.encode(), token.encode()):
+        return True
+    return from_loopback()
+
+
 @bp.get("/metrics")
 def metrics():
+    if not may_read_metrics():
+        abort(403)
     data, content_type = exposition()
     return data, 200, {"Content-Type": content_type}

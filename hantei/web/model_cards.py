@@ -1,11 +1,15 @@
 """A judge's model card (CARD.md written by flask train, or by its author) rendered as a page, with its figures."""
 
+import os
+import re
 from pathlib import Path
 
 import markdown
+import nh3
 from markupsafe import Markup
 
 CARD = "CARD.md"
+QUOTED_PATH = re.compile(r"`(/[^`\n]*?)/?`")  # an absolute path quoted as code, as older cards wrote the data folder
 FIGURES = ("confusion.png", "roc.png")  # the only files of a judge folder served beside its card
 
 
@@ -14,13 +18,26 @@ def has_card(judge):
 
 
 def render(judge):
-    """The card as HTML (the models folder is the admin's own, so its Markdown is trusted)."""
-    return render_text((Path(judge.folder) / CARD).read_text(encoding="utf-8"))
+    """The card as sanitised HTML: label folder names and whatever else it quotes cannot add markup or script,
+    and the server's own paths are cut down to the folder's name."""
+    text = without_server_paths((Path(judge.folder) / CARD).read_text(encoding="utf-8"), Path(judge.folder))
+    return render_text(text)
 
 
 def render_text(text):
-    """A card's Markdown as HTML."""
-    return Markup(markdown.markdown(text, extensions=["tables"], output_format="html"))
+    """A card's Markdown as sanitised HTML (no markup or script from what it quotes)."""
+    html = markdown.markdown(text, extensions=["tables"], output_format="html")
+    return Markup(nh3.clean(html, url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer"))
+
+
+def without_server_paths(text, folder):
+    """The text with this server's absolute paths (the judge's folders, the home directory) as names only."""
+    known = {str(folder.resolve()): folder.name, str(folder.resolve().parent): folder.resolve().parent.name,
+             os.path.expanduser("~"): "~"}
+    for path, name in sorted(known.items(), key=lambda item: -len(item[0])):
+        if len(path) > 1:
+            text = text.replace(path, name)
+    return QUOTED_PATH.sub(lambda match: f"`{Path(match.group(1)).name}/`", text)
 
 
 def figure(judge, name):

@@ -76,16 +76,27 @@ def robots():
     lines = [f"User-agent: {bot}" for bot in SHARE_BOTS]
     lines += ["Allow: /$", "Allow: /r/", "Allow: /static/", "Disallow: /", "",
               "User-agent: *", "Allow: /$", "Disallow: /", ""]
-    return "\n".join(lines), 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=86400"}
+    headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=86400"}
+    return "\n".join(lines), 200, headers
 
 
 @bp.get("/lang/<code>")
 def switch_language(code):
     """Remember the visitor's language and go back to the page they were on."""
-    target = request.args.get("next", "/")
-    if urlsplit(target).netloc or not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    target = local_path(request.args.get("next", "/"))
     response = make_response(redirect(target, 303))
     if code in LANGUAGES:
-        response.set_cookie(COOKIE, code, max_age=365 * 86400, samesite="Lax")
+        response.set_cookie(COOKIE, code, max_age=365 * 86400, samesite="Lax", secure=request.is_secure)
     return response
+
+
+def local_path(target):
+    """target when it is a path on this site, else "/": no other host, scheme, backslash or control character."""
+    if (not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ord(char) < 32 or ord(char) == 127 for char in target)):
+        return "/"
+    try:
+        parts = urlsplit(target)
+    except ValueError:
+        return "/"
+    return "/" if parts.scheme or parts.netloc else target

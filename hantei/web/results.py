@@ -44,7 +44,7 @@ def card_text(record):
     note = gettext("Sensitive photo: blurred") if sensitive and kept else ""
     note = note or ("" if kept else gettext("The uploader chose not to keep the photo."))
     site = current_app.config["SITE_NAME"]
-    host = urlsplit(external("web.index")).netloc
+    host = urlsplit(current_app.config.get("PUBLIC_URL", "")).netloc  # the configured site only, never the request's
     return share.CardText(
         judge=judge_title(record),
         verdict=record.judgement.verdict[lang()],
@@ -58,7 +58,7 @@ def card_text(record):
 def share_links(record, page_url):
     """Links that share a result without any third-party script: X's intent, LINE's share page."""
     text = gettext("%(judge)s says: %(verdict)s (score %(score)s).", judge=judge_title(record),
-                   verdict=record.judgement.verdict[lang()], score="%.2f" % record.judgement.score)
+                   verdict=record.judgement.verdict[lang()], score=f"{record.judgement.score:.2f}")
     judge = judges().loaded.get(record.judgement.judge)
     hashtag = (judge.hashtag if judge else "") or current_app.config["SITE_NAME"]
     return {

@@ -2,6 +2,7 @@
 
 from flask import current_app
 
+from ..intake import release_memory
 from ..judges import UnknownJudge, judge_bytes
 from ..refusals import Refused
 from ..store import StorageDown
@@ -14,8 +15,16 @@ STORAGE_RETRY_SECONDS = 30
 
 def judge_request(request):
     """Judge what a page form or an API call carries: `image`, optional `judge`, and `keep=0` to keep no photo."""
+    received_whole(request)
     return judge_upload(request.files.get("image"), request.values.get("judge"),
                         keep_photo=request.values.get("keep", "1") != "0")
+
+
+def received_whole(request):
+    """Parse the form, then read what is left of the body: a client gone before its end (ClientDisconnected, a 400)
+    must not leave a result that nobody holds the link or the token to."""
+    request.files  # noqa: B018 - parses the form first
+    request.stream.read()
 
 
 def judge_upload(file, judge_id=None, keep_photo=True):
@@ -26,6 +35,8 @@ def judge_upload(file, judge_id=None, keep_photo=True):
         metrics.rejected(refused.reason)
         counting.refused(refused.reason, judge_id if judge_id in judges().loaded else judges().default)
         raise
+    finally:
+        release_memory()  # the decoded photo is garbage by now: give its heap back
 
 
 def _judge_upload(file, judge_id, keep_photo):
