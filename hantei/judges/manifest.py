@@ -1,6 +1,7 @@
 """judge.toml -> a validated, frozen JudgeSpec; every error names the file and the field at fault."""
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,16 +12,20 @@ from ..vision.classifiers import Output, Preprocess, SignatureError, refuse_unkn
 from ..vision.detectors import DETECTORS
 
 KINDS = ("score", "labels")
-TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict", "hashtag")
+TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict", "hashtag",
+            "dare")
 SECTION_KEYS = {
     "model": ("path", "exact", "input", "output"),
     "detect": ("detector", "min_score", "iou", "margin"),
     "score": ("weights",),
-    "verdict": ("bands", "sensitive_above", "sensitive", "score_label", "threshold", "no_match", "no_face"),
+    "verdict": ("bands", "sensitive_above", "sensitive", "score_label", "threshold", "no_match", "no_face",
+                "score_name", "display"),
 }
 NO_FACE = {"ja": "顔が見つかりませんでした", "en": "No face found"}
 NO_MATCH = {"ja": "どれにも当てはまりません", "en": "No match"}
 NEVER = 2.0  # a sensitive_above no score reaches
+BAND_KEYS = ("below", "ja", "en", "color", "comment")
+COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class ManifestError(Exception):
@@ -33,6 +38,8 @@ class Band:
 
     below: float
     text: dict
+    color: str = ""  # "#rrggbb": the stamp's and the score's colour on the result page and card
+    comment: dict = None  # {ja, en}: one short line under the verdict
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,14 @@ class JudgeSpec:
     no_face: dict
     sensitive_above: float
     sensitive_labels: dict
+    score_name: dict = None  # {ja, en}: how the page reads the score as a percentage, e.g. けしからん度
+    dare: dict = None  # {ja, en}: the line of a shared post that dares its reader to try
+    display: dict = None  # {label: confidence}: regions found below it are not counted or shown as findings
+
+    def shown(self, region):
+        """Whether a region found counts: its confidence reaches its label's display threshold ("*": any label)."""
+        floors = self.display or {}
+        return region.score >= floors.get(region.label, floors.get("*", 0.0))
 
 
 def read(folder):
@@ -140,6 +155,9 @@ def _spec(folder, manifest):
         no_face=_text(verdict, "no_face") if "no_face" in verdict else NO_FACE,
         sensitive_above=_number(verdict, "sensitive_above", NEVER, "[verdict]"),
         sensitive_labels=_sensitive(verdict.get("sensitive", {}), labels),
+        score_name=_text(verdict, "score_name") if "score_name" in verdict else None,
+        dare=_text(manifest, "dare") if "dare" in manifest else None,
+        display=_display(verdict.get("display", {}), detect),
     )
 
 
@@ -226,8 +244,14 @@ def _bands(section):
     for number, band in enumerate(section.get("bands", []), 1):
         if not isinstance(band, dict) or any(not isinstance(band.get(lang), str) for lang in LANGUAGES):
             raise SignatureError(f"[verdict] band {number}", "needs both ja and en texts")
-        below = _number(band, "below", 0, f"[verdict] band {number}") if "below" in band else math.inf
-        bands.append(Band(below, {lang: band[lang] for lang in LANGUAGES}))
+        where = f"[verdict] band {number}"
+        refuse_unknown(band, BAND_KEYS, where)
+        below = _number(band, "below", 0, where) if "below" in band else math.inf
+        color = str(band.get("color", ""))
+        if color and not COLOR.fullmatch(color):
+            raise SignatureError(f"{where} color", f"{color!r} should be a colour like \"#2f9e44\"")
+        comment = _text(band, "comment") if "comment" in band else None
+        bands.append(Band(below, {lang: band[lang] for lang in LANGUAGES}, color, comment))
     if not bands or bands[-1].below != math.inf:
         raise SignatureError("[verdict] bands", "must end with a band that has no 'below'")
     bounds = [b.below for b in bands]
@@ -241,3 +265,15 @@ def _sensitive(section, labels):
     if unknown:
         raise SignatureError("[verdict] sensitive", f"names labels the model lacks: {', '.join(unknown)}")
     return {str(label): _number(section, label, 0, "[verdict] sensitive") for label in section}
+
+
+def _display(section, detect):
+    """Per-label display thresholds of the detector's regions ("*" for every label not named)."""
+    if not section:
+        return None
+    if detect is None:
+        raise SignatureError("[verdict] display", "needs a [detect] section: it applies to the regions found")
+    unknown = sorted(set(section) - set(DETECTORS[detect.detector].labels) - {"*"})
+    if unknown:
+        raise SignatureError("[verdict] display", f"names labels the detector lacks: {', '.join(unknown)}")
+    return {label: _fraction(section, label, 0, "[verdict] display") for label in section}
