@@ -46,6 +46,10 @@ REFUSALS = {
     "busy": _l("hantei is very busy right now. Please try again in a few seconds."),
     "rate_limited": _l("You have sent many photos in a short time. Please wait a moment and try again."),
     "csrf": _l("This form has expired. Please reload the page and try again."),
+    "bad_request": _l("This request could not be understood. Please go back and try again."),
+    "method_not_allowed": _l("This address cannot be used that way. Please open it as a link."),
+    "server_error": _l("Something went wrong on hantei's side. Please try again in a moment."),
+    "http_error": _l("This page cannot be shown. Please go back to the upload page."),
 }
 
 

@@ -3,7 +3,7 @@
 from flask import Blueprint, render_template
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.exceptions import HTTPException, InternalServerError, RequestEntityTooLarge
 
 from ..refusals import Refused
 from . import lang
@@ -51,3 +51,19 @@ def not_found(_error):
 @bp.app_errorhandler(410)
 def gone(_error):
     return message_page("gone", 410)
+
+
+@bp.app_errorhandler(HTTPException)
+def other_http_error(error):
+    """Any other status (405, 400…) as hantei's own page in the visitor's language, keeping its headers."""
+    reason = HTTP_REASONS.get(error.code, "http_error")
+    headers = {k: v for k, v in error.get_headers() if k.lower() == "allow"}
+    return message_page(reason, error.code or 500, headers)
+
+
+@bp.app_errorhandler(InternalServerError)
+def server_error(_error):
+    return message_page("server_error", 500)
+
+
+HTTP_REASONS = {400: "bad_request", 405: "method_not_allowed", 500: "server_error"}
