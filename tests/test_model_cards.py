@@ -51,7 +51,8 @@ def test_card_shows_no_server_path_and_prefers_the_visitors_language(carded, tmp
     assert "/srv/hantei" not in english and "<code>friends/</code>" in english
     japanese = carded.get("/judges/keshikaran/card", headers={"Accept-Language": "ja"}).data.decode()
     assert "英語" in japanese  # says the card is in English
-    (folder / "CARD.ja.md").write_text("# モデルカード\n\n| 指標 | 値 |\n|---|---|\n| 正解率 | 0.9 |\n", encoding="utf-8")
+    japanese_card = "# モデルカード\n\n| 指標 | 値 |\n|---|---|\n| 正解率 | 0.9 |\n"
+    (folder / "CARD.ja.md").write_text(japanese_card, encoding="utf-8")
     japanese = BeautifulSoup(carded.get("/judges/keshikaran/card", headers={"Accept-Language": "ja"}).data,
                              "html.parser")
     assert page_text(japanese).count("正解率") == 1 and "英語" not in page_text(japanese)
