@@ -153,10 +153,10 @@ def stamp(lines, caption, color, size):
     two = len(lines) == 2
     for number, line in enumerate(lines):
         face = _fitting(line, 136 * unit, round((44 if two else 62) * unit), 900)
-        y = (76 + number * 46) * unit if two else 98 * unit
+        y = (72 + number * 44) * unit if two else 98 * unit
         draw.text((big / 2, y), line, font=face, fill=ink, anchor="mm")
     small = _fitting(caption, 96 * unit, round(20 * unit), 800)
-    draw.text((big / 2, (152 if two else 146) * unit), caption, font=small, fill=ink, anchor="mm")
+    draw.text((big / 2, (158 if two else 146) * unit), caption, font=small, fill=ink, anchor="mm")
     return layer.rotate(12, resample=Image.Resampling.BICUBIC).resize((size, size), Image.Resampling.LANCZOS)
 
 
