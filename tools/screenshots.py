@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import requests
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +44,9 @@ def main():
             owner = shoot(browser, p, server, "iPhone 13", "ja-JP")
             owner.screenshot(path=OUT / "result-phone-owner.png")
             url = owner.url
+            for lang in ("ja", "en"):  # the README's share cards, as crawlers fetch them
+                card = requests.get(f"{url}/card.jpg?lang={lang}", headers={"Host": "hantei.example"}, timeout=60)
+                (ROOT / "docs" / f"share-card-{lang}.jpg").write_bytes(card.content)
             shoot(browser, p, server, "iPhone 13", "ja-JP", url).screenshot(path=OUT / "result-phone.png")
             english = shoot(browser, p, server, "iPhone 13", "en-US", url + "?lang=en")
             english.screenshot(path=OUT / "result-phone-en.png")

@@ -228,11 +228,11 @@ def site_card(titles, name, site, invite):
         draw.text((left, HEIGHT - 48), site, font=_fitting(site, width, 34, 700, 16), fill=GOLD, anchor="ls")
     return jpeg_bytes(card, quality=88)
 def _fit_verdict(verdict, width):
-    """The verdict as large as it fits: one line up to 120 px, else two lines up to 84 px, never below 40 px.
+    """The verdict as large as it fits: one line up to 104 px, else two lines up to 72 px, never below 40 px.
 
     Japanese (no spaces) stays on one line down to 60 px before it is split in two halves."""
     spaced = " " in verdict.strip()
-    for size in range(120, 39, -4):
+    for size in range(104, 39, -4):
         face = font(size, 900)
         if face.getlength(verdict) <= width:
             return face, [verdict]
