@@ -64,7 +64,7 @@ REFUSALS = {
     "bad_request": _l("This request could not be understood. Please reload the page and try again."),
     "bad_host": _l("This server does not answer for that address."),
     "forbidden": _l("This page is not open to you."),
-    "method_not_allowed": _l("This address does not take that kind of request."),
+    "method_not_allowed": _l("This address cannot be used that way. Please open it as a link."),
     "server_error": _l("Something went wrong on our side. Please try again in a moment."),
     "unavailable": _l("hantei is not available right now. Please try again in a minute."),
     "http_error": _l("This request could not be answered (HTTP %(status)s)."),

@@ -120,12 +120,14 @@ def test_group_photo_through_the_api_and_the_result_page(face_app):
     names = {"Serval", "raccoon", "fennec", "No friend matches"}
     assert all(region["verdict"]["en"] in names and region["verdict"]["ja"] for region in answer["regions"])
     page = BeautifulSoup(client.get(f"/r/{answer['id']}?lang=en").data, "html.parser")
-    assert [g.text.strip() for g in page.select("svg.regions text.region-number")] == ["1", "2", "3"]
+    tags = [g.text.split() for g in page.select("svg.regions text.region-tag")]  # the answer on each face
+    assert [tag[0] for tag in tags] == ["1", "2", "3"]
     assert [li.select_one(".region-index").text for li in page.select(".region-list li")] == ["1", "2", "3"]
     lefts = [region["box"][0] for region in answer["regions"]]
     assert lefts == sorted(lefts)  # numbered left to right, as a person reads a group photo
     verdicts = [li.select_one(".region-verdict").text for li in page.select(".region-list li")]
     assert len(verdicts) == 3 and all(v in ("Serval", "raccoon", "fennec", "No friend matches") for v in verdicts)
+    assert all(" ".join(tag[1:]).startswith(verdict) for tag, verdict in zip(tags, verdicts))
     assert len(page.select(".label-bars li")) == 3
 
 

@@ -64,7 +64,11 @@ def test_a_broken_judge_is_reported_and_the_others_serve(tmp_path):
 @pytest.mark.parametrize("change,complaint", [
     (('detector = "nudenet"', 'detector = "nope"'), "detector"),
     (("FEMALE_BREAST_EXPOSED = 0.9", "FEMALE_BREAST_EXPOSD = 0.9"), "FEMALE_BREAST_EXPOSD"),
-    (('  { ja = "大変けしからん", en = "Outrageously naughty" },\n', ""), "no 'below'"),
+    (('  { ja = "大変けしからん", en = "Outrageously naughty", color = "#a61e1e", '
+      'comment = { ja = "実にけしからん！ 取り扱い注意。", en = "Outrageous! Handle with care." } },\n', ""),
+     "no 'below'"),
+    (('color = "#237a3b"', 'color = "green"'), "color"),
+    (('BUTTOCKS_EXPOSED = 0.4,', 'BUTTOCKS_EXPOSD = 0.4,'), "BUTTOCKS_EXPOSD"),
 ])
 def test_manifest_mistakes_are_named(tmp_path, change, complaint):
     text = open("models/keshikaran/judge.toml", encoding="utf-8").read()

@@ -42,3 +42,22 @@ def test_only_the_figures_are_served(carded):
     assert carded.get("/judges/keshikaran/secret.png").status_code == 404
     assert carded.get("/judges/keshikaran/..%2Fjudge.png").status_code == 404
     assert carded.get("/judges/nobody/card").status_code == 404
+
+
+def test_card_shows_no_server_path_and_prefers_the_visitors_language(carded, tmp_path):
+    folder = tmp_path / "models" / "keshikaran"
+    card = (folder / "CARD.md").read_text(encoding="utf-8")
+    (folder / "CARD.md").write_text(card + "\n- Folder: `/srv/hantei/photos/friends`\n", encoding="utf-8")
+    english = carded.get("/judges/keshikaran/card", headers={"Accept-Language": "en"}).data.decode()
+    assert "/srv/hantei" not in english and "<code>friends/</code>" in english
+    japanese = carded.get("/judges/keshikaran/card", headers={"Accept-Language": "ja"}).data.decode()
+    assert "英語" in japanese  # says the card is in English
+    japanese_card = "# モデルカード\n\n| 指標 | 値 |\n|---|---|\n| 正解率 | 0.9 |\n"
+    (folder / "CARD.ja.md").write_text(japanese_card, encoding="utf-8")
+    japanese = BeautifulSoup(carded.get("/judges/keshikaran/card", headers={"Accept-Language": "ja"}).data,
+                             "html.parser")
+    assert page_text(japanese).count("正解率") == 1 and "英語" not in page_text(japanese)
+
+
+def page_text(page):
+    return page.select_one("main").get_text()

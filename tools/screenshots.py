@@ -1,4 +1,4 @@
-"""Take the README's phone screenshots: run the app under gunicorn, upload a sample photo in Chromium.
+"""Take the README's screenshots: run the app under gunicorn, pick a sample photo in Chromium, shoot the first screen.
 
 Usage: .venv/bin/python tools/screenshots.py   (needs Debian's chromium and the playwright package)
 """
@@ -7,6 +7,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import requests
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -16,22 +17,40 @@ from tests.photos import PEOPLE  # noqa: E402
 from tests.servers import Gunicorn  # noqa: E402
 
 
+def shoot(browser, p, server, device, lang, result_url=None):
+    """One context: the upload page and a fresh result (or, given result_url, that result as a visitor sees it)."""
+    options = {k: v for k, v in p.devices[device].items() if k != "default_browser_type"}
+    page = browser.new_context(**options, locale=lang).new_page()
+    if result_url is None:
+        page.goto(server.url)
+        page.wait_for_load_state("networkidle")
+        if lang == "ja-JP" and device == "iPhone 13":
+            page.screenshot(path=OUT / "upload-phone.png")
+        page.set_input_files("#image", str(PEOPLE["astronaut"]))  # judging starts on the pick
+        page.wait_for_url("**/r/*")
+    else:
+        page.goto(result_url)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(700)  # the stamp's press animation
+    return page
+
+
 def main():
     server = Gunicorn(tempfile.mkdtemp(prefix="hantei-shots-"), workers=1, ratelimit="off")
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium",
                                         args=["--disable-gpu", "--no-first-run", "--disable-background-networking"])
-            device = {k: v for k, v in p.devices["iPhone 13"].items() if k != "default_browser_type"}
-            page = browser.new_context(**device, locale="ja-JP").new_page()
-            page.goto(server.url)
-            page.set_input_files("#image", str(PEOPLE["astronaut"]))
-            page.wait_for_selector("#preview:not(.d-none)")
-            page.screenshot(path=OUT / "upload-phone.png", full_page=True)
-            page.click("#submit")
-            page.wait_for_url("**/r/*")
-            page.wait_for_load_state("networkidle")
-            page.screenshot(path=OUT / "result-phone.png", full_page=True)
+            owner = shoot(browser, p, server, "iPhone 13", "ja-JP")
+            owner.screenshot(path=OUT / "result-phone-owner.png")
+            url = owner.url
+            for lang in ("ja", "en"):  # the README's share cards, as crawlers fetch them
+                card = requests.get(f"{url}/card.jpg?lang={lang}", headers={"Host": "hantei.example"}, timeout=60)
+                (ROOT / "docs" / f"share-card-{lang}.jpg").write_bytes(card.content)
+            shoot(browser, p, server, "iPhone 13", "ja-JP", url).screenshot(path=OUT / "result-phone.png")
+            english = shoot(browser, p, server, "iPhone 13", "en-US", url + "?lang=en")
+            english.screenshot(path=OUT / "result-phone-en.png")
+            shoot(browser, p, server, "Desktop Chrome", "ja-JP", url).screenshot(path=OUT / "result-desktop.png")
             browser.close()
     finally:
         server.stop()

@@ -1,6 +1,7 @@
 """judge.toml -> a validated, frozen JudgeSpec; every error names the file and the field at fault."""
 
 import math
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,17 +13,19 @@ from ..vision.detectors import DETECTORS
 
 KINDS = ("score", "labels", "tags")  # one 0..1 number | the best label | every tag over its threshold
 TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict", "hashtag",
-            "version")
+            "version", "dare")
 SECTION_KEYS = {
     "model": ("path", "exact", "input", "output"),
     "detect": ("detector", "min_score", "iou", "margin"),
     "score": ("weights",),
     "verdict": ("bands", "sensitive_above", "sensitive", "score_label", "threshold", "thresholds", "no_match",
-                "no_face"),
+                "no_face", "score_name", "display"),
 }
 NO_FACE = {"ja": "顔が見つかりませんでした", "en": "No face found"}
 NO_MATCH = {"ja": "どれにも当てはまりません", "en": "No match"}
 NEVER = 2.0  # a sensitive_above no score reaches
+BAND_KEYS = ("below", "ja", "en", "color", "comment")
+COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 class ManifestError(Exception):
@@ -35,6 +38,8 @@ class Band:
 
     below: float
     text: dict
+    color: str = ""  # "#rrggbb": the stamp's and the score's colour on the result page and card
+    comment: dict = None  # {ja, en}: one short line under the verdict
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,14 @@ class JudgeSpec:
     sensitive_labels: dict
     sensitive_tags: tuple = ()  # tags judges: giving one of these tags makes the result sensitive
     version: str = "1"  # which training of this judge; every result records the version that judged it
+    score_name: dict = None  # {ja, en}: how the page reads the score as a percentage, e.g. けしからん度
+    dare: dict = None  # {ja, en}: the line of a shared post that dares its reader to try
+    display: dict = None  # {label: confidence}: regions found below it are not counted or shown as findings
+
+    def shown(self, region):
+        """Whether a region found counts: its confidence reaches its label's display threshold ("*": any label)."""
+        floors = self.display or {}
+        return region.score >= floors.get(region.label, floors.get("*", 0.0))
 
 
 def read(folder):
@@ -152,6 +165,9 @@ def _spec(folder, manifest):
         sensitive_tags=tuple(_sensitive(dict.fromkeys(verdict["sensitive"], 0), labels))
         if kind == "tags" and isinstance(verdict.get("sensitive"), list) else (),
         version=str(manifest.get("version", "1")),
+        score_name=_text(verdict, "score_name") if "score_name" in verdict else None,
+        dare=_text(manifest, "dare") if "dare" in manifest else None,
+        display=_display(verdict.get("display", {}), detect),
     )
 
 
@@ -238,8 +254,14 @@ def _bands(section):
     for number, band in enumerate(section.get("bands", []), 1):
         if not isinstance(band, dict) or any(not isinstance(band.get(lang), str) for lang in LANGUAGES):
             raise SignatureError(f"[verdict] band {number}", "needs both ja and en texts")
-        below = _number(band, "below", 0, f"[verdict] band {number}") if "below" in band else math.inf
-        bands.append(Band(below, {lang: band[lang] for lang in LANGUAGES}))
+        where = f"[verdict] band {number}"
+        refuse_unknown(band, BAND_KEYS, where)
+        below = _number(band, "below", 0, where) if "below" in band else math.inf
+        color = str(band.get("color", ""))
+        if color and not COLOR.fullmatch(color):
+            raise SignatureError(f"{where} color", f"{color!r} should be a colour like \"#2f9e44\"")
+        comment = _text(band, "comment") if "comment" in band else None
+        bands.append(Band(below, {lang: band[lang] for lang in LANGUAGES}, color, comment))
     if not bands or bands[-1].below != math.inf:
         raise SignatureError("[verdict] bands", "must end with a band that has no 'below'")
     bounds = [b.below for b in bands]
@@ -265,3 +287,15 @@ def _thresholds(section, labels):
     if unknown:
         raise SignatureError("[verdict] thresholds", f"name tags the model lacks: {', '.join(unknown)}")
     return {str(tag): _fraction(section, tag, 0, "[verdict] thresholds") for tag in section}
+
+
+def _display(section, detect):
+    """Per-label display thresholds of the detector's regions ("*" for every label not named)."""
+    if not section:
+        return None
+    if detect is None:
+        raise SignatureError("[verdict] display", "needs a [detect] section: it applies to the regions found")
+    unknown = sorted(set(section) - set(DETECTORS[detect.detector].labels) - {"*"})
+    if unknown:
+        raise SignatureError("[verdict] display", f"names labels the detector lacks: {', '.join(unknown)}")
+    return {label: _fraction(section, label, 0, "[verdict] display") for label in section}

@@ -2,10 +2,13 @@
 
 
 def noisy_or(spec, regions):
-    """Noisy-OR of the regions: 1 - Π(1 - weight(label) × confidence); 0 when nothing weighs."""
+    """Noisy-OR of the regions: 1 - Π(1 - weight(label) × confidence); 0 when nothing weighs.
+
+    Regions under their label's display threshold are likely mistakes: they do not count."""
     clear = 1.0
     for region in regions:
-        clear *= 1.0 - spec.weights.get(region.label, 0.0) * region.score
+        if spec.shown(region):
+            clear *= 1.0 - spec.weights.get(region.label, 0.0) * region.score
     return 1.0 - clear
 
 

@@ -8,20 +8,21 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
 
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from ..intake import jpeg_bytes
 from ..store import photo_name
-from . import blur
+from . import blur, phrases
 
 WIDTH, HEIGHT = 1200, 630
-PHOTO_WIDTH = 500
+PHOTO_WIDTH = 540
 MARGIN = 56
 VERDICT_HEIGHT = 220  # the band between the judge's name and the score
-VERSION = 1  # part of every card's key: bump it when the drawing changes, and cached cards are made again
+VERSION = 2  # part of every card's key: bump it when the drawing changes, and cached cards are made again
 # Noto Sans JP (SIL Open Font License), a variable font with weights 100-900, shipped by justmytype-intl-cjk.
 FONT_PACKAGE, FONT_FILE = "justmytype_intl_cjk", "fonts/ofl/notosansjp/NotoSansJP[wght].ttf"
 INK, ACCENT, PALE, TRACK = (31, 42, 68), (214, 51, 108), (201, 207, 224), (58, 70, 102)
+PAPER, GOLD = (244, 241, 234), (255, 209, 102)
 _fonts_in_use = threading.Lock()  # the cached FreeType faces are shared by a worker's threads; one draws at a time
 
 
@@ -35,6 +36,10 @@ class CardText:
     score_label: str
     site: str
     note: str = ""  # a line under the score, e.g. that the photo was blurred
+    color: str = "#d6336c"  # the band's colour: the stamp and the score's bar
+    comment: str = ""  # the band's short comment
+    invite: str = ""  # the words before the site's name at the bottom, e.g. "あなたも判定 →"
+    stamp: tuple = ()  # the verdict as the stamp's one or two lines
 
 
 def key(text, boxes, photo):
@@ -121,55 +126,118 @@ def render(text, photo=None, boxes=(), source_size=None):
         scaled = [[v * scale for v in box] for box in boxes]
         region = crop_box(photo.size, scaled, PHOTO_WIDTH / HEIGHT)
         card.paste(photo.resize((PHOTO_WIDTH, HEIGHT), Image.Resampling.LANCZOS, box=region), (0, 0))
+    else:
+        card.paste(PAPER, (0, 0, PHOTO_WIDTH, HEIGHT))
     with _fonts_in_use:
-        if photo is None:
-            _no_photo(card)
+        size = 250 if photo is not None else 380
+        mark = stamp(text.stamp or (text.verdict,), f"{round(text.score * 100)}%", text.color, size)
+        at = (PHOTO_WIDTH - size - 16, HEIGHT - size - 16) if photo is not None else (
+            (PHOTO_WIDTH - size) // 2, (HEIGHT - size) // 2)
+        card.paste(mark, at, mark)
         _words(ImageDraw.Draw(card), text)
     return jpeg_bytes(card, quality=88)
 
 
-def _no_photo(card):
-    """The photo half of a card whose uploader kept no photo: the site's mark on its colour."""
-    draw = ImageDraw.Draw(card)
-    draw.rectangle((0, 0, PHOTO_WIDTH, HEIGHT), fill=ACCENT)
-    draw.text((PHOTO_WIDTH / 2, HEIGHT / 2), "判定", font=font(200, 900), fill="white", anchor="mm")
+def stamp(lines, caption, color, size):
+    """A 判子-style stamp: a double ring in the band's colour, the verdict in one or two lines, the score below.
+
+    Drawn at 2x and shrunk, tilted like a hand-pressed seal, on a transparent layer to paste."""
+    big = size * 2
+    layer = Image.new("RGBA", (big, big), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    ink = ImageColor.getrgb(color) + (235,)
+    unit = big / 200
+    draw.ellipse((8 * unit, 8 * unit, big - 8 * unit, big - 8 * unit), fill=(255, 255, 255, 150), outline=ink,
+                 width=round(9 * unit))
+    draw.ellipse((21 * unit, 21 * unit, big - 21 * unit, big - 21 * unit), outline=ink, width=round(3 * unit))
+    two = len(lines) == 2
+    for number, line in enumerate(lines):
+        face = _fitting(line, 136 * unit, round((44 if two else 62) * unit), 900)
+        y = (72 + number * 44) * unit if two else 98 * unit
+        draw.text((big / 2, y), line, font=face, fill=ink, anchor="mm")
+    small = _fitting(caption, 96 * unit, round(20 * unit), 800)
+    draw.text((big / 2, (158 if two else 146) * unit), caption, font=small, fill=ink, anchor="mm")
+    return layer.rotate(12, resample=Image.Resampling.BICUBIC).resize((size, size), Image.Resampling.LANCZOS)
+
+
+def _fitting(text, width, size, weight, smallest=12):
+    """The font at the largest size up to size whose text fits width."""
+    while size > smallest and font(size, weight).getlength(text) > width:
+        size -= 2
+    return font(size, weight)
+
+
+def _paragraph(draw, text, xy, width, sizes, max_lines, fill, weight=500):
+    """Text wrapped at phrase boundaries at the largest size whose lines fit: never cut mid-sentence.
+
+    Returns the y below the last line."""
+    x, y = xy
+    for size in sizes:
+        face = font(size, weight)
+        lines = phrases.wrap(text, lambda line, face=face: face.getlength(line) <= width)
+        if len(lines) <= max_lines and all(face.getlength(line) <= width for line in lines):
+            break
+    for line in lines:
+        draw.text((x, y), line, font=face, fill=fill)
+        y += size * 1.3
+    return y
 
 
 def _words(draw, text):
-    """The text half: judge, verdict in large type, score with its bar, note and site."""
+    """The text half: judge, verdict in large type, the score read one way with its bar, comment, invitation."""
     left, width = PHOTO_WIDTH + MARGIN, WIDTH - PHOTO_WIDTH - 2 * MARGIN
-    draw.text((left, 48), _fit_line(text.judge, font(36, 700), width), font=font(36, 700), fill=PALE)
+    draw.text((left, 44), _fit_line(text.judge, font(34, 700), width), font=font(34, 700), fill=PALE)
 
     face, lines = _fit_verdict(text.verdict, width)
     line_height = face.size * 1.2
-    top = 110 + (VERDICT_HEIGHT - line_height * len(lines)) / 2
+    top = 96 + (VERDICT_HEIGHT - 40 - line_height * len(lines)) / 2
     for number, line in enumerate(lines):
         draw.text((left, top + number * line_height), line, font=face, fill="white")
 
-    draw.text((left, 420), text.score_label, font=font(34, 500), fill=PALE, anchor="ls")
-    draw.text((left + width, 420), f"{text.score:.2f}", font=font(80, 900), fill="white", anchor="rs")
-    bar_top = 442
-    draw.rounded_rectangle((left, bar_top, left + width, bar_top + 20), radius=10, fill=TRACK)
-    filled = max(0.0, min(1.0, text.score)) * width
-    if filled >= 20:
-        draw.rounded_rectangle((left, bar_top, left + filled, bar_top + 20), radius=10, fill=ACCENT)
-    if text.note:
-        draw.text((left, 490), _fit_line(text.note, font(28, 500), width), font=font(28, 500), fill=PALE)
-    draw.text((left, HEIGHT - 44), _fit_line(text.site, font(30, 700), width), font=font(30, 700), fill=PALE,
+    draw.text((left, 330), _fit_line(text.score_label, font(44, 800), width), font=font(44, 800), fill="white",
               anchor="ls")
+    bar_top = 350
+    draw.rounded_rectangle((left, bar_top, left + width, bar_top + 18), radius=9, fill=TRACK)
+    filled = max(0.0, min(1.0, text.score)) * width
+    draw.rounded_rectangle((left, bar_top, left + max(filled, 18), bar_top + 18), radius=9,
+                           fill=ImageColor.getrgb(text.color) if filled else TRACK)
+    y = 392
+    for line in (text.comment, text.note):
+        if line:
+            y = _paragraph(draw, line, (left, y), width, (30, 26, 22), 2, PALE) + 6
+    invite = f"{text.invite} " if text.invite else ""
+    draw.text((left, HEIGHT - 40), invite + text.site, font=_fitting(invite + text.site, width, 30, 700, 16),
+              fill=GOLD, anchor="ls")
 
 
+def site_card(titles, name, site, invite):
+    """The home page's 1200x630 card: the site's mark, its judges' titles and an invitation with the host."""
+    card = Image.new("RGB", (WIDTH, HEIGHT), INK)
+    with _fonts_in_use:
+        draw = ImageDraw.Draw(card)
+        draw.rectangle((0, 0, 470, HEIGHT), fill=PAPER)
+        mark = stamp(("判定",), name, "#c2255c", 380)
+        card.paste(mark, (45, 125), mark)
+        left, width = 470 + MARGIN, WIDTH - 470 - 2 * MARGIN
+        y = 70
+        for title in titles[:3]:
+            face = _fitting(title, width, 84 if len(titles) == 1 else 60, 900, 30)
+            draw.text((left, y), title, font=face, fill="white")
+            y += face.size * 1.35
+        _paragraph(draw, invite, (left, max(y + 20, 300)), width, (40, 34, 28), 3, PALE, 700)
+        draw.text((left, HEIGHT - 48), site, font=_fitting(site, width, 34, 700, 16), fill=GOLD, anchor="ls")
+    return jpeg_bytes(card, quality=88)
 def _fit_verdict(verdict, width):
-    """The verdict as large as it fits: one line up to 120 px, else two lines up to 84 px, never below 40 px.
+    """The verdict as large as it fits: one line up to 104 px, else two lines up to 72 px, never below 40 px.
 
     Japanese (no spaces) stays on one line down to 60 px before it is split in two halves."""
     spaced = " " in verdict.strip()
-    for size in range(120, 39, -4):
+    for size in range(104, 39, -4):
         face = font(size, 900)
         if face.getlength(verdict) <= width:
             return face, [verdict]
-        if (spaced or size < 60) and size * 1.2 * 2 <= VERDICT_HEIGHT:
-            lines = _wrap(verdict, face, width) if spaced else _halves(verdict)
+        if (spaced or size < 60) and size * 1.2 * 2 <= VERDICT_HEIGHT - 40:
+            lines = _wrap(verdict, face, width) if spaced else phrases.two_lines(verdict)
             if len(lines) <= 2 and all(face.getlength(line) <= width for line in lines):
                 return face, lines
     return face, [_fit_line(verdict, face, width)]
@@ -186,12 +254,6 @@ def _wrap(text, face, width):
         else:
             line = candidate
     return lines + [line] if line else lines
-
-
-def _halves(text):
-    """Text without spaces (Japanese) split into two lines of about equal length."""
-    middle = (len(text) + 1) // 2
-    return [text[:middle], text[middle:]]
 
 
 def _fit_line(text, face, width):

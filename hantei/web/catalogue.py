@@ -2,7 +2,7 @@
 
 from flask import Blueprint, abort, render_template, send_file
 
-from . import judges, model_cards
+from . import judges, lang, model_cards
 
 bp = Blueprint("catalogue", __name__)
 
@@ -13,7 +13,8 @@ def model_card(judge_id):
     judge = judges().loaded.get(judge_id)
     if judge is None or not model_cards.has_card(judge):
         abort(404)
-    return render_template("model_card.html", judge=judge, card=model_cards.render(judge))
+    return render_template("model_card.html", judge=judge, card=model_cards.render(judge, lang()),
+                           localised=model_cards.card_path(judge, lang()).name != model_cards.CARD)
 
 
 @bp.get("/judges/<judge_id>/<name>.png")

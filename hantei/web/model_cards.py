@@ -17,10 +17,16 @@ def has_card(judge):
     return (Path(judge.folder) / CARD).is_file()
 
 
-def render(judge):
+def card_path(judge, lang="en"):
+    """CARD.<lang>.md when the judge's author wrote one in that language, else CARD.md."""
+    localised = Path(judge.folder) / f"CARD.{lang}.md"
+    return localised if localised.is_file() else Path(judge.folder) / CARD
+
+
+def render(judge, lang="en"):
     """The card as sanitised HTML: label folder names and whatever else it quotes cannot add markup or script,
     and the server's own paths are cut down to the folder's name."""
-    text = without_server_paths((Path(judge.folder) / CARD).read_text(encoding="utf-8"), Path(judge.folder))
+    text = without_server_paths(card_path(judge, lang).read_text(encoding="utf-8"), Path(judge.folder))
     return render_text(text)
 
 

@@ -1,11 +1,15 @@
 """The upload page and its form, the language switch and robots.txt."""
 
+import io
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
+from flask import (Blueprint, current_app, make_response, redirect, render_template, request, send_file, session,
+                   url_for)
 
 from ..i18n import LANGUAGES, region_label
 from . import COOKIE, judges, lang
+from . import site_card
+from .showing import phrase_filter
 from .throttle import uploads
 from .uploads import judge_request
 
@@ -19,6 +23,11 @@ SHARE_BOTS = ("Twitterbot", "facebookexternalhit", "Discordbot", "Slackbot", "Sl
 def page_helpers():
     return {"lang": lang, "languages": LANGUAGES, "region_label": lambda label: region_label(label, lang()),
             "label_name": label_name}
+
+
+@bp.app_template_filter("phrases")
+def phrases(text):
+    return phrase_filter(text)
 
 
 def label_name(judge, label):
@@ -36,6 +45,7 @@ def render_upload(error=None, status=200, headers=None):
     return render_template(
         "index.html",
         judges=list(judges()),
+        site=site_card.facts(),
         default_judge=judges().default,
         error=error,
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
@@ -68,13 +78,28 @@ def judge():
     return redirect(url_for("results.result", result_id=record.id), 303)
 
 
+@bp.get("/card.jpg")
+def card():
+    """The home page's share card: the operator's DATA_DIR/site-card.jpg, else drawn from the judges' titles."""
+    path, data = site_card.image()
+    if path is not None:
+        return send_file(path, mimetype="image/jpeg", max_age=86400)
+    return send_file(io.BytesIO(data), mimetype="image/jpeg", max_age=86400)
+
+
+@bp.get("/apple-touch-icon.png")
+def touch_icon():
+    """Where phones look for the home-screen icon when a page names none."""
+    return current_app.send_static_file("apple-touch-icon.png")
+
+
 @bp.get("/robots.txt")
 def robots():
     """Link-preview bots may read result pages and cards; search engines may index the upload page alone.
 
     "/$" is the home page only (RFC 9309 and every major crawler read "$" as the end of the path)."""
     lines = [f"User-agent: {bot}" for bot in SHARE_BOTS]
-    lines += ["Allow: /$", "Allow: /r/", "Allow: /static/", "Disallow: /", "",
+    lines += ["Allow: /$", "Allow: /card.jpg", "Allow: /r/", "Allow: /static/", "Disallow: /", "",
               "User-agent: *", "Allow: /$", "Disallow: /", ""]
     headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=86400"}
     return "\n".join(lines), 200, headers

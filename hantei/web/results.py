@@ -17,6 +17,7 @@ from .errors import message_page
 from .links import external
 from .pages import wants_json
 from .security import csrf
+from .showing import findings, shown
 
 bp = Blueprint("results", __name__)
 REVEAL_SECONDS = 3600  # how long a tap on "show the photo" lets that visitor load the clear photo
@@ -45,26 +46,38 @@ def card_text(record):
     note = note or ("" if kept else gettext("The uploader chose not to keep the photo."))
     site = current_app.config["SITE_NAME"]
     host = urlsplit(current_app.config.get("PUBLIC_URL", "")).netloc  # the configured site only, never the request's
+    headline = shown(judges().loaded.get(record.judgement.judge), record)
     return share.CardText(
         judge=judge_title(record),
-        verdict=record.judgement.verdict[lang()],
+        verdict=headline.verdict,
         score=round(record.judgement.score, 2),
-        score_label=gettext("Score"),
+        score_label=headline.reading,
         site=f"{site} · {host}" if host and host != site else site,
         note=note,
+        color=headline.color,
+        comment=headline.comment,
+        invite=gettext("Try yours at"),
+        stamp=tuple(headline.stamp),
     )
 
 
+def dare(judge):
+    return judge.spec.dare[lang()] if judge is not None and judge.spec.dare else gettext("Your turn: what does your photo get?")
+
+
 def share_links(record, page_url):
-    """Links that share a result without any third-party script: X's intent, LINE's share page."""
-    text = gettext("%(judge)s says: %(verdict)s (score %(score)s).", judge=judge_title(record),
-                   verdict=record.judgement.verdict[lang()], score=f"{record.judgement.score:.2f}")
+    """Text that invites (verdict, score, a dare) and links that share it without a third-party script."""
     judge = judges().loaded.get(record.judgement.judge)
+    headline = shown(judge, record)
+    text = gettext("%(verdict)s! %(reading)s. %(dare)s", verdict=headline.verdict, reading=headline.reading,
+                   dare=dare(judge))
     hashtag = (judge.hashtag if judge else "") or current_app.config["SITE_NAME"]
+    tagged = f"{text} #{hashtag}"
     return {
         "text": text,
+        "tagged": tagged,
         "x": "https://twitter.com/intent/tweet?" + urlencode({"text": text, "url": page_url, "hashtags": hashtag}),
-        "line": "https://social-plugins.line.me/lineit/share?" + urlencode({"url": page_url, "text": text}),
+        "line": "https://social-plugins.line.me/lineit/share?" + urlencode({"url": page_url, "text": tagged}),
     }
 
 
@@ -85,6 +98,13 @@ def result(result_id):
     return render_result(record)
 
 
+@bp.get("/r/<result_id>/reveal")
+def reveal_address(result_id):
+    """A reloaded or shared reveal address: the result itself (the reveal is a POST from its page)."""
+    found(result_id)
+    return redirect(url_for("results.result", result_id=result_id), 303)
+
+
 @bp.post("/r/<result_id>/reveal")
 @csrf.exempt  # changes nothing, and a visitor from a shared link must not meet "this form has expired"
 def reveal(result_id):
@@ -102,16 +122,20 @@ def render_result(record, reveal_token=None):
         session.pop("fresh")
     token = session.get("owned", {}).get(record.id)
     url = page_url(record.id)
+    judge = judges().loaded.get(record.judgement.judge)
     response = make_response(render_template(
         "result.html",
         record=record,
-        judge=judges().loaded.get(record.judgement.judge),
+        judge=judge,
         judge_title=text.judge,
+        shown=shown(judge, record),
+        findings=findings(judge, record),
         owner=token is not None,
+        confirm_delete_url=url_for("results.confirm_delete", result_id=record.id, token=token) if token else None,
         delete_url=external("results.delete", result_id=record.id, token=token) if fresh and token else None,
         page_url=url,
         card_url=external("results.card", result_id=record.id, lang=lang(), v=share.card_key(record, text)[:8]),
-        card_alt=f"{text.judge}: {text.verdict} ({text.score_label} {text.score:.2f})",
+        card_alt=f"{text.judge}: {text.verdict} ({text.score_label})",
         card_width=share.WIDTH,
         card_height=share.HEIGHT,
         links=share_links(record, url),
