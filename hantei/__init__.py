@@ -23,7 +23,8 @@ def create_app(overrides=None):
         app.config["DATABASE_URL"], app.config["DATA_DIR"], app.config["RETENTION_DAYS"]
     )
     app.extensions["hantei.limits"] = Limits(
-        max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"]
+        max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"],
+        frames=app.config["ANIMATION_FRAMES"], frame_pixels=int(app.config["ANIMATION_MEGAPIXELS"] * 1e6),
     )
     web.init_app(app)
     cli.register(app)

@@ -57,6 +57,10 @@ def from_environment():
         "MAX_JUDGING": int(_env("MAX_JUDGING", "1")),
         "QUEUE_SECONDS": float(_env("QUEUE_SECONDS", "5")),
         "PROXY_FIX": int(_env("PROXY_FIX", "0")),
+        "ALBUM_PHOTOS": int(_env("ALBUM_PHOTOS", "10")),
+        "ALBUM_MB": float(_env("ALBUM_MB", "60")),
+        "ANIMATION_FRAMES": int(_env("ANIMATION_FRAMES", "8")),
+        "ANIMATION_MEGAPIXELS": float(_env("ANIMATION_MEGAPIXELS", "100")),
     }
 
 

@@ -33,10 +33,11 @@ class Judgement:
     labels: list
     regions: list
     timings_ms: dict = field(default_factory=dict)
+    frame: dict = None  # of an animation judged frame by frame: {"index": the deciding frame (0-based), "count"}
 
     def as_dict(self):
         """The judgement as JSON-ready data, the same for the API and the CLI."""
-        return {
+        return ({"frame": self.frame} if self.frame else {}) | {
             "judge": self.judge,
             "kind": self.kind,
             "score": round(self.score, 4),

@@ -2,13 +2,16 @@
 
 from pathlib import Path
 
+from .albums import Albums
 from .photos import LocalPhotos
 from .results import Store, derived_name, photo_name
 
 
 def open_store(database_url, data_dir, retention_days):
     """The store of an instance: its database, its photo files in the data folder."""
-    return Store(database_url, LocalPhotos(Path(data_dir) / "photos"), retention_days, lock_dir=data_dir)
+    store = Store(database_url, LocalPhotos(Path(data_dir) / "photos"), retention_days, lock_dir=data_dir)
+    store.albums = Albums(store)
+    return store
 
 
-__all__ = ["LocalPhotos", "Store", "derived_name", "open_store", "photo_name"]
+__all__ = ["Albums", "LocalPhotos", "Store", "derived_name", "open_store", "photo_name"]

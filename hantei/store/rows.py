@@ -21,6 +21,8 @@ def result_row(judgement, size, has_photo):
         "height": height,
         "has_photo": bool(has_photo),
         "timings": json.dumps(judgement.timings_ms),
+        "frame": judgement.frame["index"] if judgement.frame else None,
+        "frames": judgement.frame["count"] if judgement.frame else None,
     }
 
 
@@ -48,6 +50,7 @@ def record(row, regions):
             for r in regions
         ],
         timings_ms=json.loads(row["timings"]),
+        frame={"index": row["frame"], "count": row["frames"]} if row.get("frame") is not None else None,
     )
     return Record(
         id=row["id"],
