@@ -58,6 +58,14 @@ def refused_response(refused):
 @bp.post("/judge")
 @uploads
 def judge():
+    if len(request.files.getlist("image")) > 1:
+        from .albums import post_album_page
+        return post_album_page()
+    return judge_one()
+
+
+def judge_one():
+    """One photo from the form: 303 to its result page (JSON for the page's script)."""
     try:
         record = judge_request(request)
     except Refused as refused:
