@@ -69,6 +69,8 @@
     }).catch(function () { return file; });
   }
 
+  window.hanteiShrink = shrink;  // album.js shrinks each of several photos the same way
+
   function busy(on) {
     submit.disabled = on;
     if (on) { submit.dataset.idle = submit.textContent; submit.textContent = submit.dataset.busy; }

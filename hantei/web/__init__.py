@@ -46,7 +46,8 @@ def select_locale():
 
 def init_app(app):
     """Everything a request meets: templates' helpers, security, limits, metrics, assets and every blueprint."""
-    from . import albums, api, assets, catalogue, errors, health, metrics, pages, results, retention, security, throttle
+    from . import (albums, api, assets, catalogue, errors, health, installable, metrics, pages, results, retention,
+                   security, throttle)
 
     app.config.update(BOOTSTRAP_SERVE_LOCAL=True, BABEL_DEFAULT_LOCALE="ja")
     Bootstrap5(app)
@@ -58,7 +59,7 @@ def init_app(app):
     if app.config["PROXY_FIX"]:
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
-    for module in (pages, errors, results, catalogue, api, health):
+    for module in (pages, errors, results, catalogue, api, health, installable):
         app.register_blueprint(module.bp)
     albums.init_app(app)
     retention.init_app(app, app.extensions["hantei.store"])
