@@ -63,7 +63,7 @@ def judge_files(files, judge_id, keep_photo):
         raise Refused("too_many_photos", 413, photos=limit)
     total = sum(size_of(file) for file in files)
     if total > album_bytes():
-        raise Refused("album_too_large", 413, megabytes=round(album_bytes() / 1048576))
+        raise Refused("album_too_large", 413, megabytes=f"{current_app.config['ALBUM_MB']:g}")
     records, failures = [], []
     for position, file in enumerate(files):
         try:

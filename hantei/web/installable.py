@@ -18,7 +18,8 @@ def manifest():
     body = {
         "name": current_app.config["SITE_NAME"] + " 判定",
         "short_name": current_app.config["SITE_NAME"],
-        "description": gettext("Upload a photo from your phone and get a verdict from an image classifier, with a link to share."),
+        "description": gettext(
+            "Upload a photo from your phone and get a verdict from an image classifier, with a link to share."),
         "lang": lang(),
         "start_url": "/",
         "scope": "/",

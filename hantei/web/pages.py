@@ -85,7 +85,7 @@ def robots():
 
     "/$" is the home page only (RFC 9309 and every major crawler read "$" as the end of the path)."""
     lines = [f"User-agent: {bot}" for bot in SHARE_BOTS]
-    lines += ["Allow: /$", "Allow: /r/", "Allow: /static/", "Disallow: /", "",
+    lines += ["Allow: /$", "Allow: /r/", "Allow: /a/", "Allow: /static/", "Disallow: /", "",
               "User-agent: *", "Allow: /$", "Disallow: /", ""]
     return "\n".join(lines), 200, {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=86400"}
 
