@@ -134,3 +134,14 @@ def test_albums_expire_with_their_results(client, app, photos):
     store.purge(now=datetime.now(timezone.utc) + timedelta(days=31))
     assert client.get(f"/a/{body['id']}").status_code == 410
     assert client.get(body["results"][0]["url"]).status_code == 410
+
+
+def test_the_share_target_needs_no_form_token(tmp_path, photos):
+    """Android posts shared photos to /share without hantei's CSRF token: one lands on its result, several on an album."""
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "RATELIMIT": ""})
+    client = app.test_client()
+    one = client.post("/share", data=parts(photos[0]), content_type="multipart/form-data")
+    assert one.status_code == 303 and one.headers["Location"].startswith("/r/")
+    several = client.post("/share", data=parts(*photos), content_type="multipart/form-data")
+    assert several.status_code == 303 and several.headers["Location"].startswith("/a/")
+    assert client.post("/judge", data=parts(*photos), content_type="multipart/form-data").status_code == 400

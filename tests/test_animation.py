@@ -111,3 +111,19 @@ def test_a_300_frame_gif_stays_within_the_work_budget(red_judge, monkeypatch):
     assert judgement.frame["count"] == 300 and judgement.score < 0.1
     animation_seen = intake.animation_frames(data, Limits(frames=6, frame_pixels=budget))
     assert animation_seen.decoded_pixels <= budget and len(animation_seen.frames) == 5
+
+
+def test_the_api_and_page_say_which_frame_decided_and_keep_it(tmp_path, red_judge):
+    from hantei import create_app
+
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path,
+                      "DEFAULT_JUDGE": "red", "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
+    client = app.test_client()
+    data = animation("GIF", [BLUE] * 3 + [RED] + [BLUE] * 4)
+    answer = client.post("/api/v1/judge", data={"image": (io.BytesIO(data), "loop.gif")},
+                         headers={"Accept-Language": "en"})
+    assert answer.status_code == 201 and answer.json["frame"] == {"index": 3, "count": 8}
+    photo = Image.open(io.BytesIO(client.get(f"/r/{answer.json['id']}/photo.jpg").data)).convert("RGB")
+    assert photo.getpixel((10, 10))[0] > 200
+    page = client.get(f"/r/{answer.json['id']}?lang=en").get_data(as_text=True)
+    assert "Frame 4 of 8 decided" in page
