@@ -137,7 +137,7 @@ def test_albums_expire_with_their_results(client, app, photos):
 
 
 def test_the_share_target_needs_no_form_token(tmp_path, photos):
-    """Android posts shared photos to /share without hantei's CSRF token: one lands on its result, several on an album."""
+    """Android posts shared photos to /share without hantei's token: one lands on its result, several on an album."""
     app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "RATELIMIT": ""})
     client = app.test_client()
     one = client.post("/share", data=parts(photos[0]), content_type="multipart/form-data")
