@@ -145,3 +145,11 @@ def test_the_share_target_needs_no_form_token(tmp_path, photos):
     several = client.post("/share", data=parts(*photos), content_type="multipart/form-data")
     assert several.status_code == 303 and several.headers["Location"].startswith("/a/")
     assert client.post("/judge", data=parts(*photos), content_type="multipart/form-data").status_code == 400
+
+
+def test_each_photo_of_an_album_counts_against_the_rate_limit(tmp_path, photos):
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": "4/minute"})
+    client = app.test_client()
+    assert post_api(client, photos).status_code == 201  # three of four
+    assert client.post("/api/v1/judge", data=parts(photos[0])).status_code == 201
+    assert client.post("/api/v1/judge", data=parts(photos[0])).status_code == 429
