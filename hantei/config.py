@@ -60,7 +60,7 @@ def from_environment():
         "ALBUM_PHOTOS": int(_env("ALBUM_PHOTOS", "10")),
         "ALBUM_MB": float(_env("ALBUM_MB", "60")),
         "ANIMATION_FRAMES": int(_env("ANIMATION_FRAMES", "8")),
-        "ANIMATION_MEGAPIXELS": float(_env("ANIMATION_MEGAPIXELS", "100")),
+        "ANIMATION_MEGAPIXELS": float(_env("ANIMATION_MEGAPIXELS", "40")),
     }
 
 

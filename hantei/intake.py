@@ -31,7 +31,7 @@ class Limits:
     max_pixels: int = 50_000_000
     long_side: int = 2048
     frames: int = 8  # of an animation, at most this many frames spread through it are judged
-    frame_pixels: int = 100_000_000  # decoding frames to reach them may cost at most this many pixels
+    frame_pixels: int = 40_000_000  # decoding frames to reach them may cost at most this many pixels
 
 
 @dataclass(frozen=True)
