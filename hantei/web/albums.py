@@ -5,11 +5,11 @@ from flask import (Blueprint, abort, current_app, make_response, redirect, rende
 from flask_babel import gettext
 
 from ..refusals import Refused
-from ..share import collage
+from ..share import cards, collage
 from . import lang, store
 from .errors import message_page
 from .links import external
-from .pages import refused_response, wants_json
+from .pages import judge_one, refused_response, wants_json
 from .results import judge_title, send_stored
 from .security import csrf
 from .throttle import uploads
@@ -23,10 +23,12 @@ OWNED_ALBUMS = 10  # how many of a visitor's own albums the session cookie remem
 
 
 def albums():
+    """This app's albums (hantei.store.Albums), kept beside its results."""
     return store().albums
 
 
 def album_bytes():
+    """The largest album upload, all its photos together, in bytes."""
     return int(current_app.config["ALBUM_MB"] * 1024 * 1024)
 
 
@@ -44,10 +46,12 @@ def init_app(app):
 
 
 def posted_files():
+    """The `image` parts of the request that carry a file (an empty picker sends one without a name)."""
     return [file for file in request.files.getlist("image") if file is not None and (file.filename or file.mimetype)]
 
 
 def size_of(file):
+    """An uploaded file's size, without reading it into memory."""
     file.stream.seek(0, 2)
     size = file.stream.tell()
     file.stream.seek(0)
@@ -79,10 +83,12 @@ def judge_files(files, judge_id, keep_photo):
 
 
 def failure_message(failure):
+    """A refused file's message, in the reader's language (the reason is stored, not the words)."""
     return Refused(failure["code"], 400, **failure["values"]).message(lang())
 
 
 def keep_owner(album):
+    """Remember in the session that this visitor owns the album (its last few albums)."""
     owned = dict(list(session.get("albums", {}).items())[-(OWNED_ALBUMS - 1):])
     owned[album.id] = album.owner_token
     session["albums"] = owned
@@ -112,11 +118,11 @@ def share():
     """Android's "Share → hantei" (the manifest's share_target): one photo lands on its result, several on an album."""
     if len(posted_files()) > 1:
         return post_album_page()
-    from .pages import judge_one
     return judge_one()
 
 
 def found_album(album_id):
+    """The stored album, or 404; a deleted or expired one answers 410 (and an expired one goes now)."""
     album = albums().get(album_id)
     if album is None:
         abort(410 if albums().gone(album_id) else 404)
@@ -141,7 +147,7 @@ def collage_parts(album):
 
 
 def collage_file(album):
-    from ..share import cards
+    """The file name of the album's card in the reader's language, drawn from public photos only."""
     text, tiles = collage_parts(album)
 
     def draw():
@@ -183,6 +189,7 @@ def card(album_id):
 
 
 def owner_or_403(album_id):
+    """Whether the request is the album's owner: the API's token, or the session (then with the form's token)."""
     token = request.values.get("token") or session.get("albums", {}).get(album_id)
     if not request.values.get("token") and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
@@ -219,6 +226,7 @@ def delete_photo(album_id, result_id):
 
 
 def album_json(found, with_tokens=False):
+    """The album as the API answers it (delete links only right after posting)."""
     answer = {"id": found.id, "url": external("albums.album", album_id=found.id), "judge": found.judge,
               "card_url": external("albums.card", album_id=found.id),
               "created_at": found.created_at.isoformat(), "expires_at": found.expires_at.isoformat(),
