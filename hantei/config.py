@@ -63,6 +63,10 @@ def from_environment():
         "MEDIA_URL": _env("MEDIA_URL", "").rstrip("/"),  # public base of the bucket's media/ (cards, blurred)
         "ALLOWED_HOSTS": _env("ALLOWED_HOSTS", "localhost,127.0.0.1"),
         "METRICS_TOKEN": _env("METRICS_TOKEN", ""),
+        "ALBUM_PHOTOS": int(_env("ALBUM_PHOTOS", "10")),
+        "ALBUM_MB": float(_env("ALBUM_MB", "60")),
+        "ANIMATION_FRAMES": int(_env("ANIMATION_FRAMES", "8")),
+        "ANIMATION_MEGAPIXELS": float(_env("ANIMATION_MEGAPIXELS", "40")),
     }
 
 

@@ -48,6 +48,9 @@ REFUSALS = {
     "not_owner": _l("Only the person who uploaded this photo can delete it."),
     "busy": _l("hantei is very busy right now. Please try again in a few seconds."),
     "rate_limited": _l("You have sent many photos in a short time. Please wait a moment and try again."),
+    "too_many_photos": _l("An album holds at most %(photos)s photos. Please choose fewer photos."),
+    "album_too_large": _l("These photos are too big together (an album takes at most %(megabytes)s MB). "
+                          "Please choose fewer or smaller photos."),
     "csrf": _l("This form has expired. Please reload the page and try again."),
     "storage_down": _l("hantei cannot reach its photo storage, so nothing was saved. Please try again in a minute."),
     "bad_share_target": _l("Unknown share target: use x, line, copy or sheet."),

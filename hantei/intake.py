@@ -50,6 +50,8 @@ class Limits:
     max_pixels: int = 50_000_000
     long_side: int = 1024  # fills a phone at DPR 3 and the share card; a 12 MP JPEG decodes at 1/4 scale
     memory_mb: int = 512  # what decoding one upload may take at its peak (HANTEI_UPLOAD_MEMORY_MB)
+    frames: int = 8  # of an animation, at most this many frames spread through it are judged
+    frame_pixels: int = 40_000_000  # decoding frames to reach them may cost at most this many pixels
 
 
 @dataclass(frozen=True)
@@ -316,3 +318,68 @@ def jpeg_bytes(image, quality=85):
 
 def _too_many_pixels(limits):
     return Refused("too_many_pixels", 422, megapixels=round(limits.max_pixels / 1e6))
+
+
+ANIMATED = ("GIF", "WEBP", "PNG")  # the formats whose frames are moments of one animation
+
+
+@dataclass(frozen=True)
+class Animation:
+    """Frames picked through an animated photo: [(index, Photo)], how many it has, the pixels decoded to get them."""
+
+    frames: list
+    count: int
+    decoded_pixels: int
+
+
+def animation_frames(data, limits=Limits(), keep_source=False):
+    """Decode up to limits.frames frames spread through an animated GIF, WebP or APNG (the first one left out:
+    read_photo has it), never decoding more than limits.frame_pixels pixels on the way; None for a still photo."""
+    image = _open(data, limits)
+    if image.format not in ANIMATED:
+        return None  # a JPEG's second "frame" (MPO) is a preview or a depth map, not a moment of the photo
+    try:
+        count = getattr(image, "n_frames", 1)
+    except Exception:
+        return None  # damaged after its first frame (read_photo read that one): the first frame is what shows
+    if count < 2 or limits.frames < 2:
+        return None
+    frame_area = image.size[0] * image.size[1]
+    reachable = max(1, min(count, limits.frame_pixels // frame_area))  # every frame on the way is decoded
+    picks = spread(reachable, limits.frames)[1:]
+    frames, decoded = [], frame_area
+    try:
+        for index in range(1, picks[-1] + 1 if picks else 1):
+            image.seek(index)
+            decoded += frame_area
+            if index in picks:
+                frames.append((index, _frame_photo(image, limits, keep_source)))
+    except Refused:
+        raise
+    except Exception:
+        pass  # damaged part-way: the frames read before the damage are judged, as a browser shows them
+    return Animation(frames=frames, count=count, decoded_pixels=decoded)
+
+
+def spread(count, wanted):
+    """Up to `wanted` frame indexes spread evenly over 0..count-1, first and last included."""
+    if count <= wanted:
+        return list(range(count))
+    return sorted({round(n * (count - 1) / (wanted - 1)) for n in range(wanted)})
+
+
+def _frame_photo(image, limits, keep_source):
+    """The current frame of an animation as a Photo, sanitised as read_photo does a still one."""
+    image.load()
+    frame = image.copy()
+    try:
+        frame = ImageOps.exif_transpose(frame)
+    except Exception:
+        pass
+    icc = image.info.get("icc_profile")
+    try:
+        rgb = _to_srgb(_cap(_flatten(_eight_bit(frame)), limits.long_side), icc)
+    except (ValueError, ImageCms.PyCMSError):
+        raise Refused("unsupported", 415) from None
+    rgb.info = {}
+    return Photo(image=rgb, source_format=image.format, source_size=image.size, source=frame if keep_source else None)

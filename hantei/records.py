@@ -34,11 +34,12 @@ class Judgement:
     regions: list
     timings_ms: dict = field(default_factory=dict)
     tags: list = None  # tags judges: the tags given, highest score first
+    frame: dict = None  # of an animation judged frame by frame: {"index": the deciding frame (0-based), "count"}
     version: str = None  # the judge's version that judged it (None for results judged before versions)
 
     def as_dict(self):
         """The judgement as JSON-ready data, the same for the API and the CLI."""
-        return {**({"tags": self.tags} if self.tags is not None else {}),
+        return {**({"tags": self.tags} if self.tags is not None else {}), **({"frame": self.frame} if self.frame else {}),
             "judge": self.judge,
             "kind": self.kind,
             "score": round(self.score, 4),

@@ -55,7 +55,7 @@
     function chosen() {
       var file = input.files && input.files[0];
       showError("");
-      if (!file) return;
+      if (!file || input.files.length > 1) return;  // several photos make an album: album.js sends them
       if (fileName) fileName.textContent = file.name;
       if (!looksLikeImage(file)) { showError(form.dataset.msgNotImage); return; }
       showPreview(file);
@@ -64,6 +64,8 @@
 
     // Shrink to the server's long side with the EXIF orientation applied; fall back to the file as it is.
     // Transparent parts go on white, as the server would put them; the smaller of the two files is sent.
+    window.hanteiShrink = window.hanteiShrink || shrink;  // album.js shrinks each of several photos the same way
+
     function shrink(file) {
       if (!window.createImageBitmap || !file.type || file.type === "image/gif") return Promise.resolve(file);
       return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
@@ -170,4 +172,20 @@
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("form[data-upload]"), setup);
+})();
+
+// Every page registers hantei's service worker (installable, offline page); the site works the same without it.
+(function () {
+  "use strict";
+  if ("serviceWorker" in navigator) {
+    window.addEventListener("load", function () { navigator.serviceWorker.register("/sw.js", { scope: "/" }); });
+  }
+})();
+
+// Every page registers hantei's service worker (installable, offline page); the site works the same without it.
+(function () {
+  "use strict";
+  if ("serviceWorker" in navigator) {
+    window.addEventListener("load", function () { navigator.serviceWorker.register("/sw.js", { scope: "/" }); });
+  }
 })();

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from .albums import Albums
 from .photos import LocalPhotos, StorageDown
 from .results import Store, derived_name, photo_name
 
@@ -18,7 +19,9 @@ def open_photos(storage_url, data_dir, endpoint_url=None):
 
 def open_store(database_url, data_dir, retention_days, storage_url=None, endpoint_url=None):
     """The store of an instance: its database, its photo files in the data folder or a bucket."""
-    return Store(database_url, open_photos(storage_url, data_dir, endpoint_url), retention_days, lock_dir=data_dir)
+    store = Store(database_url, open_photos(storage_url, data_dir, endpoint_url), retention_days, lock_dir=data_dir)
+    store.albums = Albums(store)
+    return store
 
 
-__all__ = ["LocalPhotos", "StorageDown", "Store", "derived_name", "open_photos", "open_store", "photo_name"]
+__all__ = ["Albums", "LocalPhotos", "StorageDown", "Store", "derived_name", "open_photos", "open_store", "photo_name"]

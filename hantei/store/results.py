@@ -42,6 +42,7 @@ class Store:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self.photos = photos
         self.retention = timedelta(days=retention_days)
+        self.albums = None  # hantei.store.albums.Albums, set by open_store: purged with the results
         schema.upgrade(self.engine, lock_dir)
 
     def files(self, result_id):
@@ -153,6 +154,8 @@ class Store:
                 sa.select(results.c.id).where(results.c.expires_at <= now).order_by(results.c.expires_at).limit(limit)
             ).scalars().all()
         count = sum(self.delete(result_id) for result_id in expired)
+        if self.albums is not None:
+            self.albums.purge(now)
         with self.engine.begin() as connection:
             connection.execute(tombstones.delete().where(tombstones.c.gone_at <= now - timedelta(days=TOMBSTONE_DAYS)))
         if orphans:
@@ -162,6 +165,7 @@ class Store:
     def _purge_orphans(self):
         with self.engine.connect() as connection:
             known = set(connection.execute(sa.select(results.c.id)).scalars())
+        known |= self.albums.ids() if self.albums is not None else set()
         for name in self.photos.names(older_than=ORPHAN_SECONDS):
             if name.split("/")[-1].lstrip(".").split(".")[0] not in known:
                 self.photos.delete(name)

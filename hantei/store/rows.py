@@ -23,6 +23,8 @@ def result_row(judgement, size, has_photo):
         "timings": json.dumps(judgement.timings_ms),
         "tags": json.dumps(judgement.tags) if judgement.tags is not None else None,
         "judge_version": judgement.version,
+        "frame": judgement.frame["index"] if judgement.frame else None,
+        "frames": judgement.frame["count"] if judgement.frame else None,
     }
 
 
@@ -52,6 +54,7 @@ def record(row, regions):
         timings_ms=json.loads(row["timings"]),
         tags=json.loads(row["tags"]) if row["tags"] is not None else None,
         version=row.get("judge_version"),
+        frame={"index": row["frame"], "count": row["frames"]} if row.get("frame") is not None else None,
     )
     return Record(
         id=row["id"],

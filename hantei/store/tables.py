@@ -23,6 +23,8 @@ results = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
     sa.Column("tags", sa.Text, nullable=True),  # tags judges: the tags given, as judged (JSON)
     sa.Column("judge_version", sa.String(64), nullable=True),  # the judge's version that gave this verdict
+    sa.Column("frame", sa.Integer, nullable=True),  # of an animation: the frame that decided (0-based)
+    sa.Column("frames", sa.Integer, nullable=True),  # and how many frames it has
 )
 regions = sa.Table(
     "regions",
@@ -93,4 +95,23 @@ admin_sessions = sa.Table(
     metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+)
+# An album: several photos judged together, each its own result; it lives as long as they do.
+albums = sa.Table(
+    "albums",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("judge", sa.String(64), nullable=False),
+    sa.Column("failures", sa.Text, nullable=False),  # JSON [{position, name, code, values}] of files refused
+    sa.Column("owner_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+album_photos = sa.Table(
+    "album_photos",
+    metadata,
+    sa.Column("album_id", sa.String(32), sa.ForeignKey("albums.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("result_id", sa.String(32), sa.ForeignKey("results.id", ondelete="CASCADE"), nullable=False,
+              index=True),
 )

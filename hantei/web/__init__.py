@@ -51,8 +51,8 @@ def select_locale():
 
 def init_app(app):
     """Everything a request meets: templates' helpers, security, limits, metrics, assets and every blueprint."""
-    from . import (admin, api, assets, catalogue, errors, feedback, health, metrics, pages, results, retention,
-                   security, throttle)
+    from . import (admin, albums, api, assets, catalogue, errors, feedback, health, installable, metrics, pages,
+                   results, retention, security, throttle)
     from .bodies import GuardBodies, UploadRequest
 
     app.request_class = UploadRequest
@@ -67,6 +67,7 @@ def init_app(app):
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     app.wsgi_app = GuardBodies(app.wsgi_app)
-    for module in (pages, errors, results, catalogue, api, health, feedback, admin):
+    for module in (pages, errors, results, catalogue, api, health, feedback, admin, installable):
         app.register_blueprint(module.bp)
+    albums.init_app(app)
     retention.init_app(app, app.extensions["hantei.store"], also=(app.extensions["hantei.cockpit"].counters.prune,))

@@ -68,6 +68,14 @@ def refused_response(refused):
 @bp.post("/judge")
 @uploads
 def judge():
+    if len(request.files.getlist("image")) > 1:
+        from .albums import post_album_page
+        return post_album_page()
+    return judge_one()
+
+
+def judge_one():
+    """One photo from the form: 303 to its result page (JSON for the page's script)."""
     record = judge_request(request)  # a Refused is answered by errors.refused
     owned = dict(list(session.get("owned", {}).items())[-(OWNED_KEPT - 1):])
     owned[record.id] = record.owner_token
@@ -99,7 +107,7 @@ def robots():
 
     "/$" is the home page only (RFC 9309 and every major crawler read "$" as the end of the path)."""
     lines = [f"User-agent: {bot}" for bot in SHARE_BOTS]
-    lines += ["Allow: /$", "Allow: /card.jpg", "Allow: /r/", "Allow: /static/", "Disallow: /", "",
+    lines += ["Allow: /$", "Allow: /card.jpg", "Allow: /r/", "Allow: /a/", "Allow: /static/", "Disallow: /", "",
               "User-agent: *", "Allow: /$", "Disallow: /", ""]
     headers = {"Content-Type": "text/plain; charset=utf-8", "Cache-Control": "public, max-age=86400"}
     return "\n".join(lines), 200, headers

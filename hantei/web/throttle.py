@@ -3,7 +3,7 @@
 import threading
 from contextlib import contextmanager
 
-from flask import current_app
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -15,8 +15,13 @@ def upload_limit():
     return current_app.config["RATELIMIT"]
 
 
+def photos_posted():
+    """Each photo of an album counts as one upload."""
+    return max(1, len(request.files.getlist("image")))
+
+
 # The page and the API share one budget per client.
-uploads = limiter.shared_limit(upload_limit, scope="uploads", methods=["POST"])
+uploads = limiter.shared_limit(upload_limit, scope="uploads", methods=["POST"], cost=photos_posted)
 
 
 class Busy(Exception):

@@ -47,6 +47,8 @@ def _judge_upload(file, judge_id, keep_photo):
     data = uploaded_bytes(file)
     if not data and not (file and file.filename):
         raise Refused("no_file", 400)
+    if len(data) > current_app.config["MAX_CONTENT_LENGTH"]:
+        raise too_large()  # a photo of an album's request, whose body may be larger
     slots = capacity()
     try:
         with slots.slot():
