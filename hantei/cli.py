@@ -185,6 +185,7 @@ def train_command(folder, judge_id, title, title_ja, seed, augment, faces, force
     sizes = ", ".join(f"{sum(c.values())} {name}" for name, c in summary["counts"].items())
     click.echo(f"trained {judge_id!r} on {sizes} photos in {summary['seconds']:.0f} s; "
                f"{split} accuracy {shown.accuracy:.3f}, macro F1 {shown.macro['f1']:.3f}")
+    click.echo("\n".join(["data doctor:", *training.doctor.lines(summary["doctor"])]))
     if summary["skipped"]:
         click.echo(f"skipped {len(summary['skipped'])} unreadable photos (listed in metrics.json)")
     click.echo(f"wrote {out}/ (judge.toml, model.onnx, CARD.md); reload the server to serve it")

