@@ -158,7 +158,7 @@ def _photos(paths):
 @click.option("--seed", default=0, show_default=True,
               help="Seed of the split (when FOLDER has no train/) and of augmentation.")
 @click.option("--augment", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
-              help="Mirror and crop training photos: auto = for labels with fewer than 100.")
+              help="Add random crops of training photos: auto = for labels with fewer than 100.")
 @click.option("--face", "faces", is_flag=True,
               help="Learn from each photo's largest face; the judge then finds faces first and judges each one.")
 @click.option("--force", is_flag=True, help="Replace an existing judge folder of that name.")

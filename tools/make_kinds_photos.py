@@ -16,6 +16,8 @@ With --judge it then trains the judge exactly as models/kinds was trained (`flas
 import argparse
 import csv
 import hashlib
+import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -26,6 +28,9 @@ MANIFEST = ROOT / "tools" / "kinds_photos.csv"
 TITLE = {"ja": "写真・イラスト・スクショ判定", "en": "Photo, illustration or screenshot"}
 DESCRIPTION = {"ja": "写真か、イラストか、スクリーンショットかを判定します",
                "en": "Tells photos, illustrations and screenshots apart"}
+
+LICENSE = ("Apache-2.0 (EfficientNet-Lite0 backbone); head trained on images from Debian and PyPI packages "
+           "(GPL-2+, LGPL-2.1+, GFDL-1.2+, CC-BY-SA-3.0, CC-BY-2.0, Expat, public domain: see CARD.md)")
 
 
 def rows(manifest=MANIFEST):
@@ -83,12 +88,44 @@ def build(folder, cache):
 
 
 def judge(folder, out):
-    """Train the kinds judge as it was shipped; True when model.onnx is byte for byte the one at `out`."""
-    sys.path.insert(0, str(ROOT))
-    from hantei.training import train
-    before = (Path(out) / "model.onnx").read_bytes() if (Path(out) / "model.onnx").is_file() else None
-    train(folder, out, "kinds", title=TITLE, description=DESCRIPTION, progress=False)
-    return before is not None and before == (Path(out) / "model.onnx").read_bytes()
+    """Train the kinds judge with `flask train` as it was shipped, give it its description and its card's
+    sources; True when model.onnx came out byte for byte as it was at `out` before."""
+    out = Path(out).resolve()
+    before = (out / "model.onnx").read_bytes() if (out / "model.onnx").is_file() else None
+    environment = {**os.environ, "HANTEI_MODELS_DIR": str(out.parent)}
+    subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), "--app", "app", "train", str(folder), "--name", out.name,
+                    "--title", TITLE["en"], "--title-ja", TITLE["ja"], "--force"], cwd=ROOT, env=environment,
+                   check=True)
+    manifest = out / "judge.toml"
+    described = (f"description = {{ ja = {json.dumps(DESCRIPTION['ja'], ensure_ascii=False)}, "
+                 f"en = {json.dumps(DESCRIPTION['en'])} }}")
+    replaced = {"description = ": described, "license = ": f"license = {json.dumps(LICENSE)}"}
+    lines = [next((new for start, new in replaced.items() if line.startswith(start)), line)
+             for line in manifest.read_text(encoding="utf-8").splitlines()]
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with open(out / "CARD.md", "a", encoding="utf-8") as card:
+        card.write("\n".join(sources()) + "\n")
+    return before is not None and before == (out / "model.onnx").read_bytes()
+
+
+def sources():
+    """The card's section on where the photos came from: packages per split and label, with licenses."""
+    listed = rows()
+    out = ["## Sources", "",
+           "Every photo is an image that a Debian or PyPI package ships, listed with its package, version, path, "
+           "SHA-256 and license in `tools/kinds_photos.csv` (rebuild: `tools/make_kinds_photos.py`). The split is "
+           "by package: the test photos come from packages that training never used.", "",
+           "| split | label | packages (photos) |", "|---|---|---|"]
+    for split in ("train", "test"):
+        for label in sorted({row["label"] for row in listed}):
+            counts = {}
+            for row in listed:
+                if row["split"] == split and row["label"] == label:
+                    counts[f"{row['package']} {row['version']}"] = counts.get(f"{row['package']} {row['version']}", 0) + 1
+            out.append(f"| {split} | {label} | " + ", ".join(f"{name} ({n})" for name, n in sorted(counts.items())) + " |")
+    licenses = sorted({f"{row['package']}: {row['license']}" for row in listed})
+    out += ["", "Licenses of the images (per package, as its copyright file states): " + "; ".join(licenses) + ".", ""]
+    return out
 
 
 def main():

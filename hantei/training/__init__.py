@@ -103,7 +103,7 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
         "given_splits": data.given_splits,
         "seed": seed,
         "counts": data.counts(),
-        "augmentation": (f"mirror + 2 random crops for {', '.join(data.labels[k] for k in sorted(augmented))}"
+        "augmentation": (f"{augment.CROPS} random crops for {', '.join(data.labels[k] for k in sorted(augmented))}"
                          if augmented else "none"),
         "skipped": skipped,
         "faces": bool(faces),

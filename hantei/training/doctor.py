@@ -52,6 +52,7 @@ def duplicates(embedded, root, near=NEAR):
         for split_b, path_b, hash_b in photos[i + 1:]:
             if split_a != split_b and bin(hash_a ^ hash_b).count("1") <= near:
                 pairs.append({"a": path_a.relative_to(root).as_posix(), "b": path_b.relative_to(root).as_posix(),
+                              "splits": [split_a, split_b],
                               "bits": bin(hash_a ^ hash_b).count("1")})
     return pairs
 
@@ -110,7 +111,7 @@ def lines(found):
     out += [f"  - `{s['photo']}` in {s['folder']} looks like {s['looks_like']} ({s['score']:.2f})"
             for s in found["suspicious"]] or ["  - none"]
     out += [f"- Near-duplicates across splits ({len(found['duplicates'])}: difference hash ≤ {NEAR} bits apart):"]
-    out += [f"  - `{d['a']}` ≈ `{d['b']}` ({d['bits']} bits)" for d in found["duplicates"]] or ["  - none"]
+    out += [f"  - `{d['a']}` ({d['splits'][0]}) ≈ `{d['b']}` ({d['splits'][1]}, {d['bits']} bits)" for d in found["duplicates"]] or ["  - none"]
     out += [f"- Labels with fewer than {FEW} training photos: "
             + (", ".join(f"{t['label']} ({t['train']})" for t in found["too_few"]) or "none")]
     curve = ", ".join(f"{int(c['share'] * 100)}% ({c['photos']}): {c['accuracy']:.3f}" for c in found["learning_curve"])
