@@ -32,6 +32,11 @@ DESCRIPTION = {"ja": "写真か、イラストか、スクリーンショット�
 LICENSE = ("Apache-2.0 (EfficientNet-Lite0 backbone); head trained on images from Debian and PyPI packages "
            "(GPL-2+, LGPL-2.1+, GFDL-1.2+, CC-BY-SA-3.0, CC-BY-2.0, Expat, public domain: see CARD.md)")
 
+# Appended to the manifest's [verdict] section: what "no label passes 0.5" says, and how labels are shown.
+NAMES = ['no_match = { ja = "どれとも言えない", en = "Hard to say" }', "", "[names]",
+         'illust = { ja = "イラスト", en = "Illustration" }', 'photo = { ja = "写真", en = "Photo" }',
+         'screenshot = { ja = "スクショ", en = "Screenshot" }']
+
 
 def rows(manifest=MANIFEST):
     with open(manifest, newline="", encoding="utf-8") as handle:
@@ -102,7 +107,7 @@ def judge(folder, out):
     replaced = {"description = ": described, "license = ": f"license = {json.dumps(LICENSE)}"}
     lines = [next((new for start, new in replaced.items() if line.startswith(start)), line)
              for line in manifest.read_text(encoding="utf-8").splitlines()]
-    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    manifest.write_text("\n".join(lines + NAMES) + "\n", encoding="utf-8")
     with open(out / "CARD.md", "a", encoding="utf-8") as card:
         card.write("\n".join(sources()) + "\n")
     return before is not None and before == (out / "model.onnx").read_bytes()
