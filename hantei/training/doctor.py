@@ -62,7 +62,7 @@ def too_few(data, counts, few=FEW):
     return [{"label": label, "train": counts["train"][label]} for label in data.labels if counts["train"][label] < few]
 
 
-def learning_curve(data, embedded, fitted, seed=0):
+def learning_curve(data, embedded, seed=0):
     """Held-out accuracy (test split, else validation) of heads fitted on 25/50/75/100% of the training photos."""
     train, val = embedded["train"], embedded["val"]
     held = embedded.get("test") or val
@@ -97,7 +97,7 @@ def verdict(curve):
 
 def examine(data, embedded, fitted):
     """Every finding of the doctor, JSON-ready, for the card, metrics.json and `flask train`'s output."""
-    curve = learning_curve(data, embedded, fitted)
+    curve = learning_curve(data, embedded)
     return {"suspicious": suspicious(data, embedded, fitted.penalty, data.root),
             "duplicates": duplicates(embedded, data.root),
             "too_few": too_few(data, data.counts()),
