@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from hantei.training import dataset, evaluation, served_scores, train
-from hantei.vision import embedder, runtime
+from hantei.vision import embedder, features, runtime
 from tests import training_photos
 from tests.helpers import TEST_SETTINGS
 
@@ -61,7 +61,7 @@ def test_the_served_model_gives_the_cards_scores_on_the_test_photos(trained):
     images = [dataset.load(path) for path in paths]
     session = runtime.session(out / "model.onnx")
     served = session.run(None, {"image": embedder.preprocess(images)})[0]
-    expected = served_scores(fitted, embedder.Embedder().embed(images))
+    expected = served_scores(fitted, embedder.Embedder(features.path()).embed(images))
     assert served.shape == (len(paths), 3) and np.abs(served - expected).max() < 1e-5
 
 

@@ -21,7 +21,7 @@ from . import service
 @click.option("--seed", default=0, show_default=True,
               help="Seed of the split (when FOLDER has no train/) and of augmentation.")
 @click.option("--augment", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
-              help="Mirror and crop training photos: auto = for labels with fewer than 100.")
+              help="Add random crops of training photos: auto = for labels with fewer than 100.")
 @click.option("--face", "faces", is_flag=True,
               help="Learn from each photo's largest face; the judge then finds faces first and judges each one.")
 @click.option("--force", is_flag=True, help="Replace an existing judge folder of that name.")
@@ -54,6 +54,7 @@ def train_command(folder, judge_id, title, title_ja, seed, augment, faces, force
     sizes = ", ".join(f"{sum(c.values())} {name}" for name, c in summary["counts"].items())
     click.echo(f"trained {judge_id!r} on {sizes} photos in {summary['seconds']:.0f} s; "
                f"{split} accuracy {shown.accuracy:.3f}, macro F1 {shown.macro['f1']:.3f}")
+    click.echo("\n".join(["data doctor:", *training.doctor.lines(summary["doctor"])]))
     if summary["skipped"]:
         click.echo(f"skipped {len(summary['skipped'])} unreadable photos (listed in metrics.json)")
     if candidate:

@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .. import intake
 from ..refusals import Refused
-from ..vision import embedder as embedding
-from . import augment, dataset, head, judge_folder, measures
+from ..vision import embedder as embedding, features
+from . import augment, dataset, doctor, head, judge_folder, measures
 from .faces import FaceCrops, NoFace
 
 
@@ -27,13 +26,15 @@ class Embedded:
     labels: np.ndarray
     weights: np.ndarray
     items: list
+    first_rows: list = None  # per kept photo: the row of its centre view
+    hashes: list = None  # per kept photo: its perceptual hash (doctor.dhash), to find near-duplicates
 
 
 def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None, crop=None):
     """Embed every photo of a split (or its `crop`); labels in `augmented` get extra views.
 
     Unreadable photos, and photos where `crop` finds no face, go to `skipped`."""
-    squares, rows, labels, weights, kept = [], [], [], [], []
+    squares, rows, labels, weights, kept, first_rows, hashes = [], [], [], [], [], [], []
     for path, k in items:
         try:
             image = dataset.load(path)
@@ -46,6 +47,8 @@ def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None
             if bar is not None:
                 bar.update(1)
         kept.append((path, k))
+        first_rows.append(len(labels))
+        hashes.append(doctor.dhash(image))
         views = augment.views(image, rng) if k in augmented else [embedding.fitted(image)]
         squares += views
         labels += [k] * len(views)
@@ -54,7 +57,7 @@ def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None
             rows.append(model.embed_squares(squares))
             squares = []
     rows.append(model.embed_squares(squares))
-    return Embedded(np.concatenate(rows), np.array(labels, dtype=np.int64), np.array(weights), kept)
+    return Embedded(np.concatenate(rows), np.array(labels, dtype=np.int64), np.array(weights), kept, first_rows, hashes)
 
 
 def train(folder, out, judge_id, title=None, description=None, seed=0, augmentation="auto", progress=True,
@@ -68,7 +71,7 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
     started = time.perf_counter()
     data = dataset.read(folder, seed=seed)
     added_count = dataset.add(data, added) if added else 0
-    model = model or embedding.Embedder()
+    model = model or embedding.Embedder(features.path())
     rng = np.random.default_rng(seed)
     counts = data.counts()
     if augmentation == "on":
@@ -102,7 +105,7 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
         "given_splits": data.given_splits,
         "seed": seed,
         "counts": data.counts(),
-        "augmentation": (f"mirror + 2 random crops for {', '.join(data.labels[k] for k in sorted(augmented))}"
+        "augmentation": (f"{augment.CROPS} random crops for {', '.join(data.labels[k] for k in sorted(augmented))}"
                          if augmented else "none"),
         "skipped": skipped,
         "faces": bool(faces),
@@ -114,6 +117,7 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "test_photos": [path.relative_to(data.root).as_posix() for path, _ in data.splits.get("test", [])],
     }
+    summary["doctor"] = doctor.examine(data, embedded, fitted)
     summary["seconds"] = time.perf_counter() - started
     judge_folder.write(out, summary, fitted, reports.get("test"), reports["val"])
     return summary, fitted, reports

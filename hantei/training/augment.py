@@ -1,16 +1,20 @@
-"""Extra training views of a photo for small folders: its mirror image and a few random crops, at 224 x 224."""
+"""Extra training views of a photo for small folders: a few random crops beside the centre view, at 224 x 224.
 
-from PIL import Image, ImageOps
+No mirror view: the features (vision/features.py) already average every photo with its mirror image.
+Four crops rather than two: 0.979 against 0.958 held-out on the kinds set (bench/results/training.md).
+"""
+
+from PIL import Image
 
 from ..vision import embedder
 
 SMALL_FOLDER = 100  # labels with fewer training photos than this get augmented views
+CROPS = 4
 
 
-def views(image, rng, crops=2):
-    """The centre view, its mirror, and `crops` random crops (60-100% of the short side, maybe mirrored)."""
-    centre = embedder.fitted(image)
-    out = [centre, ImageOps.mirror(centre)]
+def views(image, rng, crops=CROPS):
+    """The centre view and `crops` random crops (60-100% of the short side, aspect 3:4 to 4:3)."""
+    out = [embedder.fitted(image)]
     width, height = image.size
     short = min(width, height)
     for _ in range(crops):
@@ -18,7 +22,6 @@ def views(image, rng, crops=2):
         aspect = rng.uniform(3 / 4, 4 / 3)
         crop_w, crop_h = min(width, side * aspect ** 0.5), min(height, side / aspect ** 0.5)
         left, top = rng.uniform(0, width - crop_w), rng.uniform(0, height - crop_h)
-        square = image.resize((embedder.SIZE, embedder.SIZE), Image.Resampling.BICUBIC,
-                              box=(left, top, left + crop_w, top + crop_h))
-        out.append(ImageOps.mirror(square) if rng.random() < 0.5 else square)
+        out.append(image.resize((embedder.SIZE, embedder.SIZE), Image.Resampling.BICUBIC,
+                                box=(left, top, left + crop_w, top + crop_h)))
     return out

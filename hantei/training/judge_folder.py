@@ -9,22 +9,22 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from ..vision import embedder
-from . import figures
+from ..vision import embedder, features
+from . import doctor, figures, head
 from .faces import DETECTOR as FACE_DETECTOR, MARGIN as FACE_MARGIN
 
 BACKBONE_LICENSE = "Apache-2.0 (EfficientNet-Lite0 backbone); the head was trained on this instance"
 
 
 def model_with_head(head, path):
-    """The backbone's graph with the head appended: embedding -> Gemm -> Sigmoid, one session for both."""
-    model = onnx.load(str(embedder.BACKBONE))
+    """The feature graph (vision/features.py) with the head appended: features -> Gemm -> Sigmoid, one session."""
+    model = features.feature_model()
     weights, bias = head.folded()
     graph = model.graph
     graph.initializer.extend([numpy_helper.from_array(weights, "head_weights"),
                               numpy_helper.from_array(bias, "head_bias")])
     graph.node.extend([
-        helper.make_node("Gemm", ["embedding", "head_weights", "head_bias"], ["logits"], name="head"),
+        helper.make_node("Gemm", [features.OUTPUT, "head_weights", "head_bias"], ["logits"], name="head"),
         helper.make_node("Sigmoid", ["logits"], ["scores"], name="head_sigmoid"),
     ])
     batch = graph.input[0].type.tensor_type.shape.dim[0].dim_param or "batch"
@@ -56,7 +56,7 @@ def _key(name):
 def manifest(judge_id, title, description, labels, faces=False, version="1"):
     """judge.toml for a labels judge: the backbone's exact preprocessing, sigmoid scores, 0.5 as every threshold."""
     lines = [
-        "# Written by `flask train`: a frozen EfficientNet-Lite0 backbone and a logistic head in model.onnx.",
+        "# Written by `flask train`: frozen EfficientNet-Lite0 features and a logistic head in model.onnx.",
         f"id = {_toml(judge_id)}",
         f"version = {_toml(str(version))}",
         f"title = {_toml(title)}",
@@ -67,8 +67,8 @@ def manifest(judge_id, title, description, labels, faces=False, version="1"):
         "[model]",
         'path = "model.onnx"',
         f"input = {_toml(embedder.MANIFEST_INPUT)}",
-        "# The sigmoid is inside the model; each label's threshold (chosen on the validation split, see",
-        "# CARD.md) is folded into its bias, so every label is decided at 0.5.",
+        "# The sigmoid is inside the model; each label's threshold (see CARD.md) is folded into its bias,",
+        "# so every label is decided at 0.5.",
         f'output = {{ activation = "none", labels = {_toml(labels)} }}',
         "",
         "[verdict]",
@@ -123,14 +123,20 @@ def card(summary, test, val):
            "| label | " + " | ".join(counts) + " |", "|---|" + "---:|" * len(counts)]
     for label in labels:
         out.append(f"| {label} | " + " | ".join(str(counts[split][label]) for split in counts) + " |")
+    if "doctor" in summary:
+        out += ["", "## Data doctor", "", *doctor.lines(summary["doctor"])]
     out += ["", "## Model", "",
-            f"- Backbone: EfficientNet-Lite0 (ImageNet, frozen), 1280-d pooled embedding, "
+            f"- Features: EfficientNet-Lite0 (ImageNet, frozen), the mean of every stage's last feature map beside "
+            f"the 1280-d pooled embedding (2064 numbers), averaged over the photo and its mirror image; "
             f"224 × 224 centre crop of the short side resized to 256, `(pixel − 127) / 128`; "
-            f"`{summary['backbone_sha256'][:16]}…`",
+            f"backbone `{summary['backbone_sha256'][:16]}…`",
             f"- Head: one logistic regression per label (one against the rest, sigmoid: a photo can match no label), "
             f"class-weighted, L2 penalty {summary['penalty']:g} chosen on the validation split",
-            "- Thresholds, chosen on the validation split for the best F1 of each label "
-            "(folded into the model: the served scores cross 0.5 there):", ""]
+            ("- Thresholds, chosen on the validation split for the best F1 of each label "
+             "(folded into the model: the served scores cross 0.5 there):"
+             if any(t != 0.5 for t in summary["thresholds"]) else
+             f"- Thresholds: 0.5 for every label (the validation split has fewer than {head.TUNE_THRESHOLDS_FROM} "
+             "photos of some label: too few to tune them on):"), ""]
     out += [f"  - {label}: {t:.3f}" for label, t in zip(labels, summary["thresholds"])]
     out += ["", f"## Results on the {held} split ({int(report.confusion.sum())} photos)", "",
             f"Accuracy **{report.accuracy:.3f}** (a photo counts as right when its best label passes its threshold "

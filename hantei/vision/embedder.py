@@ -50,13 +50,13 @@ class Embedder:
         self.batch = batch
 
     def embed_squares(self, squares):
-        """Embeddings [n, 1280] of images already fitted to 224 x 224 (augmented crops, for one)."""
+        """Embeddings [n, 1280] (or the model's own width) of images already fitted to 224 x 224 (augmented crops, for one)."""
         session = runtime.session(self.path)
         rows = []
         for start in range(0, len(squares), self.batch):
             chunk = np.stack([tensor(square) for square in squares[start:start + self.batch]])
             rows.append(session.run(None, {"image": chunk})[0])
-        return np.concatenate(rows) if rows else np.zeros((0, DIMENSIONS), np.float32)
+        return np.concatenate(rows) if rows else np.zeros((0, session.get_outputs()[0].shape[1]), np.float32)
 
     def embed(self, images):
         """Embeddings [n, 1280] of photos of any size, centre-cropped as at serving time."""

