@@ -46,7 +46,20 @@ def test_fitted_keeps_the_middle_square_of_the_shorter_side(size):
 
 
 def test_preprocess_scales_as_tf_lite_did():
-    batch = embedder.preprocess([Image.new("L", (300, 300), 255), Image.new("RGBA", (300, 300), (127, 0, 0, 0))])
+    batch = embedder.preprocess([Image.new("L", (300, 300), 255), Image.new("RGBA", (300, 300), (127, 0, 0, 255))])
     assert batch.shape == (2, 3, 224, 224) and batch.dtype == np.float32
     assert batch[0].min() == batch[0].max() == pytest.approx(128 / 128)
     assert batch[1, 0].max() == 0 and batch[1, 1].max() == pytest.approx(-127 / 128)
+
+
+@pytest.mark.parametrize("mode", ["RGB", "L", "CMYK", "P"])
+def test_a_trained_judge_sees_at_serving_the_very_tensor_it_was_trained_on(mode):
+    """Training and serving share one preprocessing: the shipped kinds judge (written by flask train), read as a
+    worker reads it, gives the tensor the embedder trains on, bit for bit, whatever the photo's mode."""
+    from hantei.judges import open_judge
+
+    served = open_judge("models/kinds").classifier.preprocess
+    photo = rgb("astronaut").resize((300, 220))
+    photo = photo.convert(mode) if mode != "P" else photo.quantize(64)
+    trained = embedder.tensor(embedder.fitted(photo))[None]
+    assert trained.dtype == served.tensor(photo).dtype and np.array_equal(trained, served.tensor(photo))

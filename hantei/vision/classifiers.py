@@ -150,7 +150,11 @@ class Preprocess:
 
     def tensor(self, image):
         """The model input for one image (batch of one), computed in float64 and cast once at the end."""
-        pixels = np.asarray(self.fitted(image))
+        return self.array(self.fitted(image))
+
+    def array(self, fitted):
+        """The model input (batch of one) for an image already fitted to the input size."""
+        pixels = np.asarray(fitted)
         if self.color == "BGR":
             pixels = pixels[:, :, ::-1]
         if self.dtype == "uint8":

@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
 from . import runtime
+from .classifiers import Preprocess
 
 BACKBONE = Path(__file__).resolve().parent / "weights" / "efficientnet-lite0.onnx"
 SIZE = 224
@@ -20,21 +20,17 @@ MANIFEST_INPUT = {
 }
 
 
+PREPROCESS = Preprocess.from_manifest(MANIFEST_INPUT)  # the one preprocessing of training and serving
+
+
 def fitted(image):
-    """Resize the shorter side to 256 (bicubic) and cut out the centred 224 x 224 square."""
-    image = image.convert("RGB")
-    width, height = image.size
-    scale = SHORTER_SIDE / min(width, height)
-    size = (max(SIZE, round(width * scale)), max(SIZE, round(height * scale)))
-    resized = image.resize(size, Image.Resampling.BICUBIC)
-    left, top = (resized.width - SIZE) // 2, (resized.height - SIZE) // 2
-    return resized.crop((left, top, left + SIZE, top + SIZE))
+    """Resize the shorter side to 256 (bicubic) and cut out the centred 224 x 224 square, as the served judge does."""
+    return PREPROCESS.fitted(image)
 
 
 def tensor(square):
-    """One 224 x 224 RGB image as the backbone's [3, 224, 224] float32 input."""
-    pixels = np.asarray(square, dtype=np.float32)
-    return ((pixels - MEAN) / STD).transpose(2, 0, 1)
+    """One 224 x 224 image as the backbone's [3, 224, 224] float32 input, as the served judge computes it."""
+    return PREPROCESS.array(square)[0]
 
 
 def preprocess(images):
