@@ -77,7 +77,8 @@ def main():
         ("read_photo, old rule (no slack)", lambda: read_photo_without_slack(data)),
         ("read_photo, now", lambda: intake.read_photo(data, intake.Limits(long_side=CAP))),
         ("read_photo, 12 MP HEIC, old rule (bicubic to 2048)", lambda: read_photo_without_slack(heic)),
-        ("read_photo, 12 MP HEIC, now (2x2 average to 2016)", lambda: intake.read_photo(heic, intake.Limits(long_side=CAP))),
+        ("read_photo, 12 MP HEIC, now (2x2 average to 2016)",
+         lambda: intake.read_photo(heic, intake.Limits(long_side=CAP))),
     ]
     results = {name: timed(work) for name, work in rows}
     before = results[f"full decode + resize to {CAP} px (before)"][0]
@@ -89,7 +90,8 @@ def main():
         f"# JPEG decode: full against reduced scale (12 MP, {len(data) / 1e6:.1f} MB, quality 95)",
         "",
         f"Pillow {Image.__version__}, libjpeg-turbo {features.version('libjpeg_turbo')}, Python "
-        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores; median and fastest of {RUNS} runs.",
+        f"{platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores; "
+        f"median and fastest of {RUNS} runs.",
         "",
         "| what | median ms | fastest ms | vs before |",
         "|---|---:|---:|---:|",

@@ -117,7 +117,8 @@ def main():
                          "2048": before, "floor ms": sum(floor.values()), "naive ms": sum(naive.values()),
                          "hantei ms": app["all"], "keep=0 ms": bare["all"], "2048 ms": before["all"]}
         print(name, json.dumps(results[name], default=round), flush=True)
-    lines = [f"# Floor, naive reference and hantei's judging path, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    lines = [f"# Floor, naive reference and hantei's judging path, {when}",
              "", "One process, one onnxruntime thread, median of 7 runs, ms.", "",
              "| photo | MB | floor: decode + preprocess + inference | naive: decode + preprocess + inference "
              f"| hantei, {limits.long_side} px copy: intake + detect + store encode | hantei, keep=0: intake + detect "

@@ -27,7 +27,8 @@ from tests.servers import Gunicorn  # noqa: E402
 
 def worker_rss_mb(master_pid, field="VmRSS"):
     """Resident memory of each gunicorn worker (children of the master), in MB (VmHWM: the most it ever held)."""
-    return [status_mb(child, field) for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()]
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    return [status_mb(child, field) for child in children]
 
 
 def status_mb(pid, field="VmRSS"):

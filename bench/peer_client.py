@@ -7,7 +7,7 @@ from pathlib import Path
 from gradio_client import Client, handle_file
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from loadgen import run_level  # noqa: E402
+from loadgen import run_level
 
 
 def main(url, photo, levels, count):

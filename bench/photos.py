@@ -12,7 +12,7 @@ import pillow_heif
 from pillow_heif import register_heif_opener
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.photos import rgb  # noqa: E402
+from tests.photos import rgb
 
 register_heif_opener()
 

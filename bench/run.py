@@ -5,7 +5,8 @@
 1. floor and naive reference per stage (bench/floor.py), 2. what a 3 MB body costs before intake
 (bench/request.py), 3. the app end to end under gunicorn at concurrency 1-16, with keep=0 and with the
 photo kept (bench/load.py), 4. the Gradio + NudeDetector peer with the same load generator (bench/peer.py),
-5. worker memory over 1,000 mixed uploads, 6. intake's peak memory per format (bench/memory.py). Writes bench/results/summary.md and the table between the
+5. worker memory over 1,000 mixed uploads, 6. intake's peak memory per format (bench/memory.py).
+Writes bench/results/summary.md and the table between the
 bench markers of the README's performance section.
 """
 
@@ -85,7 +86,8 @@ def checks(floors, bare, kept, peer, steps, cores):
               f"{best_bare['judged/s']:.2f}/s at {best_bare['concurrency']} / {ideal:.2f}/s",
               best_bare["judged/s"] / ideal, 0.85, ">="),
         check("keep=0: p50 at concurrency 1 / floor's single-photo time",
-              f"{at_bare[1]['p50 ms']:.0f} ms / {f['floor ms']:.0f} ms", at_bare[1]["p50 ms"] / f["floor ms"], 1.3, "<="),
+              f"{at_bare[1]['p50 ms']:.0f} ms / {f['floor ms']:.0f} ms", at_bare[1]["p50 ms"] / f["floor ms"],
+              1.3, "<="),
         check("photo kept (default): throughput at its best concurrency / floor's ideal",
               f"{best_kept['judged/s']:.2f}/s at {best_kept['concurrency']} / {ideal:.2f}/s",
               best_kept["judged/s"] / ideal, 0.7, ">="),

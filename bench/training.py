@@ -9,7 +9,8 @@ validation photos, 2/3 as many test photos); under 100 per label, training photo
 augmented. Real images: the kinds set that Debian and PyPI packages ship (tools/kinds_photos.csv,
 built by tools/make_kinds_photos.py into --kinds, or a temporary folder), split by package: which
 features pay (backbone embedding; mirror-averaged; every stage, mirror-averaged), then train() as
-`flask train` runs it with four seeds, per label and overall, with the time taken. Writes bench/results/training.md; the load average is recorded because a busy
+`flask train` runs it with four seeds, per label and overall, with the time taken. Writes bench/results/training.md;
+the load average is recorded because a busy
 machine is slower.
 """
 
@@ -99,7 +100,7 @@ def main():
     session = runtime.session(embedder.BACKBONE)
     for batch in (1, 16):
         tensor = np.random.default_rng(0).uniform(-1, 1, (batch, 3, 224, 224)).astype(np.float32)
-        ms = per_photo_ms(lambda: session.run(None, {"image": tensor}), batch)
+        ms = per_photo_ms(lambda tensor=tensor: session.run(None, {"image": tensor}), batch)
         lines.append(f"- backbone, one thread, batch {batch}: {ms:.1f} ms per photo")
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "phone.jpg"

@@ -48,7 +48,8 @@ def from_environment():
         "MAX_CONTENT_LENGTH": int(max_upload_mb * 1024 * 1024),
         "MAX_PIXELS": int(_env("MAX_PIXELS", str(50_000_000))),
         "UPLOAD_MEMORY_MB": int(_env("UPLOAD_MEMORY_MB", "512")),
-                "STORE_LONG_SIDE": int(_env("STORE_LONG_SIDE", "1024")),  # a 12 MP JPEG at 1/4 scale; README "Performance"
+                # a 12 MP JPEG decodes at 1/4 scale straight to it; README "Performance"
+                "STORE_LONG_SIDE": int(_env("STORE_LONG_SIDE", "1024")),
         "RETENTION_DAYS": int(_env("RETENTION_DAYS", "30")),
         "SWEEP_MINUTES": float(_env("SWEEP_MINUTES", "10")),
         "SITE_NAME": _env("SITE_NAME", "hantei"),

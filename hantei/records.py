@@ -39,7 +39,9 @@ class Judgement:
 
     def as_dict(self):
         """The judgement as JSON-ready data, the same for the API and the CLI."""
-        return {**({"tags": self.tags} if self.tags is not None else {}), **({"frame": self.frame} if self.frame else {}),
+        extra = {**({"tags": self.tags} if self.tags is not None else {}),
+                 **({"frame": self.frame} if self.frame else {})}
+        return {**extra,
             "judge": self.judge,
             "kind": self.kind,
             "score": round(self.score, 4),

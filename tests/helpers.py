@@ -20,8 +20,18 @@ kind = "labels"
 license = "CC0 (tests)"
 [model]
 path = "model.onnx"
-input = {{ size = [64, 48], layout = "NCHW", color = "RGB", resample = "bilinear", fit = "{fit}", scale = 0.00392156862745098, mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225] }}
-output = {{ activation = "{activation}", labels = ["serval", "raccoon", "fennec"] }}
+[model.input]
+size = [64, 48]
+layout = "NCHW"
+color = "RGB"
+resample = "bilinear"
+fit = "{fit}"
+scale = 0.00392156862745098
+mean = [0.485, 0.456, 0.406]
+std = [0.229, 0.224, 0.225]
+[model.output]
+activation = "{activation}"
+labels = ["serval", "raccoon", "fennec"]
 [names]
 serval = {{ ja = "サーバル", en = "Serval" }}
 raccoon = {{ ja = "アライさん", en = "Raccoon" }}
@@ -50,7 +60,8 @@ kind = "labels"
 license = "CC0 (tests)"
 [model]
 path = "model.onnx"
-input = { size = [64, 64], layout = "NCHW", resample = "bilinear", fit = "stretch", mean = [0.5, 0.5, 0.5], std = [0.5, 0.5, 0.5] }
+input = { size = [64, 64], layout = "NCHW", resample = "bilinear", fit = "stretch", mean = [0.5, 0.5, 0.5],
+          std = [0.5, 0.5, 0.5] }
 output = { activation = "sigmoid", labels = ["serval", "raccoon", "fennec"] }
 [detect]
 detector = "face"

@@ -13,7 +13,8 @@ from tests.helpers import TEST_SETTINGS, labels_judge
 from tests.photos import rgb
 
 def test_stretch_nchw_normalises_each_channel():
-    pre = Preprocess.from_manifest({"size": [4, 2], "resample": "nearest", "mean": [0.5, 0.5, 0.5], "std": [0.5, 0.25, 1]})
+    pre = Preprocess.from_manifest({"size": [4, 2], "resample": "nearest", "mean": [0.5, 0.5, 0.5],
+                                    "std": [0.5, 0.25, 1]})
     image = Image.new("RGB", (8, 4), (255, 0, 51))
     tensor = pre.tensor(image)
     assert tensor.shape == (1, 3, 2, 4) and tensor.dtype == np.float32

@@ -30,7 +30,8 @@ def test_shipped_site_passes_nginx_t(tmp_path):
     site = (ROOT / "deploy" / "nginx" / "hantei.conf").read_text()
     site = site.replace("/etc/letsencrypt/live/hantei.example/fullchain.pem", str(tmp_path / "cert.pem"))
     site = site.replace("/etc/letsencrypt/live/hantei.example/privkey.pem", str(tmp_path / "key.pem"))
-    site = re.sub(r"listen (\[::\]:)?(80|443)", lambda m: f"listen {m.group(1) or ''}{'18080' if m.group(2) == '80' else '18443'}", site)
+    site = re.sub(r"listen (\[::\]:)?(80|443)",
+                  lambda m: f"listen {m.group(1) or ''}{'18080' if m.group(2) == '80' else '18443'}", site)
     (tmp_path / "site.conf").write_text(site)
     (tmp_path / "nginx.conf").write_text(main_config(tmp_path, tmp_path / "site.conf"))
     result = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
@@ -103,7 +104,8 @@ def test_metrics_add_up_across_workers(tmp_path, astronaut_jpeg):
     app = Gunicorn(tmp_path, workers=2, ratelimit="off")
     try:
         with ThreadPoolExecutor(4) as pool:
-            list(pool.map(lambda _: requests.post(app.url + "/api/v1/judge", files={"image": ("a.jpg", astronaut_jpeg)}),
+            list(pool.map(lambda _: requests.post(app.url + "/api/v1/judge",
+                                                  files={"image": ("a.jpg", astronaut_jpeg)}),
                           range(8)))
         text = requests.get(app.url + "/metrics").text
     finally:

@@ -46,7 +46,8 @@ def variants():
     for name, path in PEOPLE.items():
         image = Image.open(path).convert("RGB")
         yield f"{name}-mirrored", image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-        yield f"{name}-padded", Image.fromarray(np.pad(np.asarray(image), ((0, 0), (0, image.width // 2), (0, 0)), "edge"))
+        padded = np.pad(np.asarray(image), ((0, 0), (0, image.width // 2), (0, 0)), "edge")
+        yield f"{name}-padded", Image.fromarray(padded)
 
 
 @pytest.mark.parametrize("name,image", list(variants()), ids=lambda v: v if isinstance(v, str) else "")

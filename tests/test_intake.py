@@ -31,7 +31,8 @@ def test_every_exif_orientation_is_applied(orientation, turn):
     upright = Image.new("RGB", (120, 60), (0, 0, 255))
     upright.paste((255, 0, 0), (0, 0, 30, 30))  # a red mark top-left of the upright photo
     # The camera stores the pixels turned; the EXIF tag says how to turn them back.
-    inverse = {Image.Transpose.ROTATE_270: Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_90: Image.Transpose.ROTATE_270}
+    inverse = {Image.Transpose.ROTATE_270: Image.Transpose.ROTATE_90,
+               Image.Transpose.ROTATE_90: Image.Transpose.ROTATE_270}
     stored = upright if turn is None else upright.transpose(inverse.get(turn, turn))
     exif = Image.Exif()
     exif[ExifTags.Base.Orientation] = orientation

@@ -2,6 +2,8 @@
 
 import shutil
 
+from pathlib import Path
+
 import pytest
 
 from hantei.judges.verdicts import noisy_or
@@ -71,7 +73,7 @@ def test_a_broken_judge_is_reported_and_the_others_serve(tmp_path):
     (('BUTTOCKS_EXPOSED = 0.4,', 'BUTTOCKS_EXPOSD = 0.4,'), "BUTTOCKS_EXPOSD"),
 ])
 def test_manifest_mistakes_are_named(tmp_path, change, complaint):
-    text = open("models/keshikaran/judge.toml", encoding="utf-8").read()
+    text = Path("models/keshikaran/judge.toml").read_text(encoding="utf-8")
     assert change[0] in text
     (tmp_path / "judge.toml").write_text(text.replace(*change), encoding="utf-8")
     with pytest.raises(ManifestError, match=complaint):

@@ -100,7 +100,8 @@ def test_shipped_judge_marks_the_colour_chart_sensitive(app, client):
     page = BeautifulSoup(client.get(location).data, "html.parser")
     assert page.select_one("form.reveal-form") and "けしからん" in page.find(id="verdict").get_text()
     public = opened(client.get(location + "/photo.jpg"))
-    stored = Image.open(io.BytesIO(app.extensions["hantei.store"].photos.read(photo_name(location.rsplit("/", 1)[1])))).convert("RGB")
+    data = app.extensions["hantei.store"].photos.read(photo_name(location.rsplit("/", 1)[1]))
+    stored = Image.open(io.BytesIO(data)).convert("RGB")
     assert public.size == stored.size
     assert np.abs(np.asarray(public, dtype=float) - np.asarray(stored, dtype=float)).mean() > 5
 

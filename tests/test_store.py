@@ -46,7 +46,8 @@ def test_ids_are_random_128_bit_and_owner_token_is_secret(store, judged):
     assert store.is_owner(record.id, record.owner_token)
     assert not store.is_owner(record.id, "guess")
     with store.engine.connect() as connection:
-        stored = connection.execute(sa.text("select owner_hash from results where id = :id"), {"id": record.id}).scalar()
+        query = sa.text("select owner_hash from results where id = :id")
+        stored = connection.execute(query, {"id": record.id}).scalar()
     assert record.owner_token not in stored
 
 

@@ -126,8 +126,10 @@ def sources():
             counts = {}
             for row in listed:
                 if row["split"] == split and row["label"] == label:
-                    counts[f"{row['package']} {row['version']}"] = counts.get(f"{row['package']} {row['version']}", 0) + 1
-            out.append(f"| {split} | {label} | " + ", ".join(f"{name} ({n})" for name, n in sorted(counts.items())) + " |")
+                    source = f"{row['package']} {row['version']}"
+                    counts[source] = counts.get(source, 0) + 1
+            sources = ", ".join(f"{name} ({n})" for name, n in sorted(counts.items()))
+            out.append(f"| {split} | {label} | {sources} |")
     licenses = sorted({f"{row['package']}: {row['license']}" for row in listed})
     out += ["", "Licenses of the images (per package, as its copyright file states): " + "; ".join(licenses) + ".", ""]
     return out

@@ -48,7 +48,8 @@ def judge_command(files, judge_id, as_json):
 
 @click.command("detect")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--detector", "name", default="face", type=click.Choice(sorted(DETECTORS)), help="Detector (default: face).")
+@click.option("--detector", "name", default="face", type=click.Choice(sorted(DETECTORS)),
+              help="Detector (default: face).")
 @with_appcontext
 def detect_command(files, name):
     """Print what a detector finds in each photo, one JSON object per line (boxes in upright photo pixels)."""

@@ -66,7 +66,8 @@ class Judges:
                 problems[folder.name] = str(error)
             else:
                 if judge.id in loaded:
-                    problems[folder.name] = f"{folder / 'judge.toml'}: id = {judge.id!r} is already taken by another folder"
+                    taken = f"id = {judge.id!r} is already taken by another folder"
+                    problems[folder.name] = f"{folder / 'judge.toml'}: {taken}"
                     continue
                 loaded[judge.id] = judge
         return loaded, problems

@@ -49,4 +49,5 @@ def sensitive(spec, score, scores):
 
 def ranked(scores):
     """{label: score} as a list, highest first, rounded for storage and JSON."""
-    return [{"label": label, "score": round(score, 4)} for label, score in sorted(scores.items(), key=lambda kv: -kv[1])]
+    order = sorted(scores.items(), key=lambda kv: -kv[1])
+    return [{"label": label, "score": round(score, 4)} for label, score in order]

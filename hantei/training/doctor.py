@@ -111,7 +111,8 @@ def lines(found):
     out += [f"  - `{s['photo']}` in {s['folder']} looks like {s['looks_like']} ({s['score']:.2f})"
             for s in found["suspicious"]] or ["  - none"]
     out += [f"- Near-duplicates across splits ({len(found['duplicates'])}: difference hash ≤ {NEAR} bits apart):"]
-    out += [f"  - `{d['a']}` ({d['splits'][0]}) ≈ `{d['b']}` ({d['splits'][1]}, {d['bits']} bits)" for d in found["duplicates"]] or ["  - none"]
+    out += [f"  - `{d['a']}` ({d['splits'][0]}) ≈ `{d['b']}` ({d['splits'][1]}, {d['bits']} bits)"
+            for d in found["duplicates"]] or ["  - none"]
     out += [f"- Labels with fewer than {FEW} training photos: "
             + (", ".join(f"{t['label']} ({t['train']})" for t in found["too_few"]) or "none")]
     curve = ", ".join(f"{int(c['share'] * 100)}% ({c['photos']}): {c['accuracy']:.3f}" for c in found["learning_curve"])

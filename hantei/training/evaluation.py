@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from .. import intake
 from ..refusals import Refused
 from . import dataset, figures, measures
 

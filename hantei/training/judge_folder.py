@@ -115,7 +115,8 @@ def card(summary, test, val):
            f"`{summary['fingerprint']}`",
            f"- Splits: {_splits(summary)}",
            f"- Augmentation: {summary['augmentation']}",
-           f"- Faces first: {'yes: each photo gives its largest face (CenterFace, margin ' + str(FACE_MARGIN) + ')' if summary.get('faces') else 'no: whole photos'}",
+           "- Faces first: " + (f"yes: each photo gives its largest face (CenterFace, margin {FACE_MARGIN})"
+                                if summary.get("faces") else "no: whole photos"),
            f"- Photos skipped (unreadable): {len(summary['skipped'])}",
            f"- Version: {summary.get('version', '1')}"
            + (f"; {summary['added']['photos']} reported photos added to train from `{summary['added']['folder']}`"

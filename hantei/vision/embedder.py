@@ -46,7 +46,7 @@ class Embedder:
         self.batch = batch
 
     def embed_squares(self, squares):
-        """Embeddings [n, 1280] (or the model's own width) of images already fitted to 224 x 224 (augmented crops, for one)."""
+        """Embeddings [n, 1280] (or the model's own width) of images already fitted to 224 x 224 (augmented crops)."""
         session = runtime.session(self.path)
         rows = []
         for start in range(0, len(squares), self.batch):

@@ -19,7 +19,8 @@ def _fingerprint(path):
 def _version_static_urls(endpoint, values):
     """Add ?v=<content hash> to static URLs, so that a changed file is a new URL and old ones can be cached long."""
     if endpoint in ("static", "bootstrap.static") and "filename" in values and "v" not in values:
-        folder = current_app.static_folder if endpoint == "static" else current_app.blueprints["bootstrap"].static_folder
+        blueprint = current_app if endpoint == "static" else current_app.blueprints["bootstrap"]
+        folder = blueprint.static_folder
         path = Path(folder) / values["filename"]
         if path.is_file():
             values["v"] = _fingerprint(str(path))

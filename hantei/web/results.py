@@ -62,7 +62,9 @@ def card_text(record):
 
 
 def dare(judge):
-    return judge.spec.dare[lang()] if judge is not None and judge.spec.dare else gettext("Your turn: what does your photo get?")
+    if judge is not None and judge.spec.dare:
+        return judge.spec.dare[lang()]
+    return gettext("Your turn: what does your photo get?")
 
 
 def share_links(record, page_url):

@@ -41,7 +41,8 @@ def test_tap_targets_are_at_least_48px(browser, playwright, live_server, result_
     context = browser.new_context(**device_options(playwright, "android"))
     page = context.new_page()
     page.goto(live_server + address(which, result_path))
-    small = page.evaluate("""() => [...document.querySelectorAll('a, button, select, input:not([type=hidden]), label.btn')]
+    small = page.evaluate("""() => [...document.querySelectorAll(
+            'a, button, select, input:not([type=hidden]), label.btn')]
         .filter(e => e.offsetParent !== null && !e.classList.contains('visually-hidden'))
         .map(e => [e.outerHTML.slice(0, 60), e.getBoundingClientRect()])
         .filter(([_, r]) => r.height < 48 || r.width < 48)
