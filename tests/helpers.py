@@ -60,9 +60,14 @@ kind = "labels"
 license = "CC0 (tests)"
 [model]
 path = "model.onnx"
-input = { size = [64, 64], layout = "NCHW", resample = "bilinear", fit = "stretch", mean = [0.5, 0.5, 0.5],
-          std = [0.5, 0.5, 0.5] }
 output = { activation = "sigmoid", labels = ["serval", "raccoon", "fennec"] }
+[model.input]
+size = [64, 64]
+layout = "NCHW"
+resample = "bilinear"
+fit = "stretch"
+mean = [0.5, 0.5, 0.5]
+std = [0.5, 0.5, 0.5]
 [detect]
 detector = "face"
 margin = 0.25
