@@ -33,7 +33,10 @@ def render(judge, lang="en"):
 def render_text(text):
     """A card's Markdown as sanitised HTML (no markup or script from what it quotes)."""
     html = markdown.markdown(text, extensions=["tables"], output_format="html")
-    return Markup(nh3.clean(html, url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer"))
+    clean = nh3.clean(html, url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+    # A wide table scrolls inside the page on a phone; a scrolling box must take the keyboard's focus too.
+    return Markup(clean.replace("<table>", '<div class="table-scroll" tabindex="0"><table>')
+                  .replace("</table>", "</table></div>"))
 
 
 def without_server_paths(text, folder):
