@@ -10,7 +10,7 @@ from . import lang, store
 from .errors import message_page
 from .links import external
 from .pages import judge_one, refused_response, wants_json
-from .results import judge_title, send_stored
+from .results import found_in, judge_title, send_stored
 from .security import csrf
 from .throttle import uploads
 from .uploads import judge_upload, too_large
@@ -123,13 +123,7 @@ def share():
 
 def found_album(album_id):
     """The stored album, or 404; a deleted or expired one answers 410 (and an expired one goes now)."""
-    album = albums().get(album_id)
-    if album is None:
-        abort(410 if albums().gone(album_id) else 404)
-    if album.expired:
-        albums().delete(album_id)
-        abort(410)
-    return album
+    return found_in(albums(), album_id)
 
 
 def collage_parts(album):

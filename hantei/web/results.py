@@ -25,13 +25,18 @@ REVEAL_SECONDS = 3600  # how long a tap on "show the photo" lets that visitor lo
 
 def found(result_id):
     """The stored result, or a 404 page; a deleted or expired one answers 410 (and an expired one goes now)."""
-    record = store().get(result_id)
-    if record is None:
-        abort(410 if store().gone(result_id) else 404)
-    if record.expired:
-        store().delete(result_id)
+    return found_in(store(), result_id)
+
+
+def found_in(keeper, item_id):
+    """What a keeper (the store, its albums) holds under an id: 404 if never, 410 if deleted or expired."""
+    item = keeper.get(item_id)
+    if item is None:
+        abort(410 if keeper.gone(item_id) else 404)
+    if item.expired:
+        keeper.delete(item_id)
         abort(410)
-    return record
+    return item
 
 
 def judge_title(record):
