@@ -88,3 +88,23 @@ def strict_models(tmp_path):
     manifest = re.sub(r"^sensitive_above = .*$", "sensitive_above = -1.0", manifest, flags=re.M)
     (folder / "judge.toml").write_text(manifest, encoding="utf-8")
     return tmp_path / "models"
+
+
+def smile_judge(folder):
+    """A score judge of faces: each face found gets a band ("真顔" or "笑顔") from a tests-made model."""
+    folder.mkdir(parents=True)
+    linear_classifier(folder / "model.onnx", [1, 3, 32, 32], outputs=1, activation="sigmoid")
+    (folder / "judge.toml").write_text("""
+id = "smile"
+title = { ja = "笑顔判定", en = "Smile judge" }
+description = { ja = "顔ごとの笑顔度", en = "How much each face smiles" }
+[model]
+path = "model.onnx"
+input = { size = 32 }
+output = { labels = ["smile"] }
+[detect]
+detector = "face"
+[verdict]
+bands = [ { below = 0.5, ja = "真顔", en = "Straight face" }, { ja = "笑顔", en = "Smiling" } ]
+""", encoding="utf-8")
+    return folder

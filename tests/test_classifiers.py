@@ -8,8 +8,7 @@ from PIL import Image
 
 from hantei.judges import Judges, ManifestError, open_judge
 from hantei.vision.classifiers import Output, Preprocess, SignatureError
-from tests.onnx_models import linear_classifier
-from tests.helpers import TEST_SETTINGS, labels_judge
+from tests.helpers import smile_judge, TEST_SETTINGS, labels_judge
 from tests.photos import rgb
 
 def test_stretch_nchw_normalises_each_channel():
@@ -151,22 +150,7 @@ def test_labels_named_in_verdict_sensitive_mark_the_result(tmp_path):
 
 
 def test_a_score_judge_of_faces_gives_each_face_a_band(tmp_path):
-    folder = tmp_path / "faces"
-    folder.mkdir()
-    linear_classifier(folder / "model.onnx", [1, 3, 32, 32], outputs=1, activation="sigmoid")
-    (folder / "judge.toml").write_text("""
-id = "smile"
-title = { ja = "笑顔判定", en = "Smile judge" }
-description = { ja = "顔ごとの笑顔度", en = "How much each face smiles" }
-[model]
-path = "model.onnx"
-input = { size = 32 }
-output = { labels = ["smile"] }
-[detect]
-detector = "face"
-[verdict]
-bands = [ { below = 0.5, ja = "真顔", en = "Straight face" }, { ja = "笑顔", en = "Smiling" } ]
-""", encoding="utf-8")
+    folder = smile_judge(tmp_path / "faces")
     judge = open_judge(folder)
     judgement = judge.judge(rgb("astronaut"))
     (face,) = judgement.regions

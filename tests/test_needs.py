@@ -12,9 +12,8 @@ from hantei.web.bodies import uploaded_bytes
 from hantei.intake import CAP_SLACK, MARGIN, Limits, Need, read_photo
 from hantei.judges import judge_bytes, open_judge
 from hantei.judges.needs import judge_need
-from tests.onnx_models import linear_classifier
 from tests.photos import encoded, phone_jpeg, rgb
-from tests.helpers import labels_judge
+from tests.helpers import smile_judge, labels_judge
 
 ROOT = Path(__file__).resolve().parent.parent
 FACES = Path(__file__).resolve().parent / "faces"
@@ -95,22 +94,7 @@ def test_what_each_kind_of_judge_needs(tmp_path, keshikaran):
     assert judge_need(keshikaran) == Need(long_side=320)
     whole = open_judge(labels_judge(tmp_path / "whole", shape=(1, 3, 48, 64)))
     assert judge_need(whole) == Need(short_side=64)
-    folder = tmp_path / "smile"
-    folder.mkdir()
-    linear_classifier(folder / "model.onnx", [1, 3, 32, 32], outputs=1, activation="sigmoid")
-    (folder / "judge.toml").write_text("""
-id = "smile"
-title = { ja = "笑顔判定", en = "Smile judge" }
-description = { ja = "顔ごとの笑顔度", en = "How much each face smiles" }
-[model]
-path = "model.onnx"
-input = { size = 32 }
-output = { labels = ["smile"] }
-[detect]
-detector = "face"
-[verdict]
-bands = [ { below = 0.5, ja = "真顔", en = "Straight face" }, { ja = "笑顔", en = "Smiling" } ]
-""", encoding="utf-8")
+    folder = smile_judge(tmp_path / "smile")
     assert judge_need(open_judge(folder)) == Need(long_side=640)  # CenterFace's 640 over 4 x 32
 
 
