@@ -8,7 +8,7 @@ from PIL import Image
 
 from hantei.judges import Judges, ManifestError, open_judge
 from hantei.vision.classifiers import Output, Preprocess, SignatureError
-from tests.helpers import smile_judge, TEST_SETTINGS, labels_judge
+from tests.helpers import TEST_SETTINGS, labels_judge, smile_judge
 from tests.photos import rgb
 
 def test_stretch_nchw_normalises_each_channel():

@@ -13,7 +13,7 @@ from hantei.intake import CAP_SLACK, MARGIN, Limits, Need, read_photo
 from hantei.judges import judge_bytes, open_judge
 from hantei.judges.needs import judge_need
 from tests.photos import encoded, phone_jpeg, rgb
-from tests.helpers import smile_judge, labels_judge
+from tests.helpers import labels_judge, smile_judge
 
 ROOT = Path(__file__).resolve().parent.parent
 FACES = Path(__file__).resolve().parent / "faces"
