@@ -132,11 +132,12 @@ def test_install_script_passes_shellcheck():
 
 def test_overload_is_answered_and_loses_nothing(tmp_path, astronaut_jpeg):
     """Four times what one worker can judge at once: every upload gets a 201 or a 503, and every 201 is whole."""
-    app = Gunicorn(tmp_path, workers=1, threads=8, max_judging=1, queue_seconds=0.3, ratelimit="off")
+    # Judging got fast (a 1/4-scale decode): the queue is kept short so that 16 clients surely collide.
+    app = Gunicorn(tmp_path, workers=1, threads=8, max_judging=1, queue_seconds=0.01, ratelimit="off")
     try:
         with ThreadPoolExecutor(16) as pool:
             answers = list(pool.map(lambda _: requests.post(app.url + "/api/v1/judge", timeout=60,
-                                                            files={"image": ("a.jpg", phone_jpeg(size=(2000, 1500)))}),
+                                                            files={"image": ("a.jpg", phone_jpeg(size=(4032, 3024)))}),
                                     range(32)))
         statuses = [a.status_code for a in answers]
         created = [a.json() for a in answers if a.status_code == 201]
