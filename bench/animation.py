@@ -10,9 +10,7 @@ bench/results/animation.md (median of runs).
 
 import argparse
 import io
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,17 +18,9 @@ sys.path.insert(0, str(ROOT))
 from hantei.intake import Limits  # noqa: E402
 from hantei.judges import Judges  # noqa: E402
 from hantei.judges.judging import judge_bytes  # noqa: E402
+from bench.preprocess import median_ms  # noqa: E402
 from hantei.share import collage  # noqa: E402
 from tests.photos import rgb  # noqa: E402
-
-
-def median_ms(work, runs):
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def main():
