@@ -80,11 +80,12 @@ def refusal(reason, lang, **values):
     return text % values if values else text
 
 
-# What detectors' region labels mean, for the list under a result's photo.
+# What detectors' region labels mean, for the list under a result's photo. NudeNet's guess of a face's gender is
+# wrong often enough that no page, card or shared text prints it: both of its face labels read "Face".
 REGION_LABELS = {
     "face": _l("Face"),
-    "FACE_FEMALE": _l("Face (female)"),
-    "FACE_MALE": _l("Face (male)"),
+    "FACE_FEMALE": _l("Face"),
+    "FACE_MALE": _l("Face"),
     "FEMALE_BREAST_EXPOSED": _l("Breast, exposed"),
     "FEMALE_BREAST_COVERED": _l("Breast, covered"),
     "MALE_BREAST_EXPOSED": _l("Male chest, exposed"),

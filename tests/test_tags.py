@@ -1,11 +1,16 @@
 """Tags judges: a photo is `photo` + `face` + `megane` at once; each tag passes its own threshold."""
 
 import io
+from urllib.parse import quote_plus
 
+import numpy as np
 import pytest
+from bs4 import BeautifulSoup
+from PIL import Image
 
 from hantei import create_app
 from hantei.judges import ManifestError, open_judge
+from hantei.share import cards
 from tests.helpers import TEST_SETTINGS
 from tests.onnx_models import linear_classifier
 from tests.photos import encoded, rgb
@@ -81,3 +86,41 @@ def test_tags_manifest_mistakes_are_named(tmp_path, change, complaint):
     (folder / "judge.toml").write_text(text.replace(*((change, complaint))), encoding="utf-8")
     with pytest.raises(ManifestError, match="thresholds|activation"):
         open_judge(folder)
+
+
+def tagged_result(tmp_path, lang):
+    """A tags judge that gives megane and nsfw to every photo, the result page of one photo, and its client."""
+    tags_judge(tmp_path / "models" / "tagger", "{ nsfw = 0.0, megane = 0.0, photo = 1.0, illust = 1.0, face = 1.0 }")
+    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models",
+                      "DEFAULT_JUDGE": "tagger"})
+    client = app.test_client()
+    headers = {"Accept-Language": lang}
+    location = client.post("/judge", data={"image": (io.BytesIO(encoded(rgb("astronaut"), "JPEG")), "a.jpg")},
+                           headers=headers).headers["Location"]
+    return BeautifulSoup(client.get(location, headers=headers).data, "html.parser"), client, headers
+
+
+@pytest.mark.parametrize("lang, megane", [("ja", "メガネ"), ("en", "Glasses")])
+def test_the_page_shows_the_tags_as_chips_and_the_share_text_carries_them(tmp_path, lang, megane):
+    page, _, _ = tagged_result(tmp_path, lang)
+    chips = [chip.get_text() for chip in page.select("#verdict .tag-chip")]
+    assert sorted(chips) == sorted([megane, "nsfw"])
+    assert page.select_one("svg.stamp text").get_text() == chips[0]  # the stamp shows the first tag
+    given = {li["data-label"] for li in page.select(".tag-bars li.is-given")}
+    assert given == {"megane", "nsfw"} and len(page.select(".tag-bars li")) == len(TAGS)  # every tag's score
+    post = page.select_one("#share-x")["href"] + page.select_one("#share")["data-text"]
+    assert all(quote_plus(chip) in post or chip in post for chip in chips)
+    assert ("【" if lang == "ja" else "[") in page.select_one("#share")["data-text"]
+
+
+def test_the_card_draws_the_tags_as_chips(tmp_path):
+    page, client, headers = tagged_result(tmp_path, "en")
+    card = client.get(page.find("meta", property="og:image")["content"], headers=headers)
+    assert card.status_code == 200 and card.mimetype == "image/jpeg"
+    band = np.asarray(Image.open(io.BytesIO(card.data)).convert("RGB"))[96:316, 600:1140].astype(int)
+    accent = (np.abs(band - np.array(cards.ACCENT)).sum(axis=2) < 60).mean()
+    assert accent > 0.02  # chips in the accent colour where a verdict would be written in white
+    plain = cards.render(cards.CardText(judge="Tagger", verdict="Glasses, nsfw", score=0.9, score_label="Glasses 90%",
+                                        site="hantei"))
+    plain_band = np.asarray(Image.open(io.BytesIO(plain)).convert("RGB"))[96:316, 600:1140].astype(int)
+    assert (np.abs(plain_band - np.array(cards.ACCENT)).sum(axis=2) < 60).mean() < 0.001

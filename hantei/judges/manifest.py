@@ -16,7 +16,7 @@ TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", 
             "version", "dare")
 SECTION_KEYS = {
     "model": ("path", "exact", "input", "output"),
-    "detect": ("detector", "min_score", "iou", "margin"),
+    "detect": ("detector", "min_score", "iou", "margin", "names", "hide"),
     "score": ("weights",),
     "verdict": ("bands", "sensitive_above", "sensitive", "score_label", "threshold", "thresholds", "no_match",
                 "no_face", "score_name", "display"),
@@ -59,6 +59,8 @@ class DetectSpec:
     detector: str
     options: tuple = ()  # (name, value) pairs the detector takes
     margin: float = 0.25
+    names: dict = None  # {label: {ja, en}}: what pages call a region label instead of hantei's own name for it
+    hidden: frozenset = frozenset()  # labels never shown on pages or cards (they still count in a score)
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,17 @@ def _detect(section, classified):
     margin = _number(section, "margin", 0.25, "[detect]")
     if classified and not 0 <= margin <= 2:
         raise SignatureError("[detect] margin", f"{margin:g}; expected a fraction of the box from 0 to 2")
-    return DetectSpec(detector=name, options=tuple(sorted(options.items())), margin=margin)
+    labels = DETECTORS[name].labels
+    names = section.get("names", {})
+    hidden = section.get("hide", [])
+    if not isinstance(names, dict) or not isinstance(hidden, list):
+        raise SignatureError("[detect] names", "names is a table of { ja, en } texts and hide a list of labels")
+    for key, given in (("names", names), ("hide", hidden)):
+        unknown = sorted(set(map(str, given)) - set(labels))
+        if unknown:
+            raise SignatureError(f"[detect] {key}", f"name labels the {name!r} detector lacks: {', '.join(unknown)}")
+    return DetectSpec(detector=name, options=tuple(sorted(options.items())), margin=margin,
+                      names={label: _text(names, label) for label in names} or None, hidden=frozenset(hidden))
 
 
 def _weights(section, detect):

@@ -18,7 +18,7 @@ WIDTH, HEIGHT = 1200, 630
 PHOTO_WIDTH = 540
 MARGIN = 56
 VERDICT_HEIGHT = 220  # the band between the judge's name and the score
-VERSION = 2  # part of every card's key: bump it when the drawing changes, and cached cards are made again
+VERSION = 3  # part of every card's key: bump it when the drawing changes, and cached cards are made again
 # Noto Sans JP (SIL Open Font License), a variable font with weights 100-900, shipped by justmytype-intl-cjk.
 FONT_PACKAGE, FONT_FILE = "justmytype_intl_cjk", "fonts/ofl/notosansjp/NotoSansJP[wght].ttf"
 INK, ACCENT, PALE, TRACK = (31, 42, 68), (214, 51, 108), (201, 207, 224), (58, 70, 102)
@@ -40,6 +40,7 @@ class CardText:
     comment: str = ""  # the band's short comment
     invite: str = ""  # the words before the site's name at the bottom, e.g. "あなたも判定 →"
     stamp: tuple = ()  # the verdict as the stamp's one or two lines
+    tags: tuple = ()  # tags judges: the names of the tags given, drawn as chips in place of the verdict
 
 
 def key(text, boxes, photo):
@@ -188,11 +189,14 @@ def _words(draw, text):
     left, width = PHOTO_WIDTH + MARGIN, WIDTH - PHOTO_WIDTH - 2 * MARGIN
     draw.text((left, 44), _fit_line(text.judge, font(34, 700), width), font=font(34, 700), fill=PALE)
 
-    face, lines = _fit_verdict(text.verdict, width)
-    line_height = face.size * 1.2
-    top = 96 + (VERDICT_HEIGHT - 40 - line_height * len(lines)) / 2
-    for number, line in enumerate(lines):
-        draw.text((left, top + number * line_height), line, font=face, fill="white")
+    if text.tags:
+        _chips(draw, text.tags, left, width)
+    else:
+        face, lines = _fit_verdict(text.verdict, width)
+        line_height = face.size * 1.2
+        top = 96 + (VERDICT_HEIGHT - 40 - line_height * len(lines)) / 2
+        for number, line in enumerate(lines):
+            draw.text((left, top + number * line_height), line, font=face, fill="white")
 
     draw.text((left, 330), _fit_line(text.score_label, font(44, 800), width), font=font(44, 800), fill="white",
               anchor="ls")
@@ -208,6 +212,41 @@ def _words(draw, text):
     invite = f"{text.invite} " if text.invite else ""
     draw.text((left, HEIGHT - 40), invite + text.site, font=_fitting(invite + text.site, width, 30, 700, 16),
               fill=GOLD, anchor="ls")
+
+
+def _chips(draw, tags, left, width):
+    """The tags given as rounded chips in the verdict's band, as large as they fit in three rows ("+N" for the rest)."""
+    for size in range(56, 27, -4):
+        rows = _chip_rows(tags, font(size, 800), size, width)
+        if len(rows) * size * 1.7 <= VERDICT_HEIGHT - 30:
+            break
+    rows = rows[:max(1, int((VERDICT_HEIGHT - 30) // (size * 1.7)))]
+    shown = sum(len(row) for row in rows)
+    if shown < len(tags):
+        rows[-1][-1] = f"+{len(tags) - shown + 1}"
+    face, pad, top = font(size, 800), size * 0.55, 96 + (VERDICT_HEIGHT - 30 - len(rows) * size * 1.7) / 2
+    for number, row in enumerate(rows):
+        x, y = left, top + number * size * 1.7
+        for position, tag in enumerate(row):
+            label = _fit_line(tag, face, width - 2 * pad)
+            right = x + face.getlength(label) + 2 * pad
+            first = number == position == 0  # the highest tag, the one on the stamp, in white
+            draw.rounded_rectangle((x, y, right, y + size * 1.45), radius=size * 0.72, fill="white" if first else ACCENT)
+            draw.text((x + pad, y + size * 0.72), label, font=face, fill=INK if first else "white", anchor="lm")
+            x = right + size * 0.35
+
+
+def _chip_rows(tags, face, size, width):
+    """Tags dealt into rows of chips no wider than width."""
+    rows, used = [[]], 0.0
+    for tag in tags:
+        chip = min(face.getlength(tag) + 1.1 * size, width)
+        if rows[-1] and used + chip > width:
+            rows.append([])
+            used = 0.0
+        rows[-1].append(tag)
+        used += chip + size * 0.35
+    return rows
 
 
 def site_card(titles, name, site, invite):

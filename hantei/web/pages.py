@@ -6,10 +6,10 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, current_app, make_response, redirect, render_template, request, send_file, session,
                    url_for)
 
-from ..i18n import LANGUAGES, region_label
+from ..i18n import LANGUAGES
 from . import COOKIE, judges, lang
 from . import site_card
-from .showing import phrase_filter
+from .showing import label_name, phrase_filter, region_name
 from .throttle import uploads
 from .uploads import judge_request
 
@@ -21,18 +21,12 @@ SHARE_BOTS = ("Twitterbot", "facebookexternalhit", "Discordbot", "Slackbot", "Sl
 
 @bp.app_context_processor
 def page_helpers():
-    return {"lang": lang, "languages": LANGUAGES, "region_label": lambda label: region_label(label, lang()),
-            "label_name": label_name}
+    return {"lang": lang, "languages": LANGUAGES, "region_name": region_name, "label_name": label_name}
 
 
 @bp.app_template_filter("phrases")
 def phrases(text):
     return phrase_filter(text)
-
-
-def label_name(judge, label):
-    """A classifier label as its judge names it in the visitor's language (as it is when the judge is gone)."""
-    return judge.names.get(label, {}).get(lang(), label) if judge and label in judge.names else label
 
 
 @bp.get("/")

@@ -63,6 +63,7 @@ def card_text(record):
         comment=headline.comment,
         invite=gettext("Try yours at"),
         stamp=tuple(headline.stamp),
+        tags=tuple(name for _, name, _ in headline.tags),
     )
 
 
@@ -76,8 +77,12 @@ def share_links(record, page_url):
     """Text that invites (verdict, score, a dare) and links that share it without a third-party script."""
     judge = judges().loaded.get(record.judgement.judge)
     headline = shown(judge, record)
-    text = gettext("%(verdict)s! %(reading)s. %(dare)s", verdict=headline.verdict, reading=headline.reading,
-                   dare=dare(judge))
+    if headline.tags:
+        chips = ("" if lang() == "ja" else " ").join(gettext("[%(tag)s]", tag=name) for _, name, _ in headline.tags)
+        text = gettext("Tagged %(tags)s. %(dare)s", tags=chips, dare=dare(judge))
+    else:
+        text = gettext("%(verdict)s! %(reading)s. %(dare)s", verdict=headline.verdict, reading=headline.reading,
+                       dare=dare(judge))
     hashtag = (judge.hashtag if judge else "") or current_app.config["SITE_NAME"]
     tagged = f"{text} #{hashtag}"
     return {

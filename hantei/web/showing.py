@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from flask_babel import gettext
 from markupsafe import Markup, escape
 
+from ..i18n import region_label
 from ..share import phrases
 from . import lang
 
@@ -22,6 +23,7 @@ class Shown:
     percent: int
     color: str
     comment: str
+    tags: tuple = ()  # tags judges: (tag, name, percent) of every tag given, highest first
 
 
 def band(judge, record):
@@ -40,22 +42,47 @@ def shown(judge, record):
     else:
         name = gettext("Score") if j.kind == "score" else gettext("Match")
     verdict = j.verdict[lang()]
+    given = tuple(given_tags(judge, record))
+    if given and not (judge is not None and judge.spec.score_name):
+        name = given[0][1]  # the stamp shows the first tag; its percentage is that tag's
     return Shown(
         verdict=verdict,
-        stamp=phrases.two_lines(verdict),
+        stamp=phrases.two_lines(given[0][1] if given else verdict),
         reading=f"{name} {percent}%",
         percent=percent,
         color=(here.color if here and here.color else INK),
         comment=(here.comment[lang()] if here and here.comment else ""),
+        tags=given,
     )
+
+
+def given_tags(judge, record):
+    """A tags judge's tags as judged, each with its name (the judge's, or the tag itself when it is gone) and score."""
+    scores = {entry["label"]: entry["score"] for entry in record.judgement.labels or ()}
+    for tag in record.judgement.tags or ():
+        yield tag, label_name(judge, tag), round(scores.get(tag, 0.0) * 100)
+
+
+def label_name(judge, label):
+    """A classifier label as its judge names it in the visitor's language (as it is when the judge is gone)."""
+    return judge.names.get(label, {}).get(lang(), label) if judge and label in judge.names else label
+
+
+def region_name(judge, label):
+    """A detector label as pages name it: the judge's own name for it, else hantei's (which never says a gender)."""
+    named = judge.spec.detect.names if judge is not None and judge.spec.detect else None
+    return named[label][lang()] if named and label in named else region_label(label, lang())
 
 
 def findings(judge, record):
     """The regions worth showing, numbered: (number, region, doubtful). A score judge's weightless regions (faces,
-    feet) are left out; a region under its label's display threshold is kept as doubtful ("AI の見間違いかも")."""
+    feet) and the labels its manifest hides are left out; a region under its label's display threshold is kept as
+    doubtful ("AI の見間違いかも")."""
     regions = record.judgement.regions
     if judge is not None and judge.kind == "score" and judge.spec.model is None:
         regions = [r for r in regions if judge.spec.weights.get(r.label, 0.0) > 0]
+    if judge is not None and judge.spec.detect:
+        regions = [r for r in regions if r.label not in judge.spec.detect.hidden]
     shown_list = []
     for region in regions:
         doubtful = judge is not None and not judge.spec.shown(region)
