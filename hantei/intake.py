@@ -36,9 +36,18 @@ DECODER_BYTES = {"WEBP": 12, "HEIF": 6, "AVIF": 7, "JPEG": 1, "MPO": 1}
 BUDGET_OVERHEAD = 16 * 1024 * 1024  # buffers of fixed size: strips, colour transforms, the decoders' tables
 SRGB = ImageCms.createProfile("sRGB")
 LAB = ImageCms.createProfile("LAB")
+TRIM_FROM = 16 << 20  # free heap (bytes) worth a malloc_trim: the trim walks every arena, about 1.5 ms
+
+
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                      "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
 try:
     _LIBC = ctypes.CDLL(ctypes.util.find_library("c"))
     _LIBC.malloc_trim  # noqa: B018 - glibc only
+    _LIBC.mallinfo2.restype = _MallInfo2  # glibc 2.33 and later
 except (OSError, AttributeError, TypeError):
     _LIBC = None
 
@@ -241,7 +250,7 @@ def peak_bytes_per_pixel(image, keep_source=False):
 
 def release_memory():
     """Hand freed heap back to the system after an upload, so that one large photo does not keep a worker big."""
-    if _LIBC is not None:
+    if _LIBC is not None and _LIBC.mallinfo2().fordblks >= TRIM_FROM:
         _LIBC.malloc_trim(0)
 
 

@@ -42,22 +42,23 @@ class Counters:
 
     def __init__(self, engine):
         self.engine = engine
-        self._insert = _INSERTS[engine.dialect.name]
+        insert = _INSERTS[engine.dialect.name](counts)
+        self._upsert = insert.on_conflict_do_update(index_elements=["hour", "event", "key", "judge"],
+                                                    set_={"n": counts.c.n + insert.excluded.n})
 
     def add(self, event, key="", judge="", n=1, at=None):
         """Count n of an event (e.g. "device", "phone") for a judge in the current hour."""
         self.add_many([(event, key, judge)], n, at)
 
     def add_many(self, events, n=1, at=None):
-        """Count n of each (event, key, judge) in one transaction (one disk sync on SQLite, not one per event)."""
-        hour = hour_of(at)
+        """Count n of each (event, key, judge) in one statement and transaction (one disk sync on SQLite)."""
+        hour, rows = hour_of(at), {}
+        for event, key, judge in events:
+            named = (event, str(key)[:64], (judge or "")[:64])
+            rows[named] = rows.get(named, 0) + n  # a row twice in one statement is an error on PostgreSQL
         with self.engine.begin() as connection:
-            for event, key, judge in events:
-                row = {"hour": hour, "event": event, "key": str(key)[:64], "judge": (judge or "")[:64], "n": n}
-                statement = self._insert(counts).values(row)
-                statement = statement.on_conflict_do_update(
-                    index_elements=["hour", "event", "key", "judge"], set_={"n": counts.c.n + statement.excluded.n})
-                connection.execute(statement)
+            connection.execute(self._upsert, [{"hour": hour, "event": event, "key": key, "judge": judge, "n": count}
+                                              for (event, key, judge), count in rows.items()])
 
     def totals(self, since, until=None, judge=None):
         """{event: {key: n}} over [since, until), for one judge or all."""

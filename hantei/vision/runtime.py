@@ -5,6 +5,7 @@ import threading
 from importlib import resources
 from pathlib import Path
 
+import cv2
 import onnxruntime
 
 _sessions = {}
@@ -13,9 +14,10 @@ _threads = 1
 
 
 def configure(threads):
-    """Set how many intra-op threads each new session uses (one per worker is best on small VPSes)."""
+    """Set how many threads each new session, and OpenCV, use (one per worker is best on small VPSes)."""
     global _threads
     _threads = max(1, int(threads))
+    cv2.setNumThreads(_threads)
 
 
 def resolve(path, base=None):
