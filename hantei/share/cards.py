@@ -231,7 +231,8 @@ def _chips(draw, tags, left, width):
             label = _fit_line(tag, face, width - 2 * pad)
             right = x + face.getlength(label) + 2 * pad
             first = number == position == 0  # the highest tag, the one on the stamp, in white
-            draw.rounded_rectangle((x, y, right, y + size * 1.45), radius=size * 0.72, fill="white" if first else ACCENT)
+            chip = (x, y, right, y + size * 1.45)
+            draw.rounded_rectangle(chip, radius=size * 0.72, fill="white" if first else ACCENT)
             draw.text((x + pad, y + size * 0.72), label, font=face, fill=INK if first else "white", anchor="lm")
             x = right + size * 0.35
 
