@@ -37,6 +37,7 @@ def test_saved_result_reads_back(store, judged):
     assert (again.width, again.height) == size
     assert (again.expires_at - again.created_at).days == 30
     assert Image.open(io.BytesIO(store.photos.read(photo_name(record.id)))).size == size
+    assert dataclasses.replace(record, owner_token=None) == again  # save hands back what get reads, unread
 
 
 def test_ids_are_random_128_bit_and_owner_token_is_secret(store, judged):

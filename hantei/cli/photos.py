@@ -31,7 +31,7 @@ def judge_command(files, judge_id, as_json):
     failed = False
     for path in files:
         try:
-            photo, judgement = judge_bytes(path.read_bytes(), judge, service("limits"))
+            photo, judgement = judge_bytes(path.read_bytes(), judge, service("limits"), keep_photo=False)
         except (OSError, Refused) as problem:
             reason = problem.message(shell_language()) if isinstance(problem, Refused) else problem.strerror
             click.echo(f"{path}: {reason}", err=True)

@@ -77,17 +77,18 @@ class Store:
         now = datetime.now(timezone.utc).replace(microsecond=0)
         row = {"id": result_id, **rows.result_row(judgement, size, photo_jpeg is not None),
                "owner_hash": _hash(owner_token), "created_at": now, "expires_at": now + self.retention}
+        found = rows.region_rows(result_id, judgement.regions)
         if photo_jpeg is not None:
             self.photos.put(photo_name(result_id), photo_jpeg)
         try:
             with self.engine.begin() as connection:
                 connection.execute(results.insert(), row)
-                if judgement.regions:
-                    connection.execute(regions.insert(), rows.region_rows(result_id, judgement.regions))
+                if found:
+                    connection.execute(regions.insert(), found)
         except Exception:
             self.photos.delete(photo_name(result_id))
             raise
-        record = self.get(result_id)
+        record = rows.record(row, found)  # what get() would read back, without reading it
         record.owner_token = owner_token
         return record
 
