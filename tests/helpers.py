@@ -108,3 +108,32 @@ detector = "face"
 bands = [ { below = 0.5, ja = "真顔", en = "Straight face" }, { ja = "笑顔", en = "Smiling" } ]
 """, encoding="utf-8")
     return folder
+
+
+TAGS = ["photo", "illust", "face", "megane", "nsfw"]
+TAGS_JUDGE = """
+id = "tagger"
+title = {{ ja = "タグ判定", en = "Tagger" }}
+description = {{ ja = "写真にタグを付けます", en = "Tags a photo" }}
+kind = "tags"
+[model]
+path = "model.onnx"
+input = {{ size = [32, 32] }}
+output = {{ activation = "sigmoid", labels = {tags} }}
+[names]
+megane = {{ ja = "メガネ", en = "Glasses" }}
+[verdict]
+threshold = 0.5
+thresholds = {thresholds}
+sensitive = ["nsfw"]
+no_match = {{ ja = "タグなし", en = "No tags" }}
+"""
+
+
+def tags_judge(folder, thresholds="{}"):
+    """A tags judge (a seeded linear model over 32 px) tagging photo, illust, face, megane and nsfw."""
+    folder.mkdir(parents=True, exist_ok=True)
+    linear_classifier(folder / "model.onnx", [1, 3, 32, 32], outputs=len(TAGS), seed=3)
+    tags = "[" + ", ".join(f'"{t}"' for t in TAGS) + "]"
+    (folder / "judge.toml").write_text(TAGS_JUDGE.format(tags=tags, thresholds=thresholds), encoding="utf-8")
+    return folder

@@ -11,37 +11,8 @@ from PIL import Image
 from hantei import create_app
 from hantei.judges import ManifestError, open_judge
 from hantei.share import cards
-from tests.helpers import TEST_SETTINGS
-from tests.onnx_models import linear_classifier
+from tests.helpers import TAGS, TEST_SETTINGS, tags_judge
 from tests.photos import encoded, rgb
-
-TAGS = ["photo", "illust", "face", "megane", "nsfw"]
-TAGS_JUDGE = """
-id = "tagger"
-title = {{ ja = "タグ判定", en = "Tagger" }}
-description = {{ ja = "写真にタグを付けます", en = "Tags a photo" }}
-kind = "tags"
-[model]
-path = "model.onnx"
-input = {{ size = [32, 32] }}
-output = {{ activation = "sigmoid", labels = {tags} }}
-[names]
-megane = {{ ja = "メガネ", en = "Glasses" }}
-[verdict]
-threshold = 0.5
-thresholds = {thresholds}
-sensitive = ["nsfw"]
-no_match = {{ ja = "タグなし", en = "No tags" }}
-"""
-
-
-def tags_judge(folder, thresholds="{}"):
-    folder.mkdir(parents=True, exist_ok=True)
-    linear_classifier(folder / "model.onnx", [1, 3, 32, 32], outputs=len(TAGS), seed=3)
-    tags = "[" + ", ".join(f'"{t}"' for t in TAGS) + "]"
-    (folder / "judge.toml").write_text(TAGS_JUDGE.format(tags=tags, thresholds=thresholds), encoding="utf-8")
-    return folder
-
 
 def test_every_tag_over_its_own_threshold_is_given(tmp_path):
     photo = rgb("astronaut")
