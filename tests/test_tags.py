@@ -1,6 +1,7 @@
 """Tags judges: a photo is `photo` + `face` + `megane` at once; each tag passes its own threshold."""
 
 import io
+from datetime import datetime, timedelta, timezone
 from urllib.parse import quote_plus
 
 import numpy as np
@@ -95,3 +96,15 @@ def test_the_card_draws_the_tags_as_chips(tmp_path):
                                         site="hantei"))
     plain_band = np.asarray(Image.open(io.BytesIO(plain)).convert("RGB"))[96:316, 600:1140].astype(int)
     assert (np.abs(plain_band - np.array(cards.ACCENT)).sum(axis=2) < 60).mean() < 0.001
+
+
+def test_the_cockpit_counts_each_tag_given(tmp_path):
+    tags_judge(tmp_path / "models" / "tagger", "{ nsfw = 0.0, megane = 0.0, photo = 1.0, illust = 1.0, face = 1.0 }")
+    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models",
+                      "DEFAULT_JUDGE": "tagger"})
+    client = app.test_client()
+    for _ in range(2):
+        client.post("/api/v1/judge", data={"image": (io.BytesIO(encoded(rgb("astronaut"), "JPEG")), "a.jpg")})
+    with app.app_context():
+        totals = app.extensions["hantei.cockpit"].counters.totals(datetime.now(timezone.utc) - timedelta(hours=1))
+    assert totals["verdict"] == {"megane": 2, "nsfw": 2} and totals["upload"] == {"": 2}

@@ -28,17 +28,21 @@ def _agent():
     return request.headers.get("User-Agent", "")
 
 
-def verdict_key(judgement):
-    """What a verdict is counted as: the top label of a label judge, the verdict (in English) of a score judge."""
+def verdict_keys(judgement):
+    """What a verdict is counted as: the top label of a label judge, each tag given by a tags judge (or its
+    no-match verdict), the verdict (in English) of a score judge."""
     if judgement.kind == "labels" and judgement.labels:
-        return judgement.labels[0]["label"]
-    return judgement.verdict.get("en", "")
+        return [judgement.labels[0]["label"]]
+    if judgement.kind == "tags" and judgement.tags:
+        return list(judgement.tags)
+    return [judgement.verdict.get("en", "")]
 
 
 def uploaded(record, kept):
     """A photo judged and stored: the upload, its device kind, verdict, judging time, and whether it was kept."""
     judgement, judge = record.judgement, record.judgement.judge
-    events = [("upload", "", judge), ("device", device(_agent()), judge), ("verdict", verdict_key(judgement), judge),
+    events = [("upload", "", judge), ("device", device(_agent()), judge),
+              *(("verdict", key, judge) for key in verdict_keys(judgement)),
               ("judging_ms", timing_key(judgement.timings_ms.get("total", 0)), judge)]
     _add_many(events + ([] if kept else [("no_photo", "", judge)]))
 
