@@ -51,8 +51,10 @@ def _colour(rng):
     return PALETTE[rng.integers(len(PALETTE))]
 
 
-def illustration(rng):
-    """Flat colours with thick dark outlines: blobs, polygons, a face, stars, as line-art drawings are."""
+def illustration(rng, faces=True):
+    """Flat colours with thick dark outlines: blobs, polygons, a face, stars, as line-art drawings are.
+
+    faces=False draws a star where a face would be (the same random draws: the same picture otherwise)."""
     size = (int(rng.integers(300, 520)), int(rng.integers(300, 520)))
     image = Image.new("RGB", size, _colour(rng) if rng.random() < 0.5 else (255, 255, 255))
     draw = ImageDraw.Draw(image)
@@ -69,7 +71,7 @@ def illustration(rng):
             angles = np.sort(rng.uniform(0, 2 * np.pi, corners))
             draw.polygon([(x + r * np.cos(a), y + r * np.sin(a)) for a in angles], fill=fill, outline=outline,
                          width=width)
-        elif kind == 2:  # a face: head, eyes, smile
+        elif kind == 2 and faces:  # a face: head, eyes, smile
             draw.ellipse((x - r, y - r, x + r, y + r), fill=(255, 224, 189), outline=outline, width=width)
             for side in (-1, 1):
                 eye_x, eye_y = x + side * r / 2.5, y - r / 4

@@ -29,9 +29,14 @@ from . import service
               help="Also train on DIR/<label>/ photos (flask reports export); the test photos stay FOLDER's.")
 @click.option("--candidate", is_flag=True,
               help="Write the next version of the judge --name as a candidate, for flask judges activate.")
+@click.option("--tags", is_flag=True,
+              help="Train a tags judge: a photo may carry several tags (the same file copied under several folders).")
+@click.option("--tags-csv", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Train a tags judge from a photo,tags CSV (paths under FOLDER; tags split by spaces or ;).")
 @with_appcontext
-def train_command(folder, judge_id, title, title_ja, seed, augment, faces, force, added, candidate):
-    """Train a labels judge from FOLDER (one sub-folder of photos per label, optionally in train/ val/ test/)."""
+def train_command(folder, judge_id, title, title_ja, seed, augment, faces, force, added, candidate, tags, tags_csv):
+    """Train a labels judge from FOLDER (one sub-folder of photos per label, optionally in train/ val/ test/);
+    with --tags or --tags-csv, a tags judge that gives each photo every tag over that tag's threshold."""
     from .. import training  # numpy-heavy, and only this command needs it
     from ..training.dataset import DatasetError
 
@@ -46,14 +51,18 @@ def train_command(folder, judge_id, title, title_ja, seed, augment, faces, force
     runtime.configure(os.cpu_count() or 1)  # training owns the machine: every core for the backbone
     try:
         summary, _, reports = training.train(folder, out, judge_id, title=titles, seed=seed, augmentation=augment,
-                                             faces=faces, added=added, version=version)
+                                             faces=faces, added=added, version=version, tags=tags, tags_csv=tags_csv)
     except DatasetError as problem:
         raise click.ClickException(str(problem)) from None
     shown = reports.get("test") or reports["val"]
     split = "test" if "test" in reports else "validation"
-    sizes = ", ".join(f"{sum(c.values())} {name}" for name, c in summary["counts"].items())
-    click.echo(f"trained {judge_id!r} on {sizes} photos in {summary['seconds']:.0f} s; "
-               f"{split} accuracy {shown.accuracy:.3f}, macro F1 {shown.macro['f1']:.3f}")
+    if summary.get("kind") == "tags":  # a photo counts once however many tags it carries
+        sizes = ", ".join(f"{count} {name}" for name, count in summary["photos"].items())
+        measured = f"{split} exact match {shown.exact_match:.3f}, mean F1 {shown.macro['f1']:.3f}"
+    else:
+        sizes = ", ".join(f"{sum(c.values())} {name}" for name, c in summary["counts"].items())
+        measured = f"{split} accuracy {shown.accuracy:.3f}, macro F1 {shown.macro['f1']:.3f}"
+    click.echo(f"trained {judge_id!r} on {sizes} photos in {summary['seconds']:.0f} s; {measured}")
     click.echo("\n".join(["data doctor:", *training.doctor.lines(summary["doctor"])]))
     if summary["skipped"]:
         click.echo(f"skipped {len(summary['skipped'])} unreadable photos (listed in metrics.json)")

@@ -19,8 +19,8 @@ from .faces import FaceCrops, NoFace
 
 @dataclass
 class Embedded:
-    """One split's embeddings: a row per view, its label index and its weight (1 / views of its photo);
-    and the (path, label index) pairs of the photos that could be read."""
+    """One split's embeddings: a row per view, its label index (tags: multi-hot row) and its weight (1 / views of
+    its photo); and the (path, target) pairs of the photos that could be read."""
 
     features: np.ndarray
     labels: np.ndarray
@@ -31,7 +31,7 @@ class Embedded:
 
 
 def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None, crop=None):
-    """Embed every photo of a split (or its `crop`); labels in `augmented` get extra views.
+    """Embed every photo of a split (or its `crop`); photos of a label in `augmented` get extra views.
 
     Unreadable photos, and photos where `crop` finds no face, go to `skipped`."""
     squares, rows, labels, weights, kept, first_rows, hashes = [], [], [], [], [], [], []
@@ -49,7 +49,8 @@ def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None
         kept.append((path, k))
         first_rows.append(len(labels))
         hashes.append(doctor.dhash(image))
-        views = augment.views(image, rng) if k in augmented else [embedding.fitted(image)]
+        grown = any(i in augmented for i in dataset.indices(k))
+        views = augment.views(image, rng) if grown else [embedding.fitted(image)]
         squares += views
         labels += [k] * len(views)
         weights += [1 / len(views)] * len(views)
@@ -61,15 +62,20 @@ def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None
 
 
 def train(folder, out, judge_id, title=None, description=None, seed=0, augmentation="auto", progress=True,
-          model=None, faces=False, added=None, version="1"):
+          model=None, faces=False, added=None, version="1", tags=False, tags_csv=None):
     """Train a labels judge from an ImageFolder tree and write it to `out`; returns the summary written to its card.
 
     augmentation: "auto" (labels with fewer than 100 training photos), "on" or "off".
     faces: learn from each photo's largest face, and write a judge that finds faces first.
     added: a folder of more training photos per label (flask reports export), added to the train split only.
+    tags (or tags_csv, a photo,tags CSV file): train a tags judge, a photo carrying any number of tags
+    (dataset.read_tags); each tag gets its own threshold, written to judge.toml.
     """
     started = time.perf_counter()
-    data = dataset.read(folder, seed=seed)
+    tags = bool(tags or tags_csv)
+    if tags and (faces or added):
+        raise dataset.DatasetError("--face and --add train labels judges only, not tags judges")
+    data = dataset.read_tags(folder, seed=seed, csv_file=tags_csv) if tags else dataset.read(folder, seed=seed)
     added_count = dataset.add(data, added) if added else 0
     model = model or embedding.Embedder(features.path())
     rng = np.random.default_rng(seed)
@@ -87,18 +93,22 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
         embedded = {split: embed_split(items, model, rng, augmented if split == "train" else frozenset(), bar, skipped,
                                        crop)
                     for split, items in data.splits.items()}
+    for found in embedded.values() if tags else ():  # multi-hot rows, even for a split of no photos
+        found.labels = found.labels.reshape(-1, len(data.labels))
     fingerprint = dataset.fingerprint(data)  # of the folder as it is, unreadable files included
     data.splits = {split: found.items for split, found in embedded.items()}  # the card counts what was used
     train_split, val_split = embedded["train"], embedded["val"]
     fitted = head.train(data.labels, train_split.features, train_split.labels, val_split.features, val_split.labels,
                         train_weights=train_split.weights)
-    reports = {split: served_report(fitted, embedded[split]) for split in ("val", "test") if split in embedded}
+    reports = {split: served_report(fitted, embedded[split], tags) for split in ("val", "test") if split in embedded}
     title = title or {"ja": judge_id, "en": judge_id}
+    named = {"ja": "・".join(data.labels), "en": ", ".join(data.labels)}
+    told = ({"ja": f"{named['ja']} のタグを付けます", "en": f"Tags photos with {named['en']}"} if tags
+            else {"ja": f"{named['ja']} を判定します", "en": f"Tells {named['en']} apart"})
     summary = {
         "id": judge_id,
         "title": title if isinstance(title, dict) else {"ja": title, "en": title},
-        "description": description or {"ja": f"{'・'.join(data.labels)} を判定します",
-                                        "en": f"Tells {', '.join(data.labels)} apart"},
+        "description": description or told,
         "labels": data.labels,
         "folder": str(Path(folder).resolve()),
         "fingerprint": fingerprint,
@@ -117,19 +127,27 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "test_photos": [path.relative_to(data.root).as_posix() for path, _ in data.splits.get("test", [])],
     }
+    if tags:  # (labels judges' metrics.json keeps the keys it always had)
+        summary["kind"] = "tags"
+        summary["tags_csv"] = str(Path(tags_csv).resolve()) if tags_csv else None
+        summary["photos"] = {split: len(items) for split, items in data.splits.items()}
+        summary["test_tags"] = [[data.labels[i] for i in dataset.indices(k)] for _, k in data.splits.get("test", [])]
     summary["doctor"] = doctor.examine(data, embedded, fitted)
     summary["seconds"] = time.perf_counter() - started
     judge_folder.write(out, summary, fitted, reports.get("test"), reports["val"])
     return summary, fitted, reports
 
 
-def served_scores(fitted, features):
+def served_scores(fitted, features, tags=False):
     """Scores as the served model computes them: float32 Gemm with folded weights, then a sigmoid."""
-    weights, bias = fitted.folded()
+    weights, bias = judge_folder.served_head(fitted, tags).folded()
     return head.sigmoid((np.asarray(features, np.float32) @ weights + bias).astype(np.float64))
 
 
-def served_report(fitted, split):
-    """Card metrics for a split, from the served scores and the served threshold of 0.5."""
-    scores = served_scores(fitted, split.features)
+def served_report(fitted, split, tags=False):
+    """Card metrics for a split, from the served scores and the served thresholds: 0.5 for a labels judge (its
+    thresholds are folded into the model), each tag's own for a tags judge (judge.toml holds them)."""
+    scores = served_scores(fitted, split.features, tags)
+    if tags:
+        return measures.tag_report(fitted.labels, split.labels, scores, fitted.thresholds)
     return measures.report(fitted.labels, split.labels, scores, np.full(len(fitted.labels), 0.5))

@@ -1,5 +1,7 @@
-"""An ImageFolder tree (one folder per label, optionally inside train/ val/ test/) as labelled photo lists per split."""
+"""An ImageFolder tree (one folder per label, optionally inside train/ val/ test/) as labelled photo lists per split;
+or, for a tags judge, photos that carry several tags (copied under several tag folders, or listed in a CSV)."""
 
+import csv
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,18 +23,26 @@ class DatasetError(ValueError):
     """A folder that cannot be trained on, with what to change."""
 
 
+def indices(k):
+    """The label indices of a photo's target: a labels photo's one index; a tags photo's multi-hot tuple's ones."""
+    return (k,) if isinstance(k, (int, np.integer)) else tuple(i for i, on in enumerate(k) if on)
+
+
 @dataclass
 class Dataset:
-    """Labels (sorted folder names) and, per split, the photos as (path, label index) pairs."""
+    """Labels (sorted folder names) and, per split, the photos as (path, target) pairs: the target is the label
+    index, or for tags (multi-label) a multi-hot tuple of 0/1, one per label."""
 
     root: Path
     labels: list
     splits: dict = field(default_factory=dict)
     given_splits: tuple = ()  # the split folders the tree had; the others were drawn at random
+    tags: bool = False  # multi-label: a photo may carry several labels (tags)
 
     def counts(self):
-        """Photos per split and label: {split: {label: count}}."""
-        return {split: {label: sum(1 for _, k in items if k == index) for index, label in enumerate(self.labels)}
+        """Photos per split and label (for tags: photos carrying it): {split: {label: count}}."""
+        return {split: {label: sum(1 for _, k in items if index in indices(k))
+                        for index, label in enumerate(self.labels)}
                 for split, items in self.splits.items()}
 
 
@@ -118,6 +128,99 @@ def fingerprint(dataset):
     for split in SPLITS:
         for path, k in dataset.splits.get(split, []):
             name = path.relative_to(dataset.root).as_posix() if path.is_relative_to(dataset.root) else path.name
-            digest.update(f"{split}\0{dataset.labels[k]}\0{name}\0".encode())
+            label = "+".join(dataset.labels[i] for i in indices(k))  # a labels photo: its one label
+            digest.update(f"{split}\0{label}\0{name}\0".encode())
             digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()
+
+
+def read_tags(root, seed=0, csv_file=None, val=0.15, test=0.15):
+    """A multi-label data set: each photo (identified by its bytes' SHA-256) once, with every tag it carries.
+
+    Without csv_file: FOLDER/<tag>/ folders (optionally in train/ val/ test/) where one photo may be copied under
+    several tags. With csv_file: rows of `photo,tags` (a path under root; tags separated by spaces or ;), a path
+    starting with train/ val/ or test/ putting the photo in that split. Drawn splits are by photo, seeded."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"{root} is not a folder")
+    found = _tags_from_csv(root, Path(csv_file)) if csv_file else _tags_from_folders(root)  # [(split, path, tags)]
+    labels = sorted({tag for _, _, tags in found for tag in tags})
+    if len(labels) < 2:
+        raise DatasetError(f"{root} needs at least two tags")
+    given = tuple(s for s in SPLITS if any(split == s for split, _, _ in found))
+    if given and "train" not in given:
+        raise DatasetError(f"{root}: photos are given in {', '.join(given)} but none in train")
+    if given and any(split is None for split, _, _ in found):
+        raise DatasetError(f"{root}: either every photo lies in train/ val/ test/ or none does")
+    photos = {}  # (split, SHA-256) -> [path, tags]: the same bytes under several tags are one photo
+    for split, path, tags in found:
+        entry = photos.setdefault((split, hashlib.sha256(path.read_bytes()).hexdigest()), [path, set()])
+        entry[1] |= set(tags)
+    items = {split: [] for split in (*given, None)}
+    for (split, _), (path, tags) in sorted(photos.items(), key=lambda entry: entry[1][0]):
+        items[split].append((path, tuple(int(label in tags) for label in labels)))
+    dataset = Dataset(root, labels, given_splits=given, tags=True)
+    if given:
+        dataset.splits = {split: items[split] for split in SPLITS if split in given}
+        if "val" not in given:  # carve the validation photos out of train/
+            train, held = _stratified_tags(dataset.splits["train"], labels, seed, (val, 0.0))
+            dataset.splits["train"], dataset.splits["val"] = train, held[0]
+    else:
+        train, (held_val, held_test) = _stratified_tags(items[None], labels, seed, (val, test))
+        dataset.splits = {"train": train, "val": held_val, "test": held_test}
+    for label, count in dataset.counts()["train"].items():
+        if not count:
+            raise DatasetError(f"tag {label!r} has no photos in the train split; it needs at least 3 photos")
+        if count == len(dataset.splits["train"]):
+            raise DatasetError(f"tag {label!r} is on every training photo: it needs photos without it too")
+    return dataset
+
+
+def _tags_from_folders(root):
+    if (root / "train").is_dir():
+        tags = [p.name for p in _label_folders(root / "train")]
+        for split in (s for s in SPLITS if (root / s).is_dir()):
+            extra = sorted({p.name for p in _label_folders(root / split)} - set(tags))
+            if extra:
+                raise DatasetError(f"{root / split} has tags that train/ lacks: {', '.join(extra)}")
+        return [(split, path, (tag,)) for split in SPLITS if (root / split).is_dir()
+                for tag in tags for path in photos_in(root / split / tag)]
+    return [(None, path, (folder.name,)) for folder in _label_folders(root) for path in photos_in(folder)]
+
+
+def _tags_from_csv(root, csv_file):
+    """(split, path, tags) for every row of a photo,tags CSV; a row that names no photo, or no tag, is an error."""
+    try:
+        with csv_file.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            missing = [column for column in ("photo", "tags") if column not in (reader.fieldnames or [])]
+            if missing:
+                raise DatasetError(f"{csv_file} lacks the column {' and '.join(missing)}: its first line should "
+                                   "be photo,tags")
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as problem:
+        raise DatasetError(f"{csv_file} cannot be read as a CSV file: {problem}") from None
+    found = []
+    for line, row in enumerate(rows, start=2):
+        name = (row["photo"] or "").strip()
+        tags = tuple((row["tags"] or "").replace(";", " ").split())
+        path = (root / name).resolve()
+        if not name or not path.is_relative_to(root.resolve()) or not path.is_file():
+            raise DatasetError(f"{csv_file} line {line}: no photo {name!r} in {root}")
+        if not tags:
+            raise DatasetError(f"{csv_file} line {line}: photo {name!r} has no tags")
+        first = Path(name).parts[0]
+        found.append((first if first in SPLITS and len(Path(name).parts) > 1 else None, root / name, tags))
+    if not found:
+        raise DatasetError(f"{csv_file} lists no photos")
+    return found
+
+
+def _stratified_tags(items, labels, seed, fractions):
+    """Split multi-label photos at random by photo, stratified by each photo's rarest tag (so that a rare tag
+    reaches the held-out splits too); the same seed gives the same split."""
+    carried = np.sum([k for _, k in items], axis=0)
+    strata = [(path, min(indices(k), key=lambda i: (carried[i], i))) for path, k in items]
+    target = dict(items)
+    train, held = _stratified(strata, len(labels), seed, fractions)
+    return [(p, target[p]) for p, _ in train], [[(p, target[p]) for p, _ in bucket] for bucket in held]

@@ -4,7 +4,7 @@ labels with too few photos, and a learning curve that says whether more photos w
 import numpy as np
 from PIL import Image
 
-from . import head, measures
+from . import dataset, head, measures
 
 CONFIDENT = 0.8  # a cross-validated score at least this sure of another label flags a photo
 NEAR = 4  # perceptual hashes at most this many bits apart are near-duplicates
@@ -63,14 +63,16 @@ def too_few(data, counts, few=FEW):
 
 
 def learning_curve(data, embedded, seed=0):
-    """Held-out accuracy (test split, else validation) of heads fitted on 25/50/75/100% of the training photos."""
+    """Held-out accuracy (test split, else validation) of heads fitted on 25/50/75/100% of the training photos.
+
+    Tags: the exact-match ratio, from photos drawn per first tag, each tag at its own threshold."""
     train, val = embedded["train"], embedded["val"]
     held = embedded.get("test") or val
     if len(held.labels) == 0:
         return []
     rng = np.random.default_rng(seed)
     photo_of_row = np.searchsorted(np.asarray(train.first_rows), np.arange(len(train.labels)), side="right") - 1
-    order = {k: rng.permutation([i for i, (_, label) in enumerate(train.items) if label == k])
+    order = {k: rng.permutation([i for i, (_, label) in enumerate(train.items) if dataset.indices(label)[0] == k])
              for k in range(len(data.labels))}
     curve = []
     for share in SHARES:
@@ -78,6 +80,11 @@ def learning_curve(data, embedded, seed=0):
         rows = np.isin(photo_of_row, chosen)
         part = head.train(data.labels, train.features[rows], train.labels[rows], val.features, val.labels,
                           train_weights=train.weights[rows])
+        if data.tags:  # the tags judge's model is served with raw scores and each tag's own threshold
+            scores = part.scores(held.features)
+            report = measures.tag_report(data.labels, held.labels, scores, part.thresholds)
+            curve.append({"share": share, "photos": int(len(chosen)), "accuracy": round(report.exact_match, 4)})
+            continue
         weights, bias = part.folded()  # scored as the served model scores: float32 Gemm, every label at 0.5
         scores = head.sigmoid((np.asarray(held.features, np.float32) @ weights + bias).astype(np.float64))
         report = measures.report(data.labels, held.labels, scores, np.full(len(data.labels), 0.5))
@@ -98,7 +105,8 @@ def verdict(curve):
 def examine(data, embedded, fitted):
     """Every finding of the doctor, JSON-ready, for the card, metrics.json and `flask train`'s output."""
     curve = learning_curve(data, embedded)
-    return {"suspicious": suspicious(data, embedded, fitted.penalty, data.root),
+    # Tags: no doubtful-label check; a head cannot say a tag is wrong from another tag scoring high.
+    return {"suspicious": None if data.tags else suspicious(data, embedded, fitted.penalty, data.root),
             "duplicates": duplicates(embedded, data.root),
             "too_few": too_few(data, data.counts()),
             "learning_curve": curve, "curve_says": verdict(curve)}
@@ -106,17 +114,21 @@ def examine(data, embedded, fitted):
 
 def lines(found):
     """The findings as Markdown list items (the card) or plain lines (the terminal)."""
-    out = [f"- Labels that may be wrong ({len(found['suspicious'])}: a head trained without the photo, "
-           f"{FOLDS}-fold, scores another label ≥ {CONFIDENT}):"]
-    out += [f"  - `{s['photo']}` in {s['folder']} looks like {s['looks_like']} ({s['score']:.2f})"
-            for s in found["suspicious"]] or ["  - none"]
+    if found["suspicious"] is None:
+        out = ["- Labels that may be wrong: not checked for tags (a photo may rightly carry several at once)"]
+    else:
+        out = [f"- Labels that may be wrong ({len(found['suspicious'])}: a head trained without the photo, "
+               f"{FOLDS}-fold, scores another label ≥ {CONFIDENT}):"]
+        out += [f"  - `{s['photo']}` in {s['folder']} looks like {s['looks_like']} ({s['score']:.2f})"
+                for s in found["suspicious"]] or ["  - none"]
     out += [f"- Near-duplicates across splits ({len(found['duplicates'])}: difference hash ≤ {NEAR} bits apart):"]
     out += [f"  - `{d['a']}` ({d['splits'][0]}) ≈ `{d['b']}` ({d['splits'][1]}, {d['bits']} bits)"
             for d in found["duplicates"]] or ["  - none"]
     out += [f"- Labels with fewer than {FEW} training photos: "
             + (", ".join(f"{t['label']} ({t['train']})" for t in found["too_few"]) or "none")]
     curve = ", ".join(f"{int(c['share'] * 100)}% ({c['photos']}): {c['accuracy']:.3f}" for c in found["learning_curve"])
-    out += [f"- Learning curve (held-out accuracy by share of the training photos): {curve or 'n/a'}; "
+    measure = "exact match" if found["suspicious"] is None else "accuracy"
+    out += [f"- Learning curve (held-out {measure} by share of the training photos): {curve or 'n/a'}; "
             f"{found['curve_says']}"]
     return out
 

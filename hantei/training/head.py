@@ -10,6 +10,25 @@ PENALTIES = (100.0, 10.0, 1.0, 0.1)  # L2 strengths tried, strongest first (each
 # held-out accuracy on average over 4 seeds (0.931 against 0.958 at 0.5); see bench/results/training.md.
 TUNE_THRESHOLDS_FROM = 20
 THRESHOLD_RANGE = (0.05, 0.95)
+TAG_THRESHOLDS_FROM = 3  # tags: a tag's threshold is tuned when validation has this many photos carrying it
+
+
+def positives(y, k):
+    """Which rows are positives of label k: y holds label indices (labels), or multi-hot rows [n, labels] (tags)."""
+    y = np.asarray(y)
+    return y[:, k].astype(bool) if y.ndim == 2 else y == k
+
+
+def tuned(val_y, count, tune=None):
+    """Per label, whether to pick its threshold on validation. Labels: all of them when every label has
+    TUNE_THRESHOLDS_FROM photos there (or as `tune` says); tags: each tag with TAG_THRESHOLDS_FROM
+    positives there, the others stay at 0.5."""
+    val_y = np.asarray(val_y)
+    if tune is not None:
+        return [bool(tune)] * count
+    if val_y.ndim == 2:
+        return [bool(n >= TAG_THRESHOLDS_FROM) for n in val_y.sum(axis=0)]
+    return [bool(min(np.bincount(val_y, minlength=count)) >= TUNE_THRESHOLDS_FROM)] * count
 
 
 def sigmoid(logits):
@@ -99,6 +118,7 @@ def train(labels, train_x, train_y, val_x, val_y, train_weights=None, penalties=
     train_y / val_y are label indices. train_weights (optional) weigh augmented views so that
     each photo counts once. tune: pick each label's threshold on the validation split (default:
     when every label has TUNE_THRESHOLDS_FROM validation photos), else decide every label at 0.5.
+    Tags: train_y / val_y are multi-hot rows [n, labels], and the default tunes each tag on its own (see tuned).
     """
     train_x, val_x = np.asarray(train_x, np.float64), np.asarray(val_x, np.float64)
     train_y, val_y = np.asarray(train_y), np.asarray(val_y)
@@ -114,11 +134,11 @@ def train(labels, train_x, train_y, val_x, val_y, train_weights=None, penalties=
     for penalty in penalties:
         fitted, loss = [], 0.0
         for k in range(len(labels)):
-            positive = train_y == k
+            positive = positives(train_y, k)
             z, b = starts[k] = fit_binary(reduced_train, positive, balanced_weights(positive) * photo_weights,
                                           penalty, start=starts[k])
             fitted.append((basis.T @ z, b))
-            val_positive = val_y == k
+            val_positive = positives(val_y, k)
             loss += log_loss(val_positive, sigmoid(reduced_val @ z + b), balanced_weights(val_positive))
         if best is None or loss < best[0]:
             best = (loss, penalty, fitted)
@@ -126,9 +146,9 @@ def train(labels, train_x, train_y, val_x, val_y, train_weights=None, penalties=
     weights = np.stack([w for w, _ in fitted], axis=1)
     bias = np.array([b for _, b in fitted])
     val_scores = sigmoid(standard_val @ weights + bias)
-    if tune is None:
-        tune = min(np.bincount(val_y, minlength=len(labels))) >= TUNE_THRESHOLDS_FROM
-    thresholds = np.array([best_threshold(val_y == k, val_scores[:, k]) if tune else 0.5 for k in range(len(labels))])
+    tune = tuned(val_y, len(labels), tune)
+    thresholds = np.array([best_threshold(positives(val_y, k), val_scores[:, k]) if tune[k] else 0.5
+                           for k in range(len(labels))])
     return Head(list(labels), mean, scale, weights, bias, penalty, thresholds)
 
 

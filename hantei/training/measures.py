@@ -95,3 +95,54 @@ def report(labels, truth, scores, thresholds):
     roc = [roc_curve(truth == k, scores[:, k])[:2] for k in range(count)]
     return Report(labels=list(labels), confusion=matrix, accuracy=_ratio(hits.sum(), truth.size),
                   precision=precision, recall=recall, f1=f1, support=support.tolist(), auc=auc, macro=macro, roc=roc)
+
+
+@dataclass
+class TagReport:
+    """Every number of a tags judge's card for one split: each tag on its own at its threshold, and whole photos."""
+
+    labels: list
+    thresholds: list
+    precision: list
+    recall: list
+    f1: list
+    support: list  # photos carrying each tag
+    auc: list
+    macro: dict
+    exact_match: float  # share of photos given exactly their tags, no more, no fewer
+    mean_jaccard: float  # mean over photos of |given ∩ true| / |given ∪ true|
+    photos: int
+    roc: list  # per tag: (fpr, tpr)
+
+    def as_dict(self):
+        per_tag = {
+            label: {"threshold": t, "precision": p, "recall": r, "f1": f, "support": s, "auc": a}
+            for label, t, p, r, f, s, a in zip(self.labels, self.thresholds, self.precision, self.recall, self.f1,
+                                               self.support, self.auc)
+        }
+        return {"exact_match": self.exact_match, "mean_jaccard": self.mean_jaccard, "macro": self.macro,
+                "photos": self.photos, "tags": per_tag}
+
+
+def tag_report(labels, truth, scores, thresholds):
+    """Card metrics of a tags judge for photos with multi-hot `truth` [n, tags] and sigmoid `scores` [n, tags]:
+    a tag is given when its score reaches its threshold."""
+    truth = np.asarray(truth, dtype=bool).reshape(-1, len(labels))
+    scores = np.asarray(scores, dtype=np.float64).reshape(-1, len(labels))
+    given = scores >= np.asarray(thresholds, dtype=np.float64)
+    hits = (given & truth).sum(axis=0)
+    precision = [_ratio(h, p) for h, p in zip(hits, given.sum(axis=0))]
+    recall = [_ratio(h, s) for h, s in zip(hits, truth.sum(axis=0))]
+    f1 = [_ratio(2 * p * r, p + r) for p, r in zip(precision, recall)]
+    auc = [roc_auc(truth[:, k], scores[:, k]) for k in range(len(labels))]
+    known = [a for a in auc if a is not None]
+    macro = {"precision": float(np.mean(precision)), "recall": float(np.mean(recall)), "f1": float(np.mean(f1)),
+             "auc": float(np.mean(known)) if known else None}
+    union = (given | truth).sum(axis=1)
+    jaccard = np.where(union > 0, (given & truth).sum(axis=1) / np.maximum(union, 1), 1.0)
+    rows = len(truth)
+    return TagReport(labels=list(labels), thresholds=[float(t) for t in thresholds], precision=precision,
+                     recall=recall, f1=f1, support=truth.sum(axis=0).tolist(), auc=auc, macro=macro,
+                     exact_match=_ratio((given == truth).all(axis=1).sum(), rows),
+                     mean_jaccard=float(jaccard.mean()) if rows else 0.0, photos=rows,
+                     roc=[roc_curve(truth[:, k], scores[:, k])[:2] for k in range(len(labels))])
