@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.helpers import AXE
 from tests.servers import Gunicorn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +45,20 @@ def device_options(playwright, name, **extra):
     """Playwright's emulation of a device (viewport, scale, touch, user agent), Japanese by default."""
     options = {k: v for k, v in playwright.devices[DEVICES[name]].items() if k != "default_browser_type"}
     return {**options, "locale": "ja-JP", **extra}
+
+
+def serious_violations(page):
+    """What axe-core finds serious or critical on the page (its context needs bypass_csp: axe is an inline script)."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]
+            if v["impact"] in ("serious", "critical")]
+
+
+def small_phone(browser, playwright, lang):
+    """A 320 px wide iPhone context in a language, ready for axe."""
+    return browser.new_context(**device_options(playwright, "iphone", locale=lang, bypass_csp=True,
+                                                viewport={"width": 320, "height": 640}))
 
 
 @pytest.fixture(params=["iphone", "android", "desktop"])

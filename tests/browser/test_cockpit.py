@@ -13,8 +13,7 @@ from playwright.sync_api import expect
 from hantei import create_app
 from hantei.admin import versions
 from tests import training_photos
-from tests.browser.conftest import device_options
-from tests.helpers import AXE
+from tests.browser.conftest import device_options, serious_violations
 from tests.servers import Gunicorn
 
 PASSWORD = "correct horse battery"
@@ -116,10 +115,7 @@ def test_report_review_export_train_compare_activate(browser, playwright, instan
 
 def _fits_and_passes_axe(page):
     assert page.evaluate("document.documentElement.scrollWidth") <= 320, page.url
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]
-               if v["impact"] in ("serious", "critical")]
+    serious = serious_violations(page)
     assert serious == [], page.url
 
 

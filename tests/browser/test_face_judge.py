@@ -5,8 +5,7 @@ import shutil
 import pytest
 import requests
 
-from tests.browser.conftest import ROOT, device_options
-from tests.helpers import AXE
+from tests.browser.conftest import ROOT, serious_violations, small_phone
 from tests.onnx_models import linear_classifier
 from tests.servers import Gunicorn
 from tests.helpers import FACE_JUDGE, FACES
@@ -31,17 +30,13 @@ def face_result(tmp_path_factory):
 @pytest.mark.parametrize("lang", ["ja-JP", "en-US"])
 def test_face_result_page_on_a_phone(browser, playwright, face_result, lang):
     url, path = face_result
-    context = browser.new_context(**device_options(playwright, "iphone", locale=lang, bypass_csp=True,
-                                                   viewport={"width": 320, "height": 640}))
+    context = small_phone(browser, playwright, lang)
     page = context.new_page()
     page.goto(url + path)
     assert page.locator(".region-list li").count() == 3 and page.locator(".label-bars li").count() == 3
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     (ROOT / "artifacts" / "screenshots").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ROOT / "artifacts" / "screenshots" / f"face-judge-result-{lang}.png", full_page=True)
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]
-               if v["impact"] in ("serious", "critical")]
+    serious = serious_violations(page)
     assert serious == []
     context.close()

@@ -6,8 +6,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, device_options
-from tests.helpers import AXE
+from tests.browser.conftest import ROOT, device_options, serious_violations
 from tests.photos import PEOPLE
 
 
@@ -80,9 +79,5 @@ def test_axe_finds_no_serious_violation(browser, playwright, live_server, result
     context = browser.new_context(**device_options(playwright, "iphone", locale=lang, bypass_csp=True))
     page = context.new_page()
     page.goto(live_server + address(which, result_path))
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results["violations"]
-               if v["impact"] in ("serious", "critical")]
-    assert serious == []
+    assert serious_violations(page) == []
     context.close()

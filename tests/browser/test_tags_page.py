@@ -3,8 +3,8 @@
 import pytest
 import requests
 
-from tests.browser.conftest import ROOT, device_options
-from tests.helpers import AXE, tags_judge
+from tests.browser.conftest import ROOT, serious_violations, small_phone
+from tests.helpers import tags_judge
 from tests.photos import PEOPLE
 from tests.servers import Gunicorn
 
@@ -26,8 +26,7 @@ def tagged(tmp_path_factory):
 @pytest.mark.parametrize("lang", ["ja-JP", "en-US"])
 def test_tag_chips_fit_a_small_phone_and_pass_axe(browser, playwright, tagged, lang):
     url, path = tagged
-    context = browser.new_context(**device_options(playwright, "iphone", locale=lang, bypass_csp=True,
-                                                   viewport={"width": 320, "height": 640}))
+    context = small_phone(browser, playwright, lang)
     page = context.new_page()
     page.goto(url + path)
     chips = page.locator("#verdict .tag-chip")
@@ -36,9 +35,6 @@ def test_tag_chips_fit_a_small_phone_and_pass_axe(browser, playwright, tagged, l
     boxes = [chips.nth(n).bounding_box() for n in range(4)]
     assert all(box["x"] >= 0 and box["x"] + box["width"] <= 320 for box in boxes)
     page.screenshot(path=ROOT / "artifacts" / "screenshots" / f"tags-result-{lang[:2]}.png", full_page=True)
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    serious = [(v["id"], [n["target"] for n in v["nodes"]]) for v in results["violations"]
-               if v["impact"] in ("serious", "critical")]
+    serious = serious_violations(page)
     assert serious == []
     context.close()
