@@ -214,12 +214,7 @@ def card(summary, test, val):
     for label, row in zip(labels, report.confusion):
         out.append(f"| **{label}** | " + " | ".join(str(int(v)) for v in row) + " |")
     out += ["", "![Confusion matrix](confusion.png)", "", "![ROC curves, one label against the rest](roc.png)", ""]
-    if test is not None:
-        out += [f"On the validation split (used to pick the penalty and thresholds, so optimistic): accuracy "
-                f"{val.accuracy:.3f}, macro F1 {val.macro['f1']:.3f}.", ""]
-    else:
-        out += ["There was no test split: these numbers come from the validation split that also picked the "
-                "thresholds, so they are optimistic. Give a test/ folder for an honest estimate.", ""]
+    out += _validation_note(test, f"accuracy {val.accuracy:.3f}, macro F1 {val.macro['f1']:.3f}")
     return "\n".join(out)
 
 
@@ -249,13 +244,17 @@ def tags_card(summary, test, val):
     out += [f"| **macro** | | {macro['precision']:.3f} | {macro['recall']:.3f} | {macro['f1']:.3f} | "
             f"{_percent(macro['auc'])} | {report.photos} |", "",
             "![ROC curves, one tag against the rest](roc.png)", ""]
-    if test is not None:
-        out += [f"On the validation split (used to pick the penalty and thresholds, so optimistic): exact match "
-                f"{val.exact_match:.3f}, mean Jaccard {val.mean_jaccard:.3f}, macro F1 {val.macro['f1']:.3f}.", ""]
-    else:
-        out += ["There was no test split: these numbers come from the validation split that also picked the "
-                "thresholds, so they are optimistic. Give a test/ folder for an honest estimate.", ""]
+    out += _validation_note(test, f"exact match {val.exact_match:.3f}, mean Jaccard {val.mean_jaccard:.3f}, "
+                                  f"macro F1 {val.macro['f1']:.3f}")
     return "\n".join(out)
+
+
+def _validation_note(test, figures):
+    """The card's last words on the validation split: its figures beside a test split's, or why there are none."""
+    if test is not None:
+        return [f"On the validation split (used to pick the penalty and thresholds, so optimistic): {figures}.", ""]
+    return ["There was no test split: these numbers come from the validation split that also picked the "
+            "thresholds, so they are optimistic. Give a test/ folder for an honest estimate.", ""]
 
 
 def write(folder, summary, head, test, val):
