@@ -5,6 +5,7 @@ import csv
 import json
 import shutil
 import tomllib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ from hantei import create_app
 from hantei.judges import open_judge
 from hantei.training import dataset, head
 from tests import training_photos
-from tests.helpers import TEST_SETTINGS
+from tests.helpers import TEST_SETTINGS, labels_judge, tags_judge
 from tests.photos import MATPLOTLIB, SKIMAGE
 
 # What each kind of picture carries, and where its pictures come from.
@@ -214,3 +215,98 @@ def test_each_tag_with_a_few_validation_photos_gets_its_own_threshold():
     assert fitted.thresholds[0] == head.best_threshold(val_y[:, 0] == 1, scores[:, 0])
     assert fitted.thresholds[1] == 0.5  # too few validation photos of tag b to tune it on
     assert head.tuned(val_y, 2) == [True, False] and head.tuned(np.array([0, 1] * 30), 2) == [True, True]
+
+
+def evaluated(models, *args):
+    """`flask evaluate` in a fresh app serving the judges under `models` (as after a restart)."""
+    app, _ = app_for(models.parent)
+    return app.test_cli_runner().invoke(args=["evaluate", *map(str, args), "--out", str(models.parent / "figures")])
+
+
+def printed_rows(output, labels):
+    """The printed table's rows of those labels: {label: [the numbers]}."""
+    return {line.split()[0]: line.split()[1:] for line in output.splitlines()
+            if line.split() and line.split()[0] in labels}
+
+
+def test_flask_evaluate_gives_a_tags_judges_card_numbers_on_its_test_photos(from_folders, tmp_path):
+    root, out, _ = from_folders
+    _, metrics = manifest_and_metrics(out)
+    for photo, tags in zip(metrics["test_photos"], metrics["test_tags"]):  # the drawn test split as tag folders
+        for tag in tags:
+            (tmp_path / "test-photos" / tag).mkdir(parents=True, exist_ok=True)
+            shutil.copy(root / photo, tmp_path / "test-photos" / tag / Path(photo).name)
+    result = evaluated(out.parent, tmp_path / "test-photos", "--judge", "tagger")
+    assert result.exit_code == 0, result.output
+    test = metrics["test"]
+    whole = f"photos 7   exact match {test['exact_match']:.4f}   mean Jaccard {test['mean_jaccard']:.4f}"
+    assert whole in result.output
+    rows = printed_rows(result.output, [*metrics["labels"], "macro"])
+    for tag, numbers in test["tags"].items():  # threshold, precision, recall, F1, AUC, photos
+        assert rows[tag][:4] == [f"{numbers[key]:.4f}" for key in ("threshold", "precision", "recall", "f1")]
+        assert int(rows[tag][5]) == numbers["support"]
+    assert rows["macro"][2] == f"{test['macro']['f1']:.4f}"
+    figures = out.parent.parent / "figures"
+    assert (figures / "roc.png").is_file() and not (figures / "confusion.png").exists()
+    assert "no confusion.png" in result.output
+
+
+def test_flask_evaluate_reads_a_tags_csv_and_its_test_split(from_csv):
+    root, rows, out, _ = from_csv
+    _, metrics = manifest_and_metrics(out)
+    result = evaluated(out.parent, root, "--judge", "csv-tagger", "--tags-csv", root / "tags.csv")
+    assert result.exit_code == 0, result.output
+    assert f"photos 12   exact match {metrics['test']['exact_match']:.4f}" in result.output
+    everything = evaluated(out.parent, root, "--judge", "csv-tagger", "--tags-csv", root / "tags.csv",
+                           "--split", "train")
+    assert everything.exit_code == 0 and "photos 20   exact match" in everything.output
+
+
+@pytest.fixture
+def served_judges(tmp_path):
+    """A made-up tags judge (photo 0.3, the rest 0.5) and a labels judge, and a folder of a few tagged photos."""
+    models = tmp_path / "models"
+    tags_judge(models / "tagger", thresholds="{ photo = 0.3 }")
+    labels_judge(models / "friends")
+    for split, name, tags, image in pictures()[:4]:
+        for tag in tags:
+            (tmp_path / "few" / tag).mkdir(parents=True, exist_ok=True)
+            image.save(tmp_path / "few" / tag / f"{split}-{name}")
+    return models, tmp_path / "few"
+
+
+def test_flask_evaluate_uses_the_tags_judges_own_thresholds(served_judges):
+    models, few = served_judges
+    result = evaluated(models, few, "--judge", "tagger")
+    assert result.exit_code == 0, result.output
+    assert "photos 4   exact match" in result.output
+    rows = printed_rows(result.output, ["photo", "illust", "face", "megane", "nsfw"])
+    assert rows["photo"][0] == "0.3000" and rows["nsfw"][0] == "0.5000" and rows["photo"][5] == "4"
+
+
+@pytest.mark.parametrize("folder, csv_file, complaint", [
+    ("loose", None, "has no photos in tag folders"),  # a photo, but in no tag folder
+    ("few", "bad.csv", "bad.csv line 2: no photo 'nowhere.jpg'"),
+    ("unheard", None, "has tags the judge lacks: unheard (it gives photo, illust, face, megane, nsfw)"),
+    ("split", None, "has no test photos (its splits: train); pick one with --split"),
+])
+def test_flask_evaluate_refuses_a_tags_folder_it_cannot_read(served_judges, folder, csv_file, complaint):
+    models, few = served_judges
+    a_photo = next((few / "photo").iterdir())
+    (few.parent / "loose").mkdir()
+    shutil.copy(a_photo, few.parent / "loose")
+    shutil.copytree(few, few.parent / "unheard")
+    (few.parent / "unheard" / "unheard").mkdir()
+    shutil.copy(a_photo, few.parent / "unheard" / "unheard")
+    shutil.copytree(few, few.parent / "split" / "train")
+    (few.parent / "bad.csv").write_text("photo,tags\nnowhere.jpg,photo\n", encoding="utf-8")
+    csv_args = ["--tags-csv", few.parent / csv_file] if csv_file else []
+    result = evaluated(models, few.parent / folder, "--judge", "tagger", *csv_args)
+    assert result.exit_code == 1 and complaint in result.output and "Traceback" not in result.output
+
+
+def test_tags_csv_is_for_tags_judges_only(served_judges):
+    models, few = served_judges
+    (few.parent / "tags.csv").write_text("photo,tags\n", encoding="utf-8")
+    result = evaluated(models, few, "--judge", "friends", "--tags-csv", few.parent / "tags.csv")
+    assert result.exit_code == 2 and "--tags-csv is for tags judges; 'friends' is a labels judge" in result.output

@@ -76,13 +76,17 @@ def train_command(folder, judge_id, title, title_ja, seed, augment, faces, force
 @click.command("evaluate")
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--judge", "judge_id", default=None, help="Judge id (default: HANTEI_DEFAULT_JUDGE).")
-@click.option("--split", default="test", show_default=True, help="Measure FOLDER/<split>/ when FOLDER has one.")
+@click.option("--split", default="test", show_default=True,
+              help="Measure FOLDER/<split>/ when FOLDER (or --tags-csv) has one.")
 @click.option("--threshold", default=0.5, show_default=True, help="Score judges: a score at or above it means 1.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Where to write confusion.png and roc.png (default: evaluation-<judge>/).")
+@click.option("--tags-csv", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Tags judges: read the photos' tags from a photo,tags CSV (as flask train --tags-csv does).")
 @with_appcontext
-def evaluate_command(folder, judge_id, split, threshold, out):
-    """Measure a judge on FOLDER/<label>/ photos (score judges: FOLDER/0/ and FOLDER/1/), as a model card does."""
+def evaluate_command(folder, judge_id, split, threshold, out, tags_csv):
+    """Measure a judge on FOLDER/<label>/ photos (score judges: FOLDER/0/ and FOLDER/1/; tags judges: FOLDER/<tag>/
+    copies or --tags-csv, as flask train --tags reads them), as a model card does."""
     from ..training import evaluation
     from ..training.dataset import DatasetError
 
@@ -90,15 +94,23 @@ def evaluate_command(folder, judge_id, split, threshold, out):
         judge = service("judges").get(judge_id)
     except UnknownJudge:
         raise click.UsageError(f"no judge called {judge_id!r}") from None
+    tags = judge.kind == "tags"
+    if tags_csv and not tags:
+        raise click.UsageError(f"--tags-csv is for tags judges; {judge.id!r} is a {judge.kind} judge")
     labels, classify, thresholds = evaluation.scorer(judge, threshold)
     try:
-        pairs = evaluation.photos_to_measure(folder, labels, split)
+        pairs = (evaluation.tagged_photos_to_measure(folder, labels, split, tags_csv) if tags
+                 else evaluation.photos_to_measure(folder, labels, split))
     except DatasetError as problem:
         raise click.ClickException(str(problem)) from None
     out = out or Path(f"evaluation-{judge.id}")
-    report, skipped = evaluation.evaluate(pairs, labels, classify, thresholds, out=out)
+    measure = evaluation.evaluate_tags if tags else evaluation.evaluate
+    report, skipped = measure(pairs, labels, classify, thresholds, out=out)
     click.echo(f"judge {judge.id!r} on {folder}")
-    click.echo(evaluation.text(report))
+    click.echo(evaluation.tag_text(report) if tags else evaluation.text(report))
     for problem in skipped:
         click.echo(f"skipped {problem}", err=True)
-    click.echo(f"wrote {out}/confusion.png and {out}/roc.png")
+    if tags:
+        click.echo(f"wrote {out}/roc.png (no confusion.png: a photo may carry several tags, each measured alone)")
+    else:
+        click.echo(f"wrote {out}/confusion.png and {out}/roc.png")

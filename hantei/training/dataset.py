@@ -134,34 +134,52 @@ def fingerprint(dataset):
     return digest.hexdigest()
 
 
-def read_tags(root, seed=0, csv_file=None, val=0.15, test=0.15):
-    """A multi-label data set: each photo (identified by its bytes' SHA-256) once, with every tag it carries.
+def tagged_photos(root, csv_file=None):
+    """Every photo of a tags folder or CSV once (identified by its bytes' SHA-256), with every tag it carries:
+    {split: [(path, frozenset of tags)]}, split None when the folder or CSV gives no train/ val/ test/.
 
     Without csv_file: FOLDER/<tag>/ folders (optionally in train/ val/ test/) where one photo may be copied under
     several tags. With csv_file: rows of `photo,tags` (a path under root; tags separated by spaces or ;), a path
-    starting with train/ val/ or test/ putting the photo in that split. Drawn splits are by photo, seeded."""
+    starting with train/ val/ or test/ putting the photo in that split. Training and flask evaluate both read so."""
     root = Path(root)
     if not root.is_dir():
         raise DatasetError(f"{root} is not a folder")
     found = _tags_from_csv(root, Path(csv_file)) if csv_file else _tags_from_folders(root)  # [(split, path, tags)]
-    labels = sorted({tag for _, _, tags in found for tag in tags})
-    if len(labels) < 2:
-        raise DatasetError(f"{root} needs at least two tags")
-    given = tuple(s for s in SPLITS if any(split == s for split, _, _ in found))
-    if given and "train" not in given:
-        raise DatasetError(f"{root}: photos are given in {', '.join(given)} but none in train")
-    if given and any(split is None for split, _, _ in found):
+    if not found:
+        raise DatasetError(f"{root} has no photos in tag folders: FOLDER/<tag>/ (or FOLDER/train|val|test/<tag>/) "
+                           "holding a copy of each photo under every tag it carries, or give a photo,tags CSV")
+    if len({split is None for split, _, _ in found}) > 1:
         raise DatasetError(f"{root}: either every photo lies in train/ val/ test/ or none does")
     photos = {}  # (split, SHA-256) -> [path, tags]: the same bytes under several tags are one photo
     for split, path, tags in found:
         entry = photos.setdefault((split, hashlib.sha256(path.read_bytes()).hexdigest()), [path, set()])
         entry[1] |= set(tags)
-    items = {split: [] for split in (*given, None)}
+    items = {}
     for (split, _), (path, tags) in sorted(photos.items(), key=lambda entry: entry[1][0]):
-        items[split].append((path, tuple(int(label in tags) for label in labels)))
+        items.setdefault(split, []).append((path, frozenset(tags)))
+    return {split: items[split] for split in (*SPLITS, None) if split in items}
+
+
+def multi_hot(tags, labels):
+    """A photo's tags as the tuple of 0/1 (one per label) that a tags Dataset's targets are."""
+    return tuple(int(label in tags) for label in labels)
+
+
+def read_tags(root, seed=0, csv_file=None, val=0.15, test=0.15):
+    """A multi-label data set to train on (tagged_photos): drawn splits are by photo, seeded; every tag needs
+    training photos with it and without it."""
+    root = Path(root)
+    items = tagged_photos(root, csv_file)
+    labels = sorted({tag for photos in items.values() for _, tags in photos for tag in tags})
+    if len(labels) < 2:
+        raise DatasetError(f"{root} needs at least two tags")
+    given = tuple(split for split in items if split is not None)
+    if given and "train" not in given:
+        raise DatasetError(f"{root}: photos are given in {', '.join(given)} but none in train")
+    items = {split: [(path, multi_hot(tags, labels)) for path, tags in photos] for split, photos in items.items()}
     dataset = Dataset(root, labels, given_splits=given, tags=True)
     if given:
-        dataset.splits = {split: items[split] for split in SPLITS if split in given}
+        dataset.splits = items
         if "val" not in given:  # carve the validation photos out of train/
             train, held = _stratified_tags(dataset.splits["train"], labels, seed, (val, 0.0))
             dataset.splits["train"], dataset.splits["val"] = train, held[0]
@@ -177,14 +195,17 @@ def read_tags(root, seed=0, csv_file=None, val=0.15, test=0.15):
 
 
 def _tags_from_folders(root):
-    if (root / "train").is_dir():
-        tags = [p.name for p in _label_folders(root / "train")]
-        for split in (s for s in SPLITS if (root / s).is_dir()):
+    splits = [split for split in SPLITS if (root / split).is_dir()]
+    if splits:  # (a test/ alone, as flask evaluate may be given, is split folders too, not a tag named test)
+        reference = "train" if "train" in splits else None
+        tags = ([p.name for p in _label_folders(root / "train")] if reference else
+                sorted({p.name for split in splits for p in _label_folders(root / split)}))
+        for split in splits:
             extra = sorted({p.name for p in _label_folders(root / split)} - set(tags))
             if extra:
                 raise DatasetError(f"{root / split} has tags that train/ lacks: {', '.join(extra)}")
-        return [(split, path, (tag,)) for split in SPLITS if (root / split).is_dir()
-                for tag in tags for path in photos_in(root / split / tag)]
+        return [(split, path, (tag,)) for split in splits for tag in tags if (root / split / tag).is_dir()
+                for path in photos_in(root / split / tag)]
     return [(None, path, (folder.name,)) for folder in _label_folders(root) for path in photos_in(folder)]
 
 
