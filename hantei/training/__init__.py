@@ -29,6 +29,16 @@ class Embedded:
     first_rows: list = None  # per kept photo: the row of its centre view
     hashes: list = None  # per kept photo: its perceptual hash (doctor.dhash), to find near-duplicates
 
+    def photos(self):
+        """The photo (index into items) of every row."""
+        return np.searchsorted(np.asarray(self.first_rows), np.arange(len(self.labels)), side="right") - 1
+
+    def centres(self):
+        """This split with only each photo's centre view."""
+        rows = np.asarray(self.first_rows, dtype=np.int64)
+        return Embedded(self.features[rows], self.labels[rows], np.ones(len(rows)), self.items, list(range(len(rows))),
+                        self.hashes)
+
 
 def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None, crop=None):
     """Embed every photo of a split (or its `crop`); labels in `augmented` get extra views.
@@ -84,14 +94,17 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
     total = sum(len(items) for items in data.splits.values())
     with tqdm(total=total, desc="embedding photos", unit="photo", disable=not progress) as bar:
         crop = FaceCrops() if faces else None
-        embedded = {split: embed_split(items, model, rng, augmented if split == "train" else frozenset(), bar, skipped,
+        embedded = {split: embed_split(items, model, rng, augmented if split != "test" else frozenset(), bar, skipped,
                                        crop)
                     for split, items in data.splits.items()}
     fingerprint = dataset.fingerprint(data)  # of the folder as it is, unreadable files included
     data.splits = {split: found.items for split, found in embedded.items()}  # the card counts what was used
-    train_split, val_split = embedded["train"], embedded["val"]
-    fitted = head.train(data.labels, train_split.features, train_split.labels, val_split.features, val_split.labels,
-                        train_weights=train_split.weights)
+    pooled = [embedded["train"], embedded["val"]]  # the penalty by cross-validation over both, then fitted on both
+    fitted = head.cross_fit(data.labels, np.concatenate([s.features for s in pooled]),
+                            np.concatenate([s.labels for s in pooled]), np.concatenate([s.weights for s in pooled]),
+                            np.concatenate([pooled[0].photos(), len(pooled[0].items) + pooled[1].photos()]),
+                            tune=min(data.counts()["val"].values()) >= head.TUNE_THRESHOLDS_FROM)
+    embedded["val"] = embedded["val"].centres()  # the card and the doctor see each validation photo once
     reports = {split: served_report(fitted, embedded[split]) for split in ("val", "test") if split in embedded}
     title = title or {"ja": judge_id, "en": judge_id}
     summary = {

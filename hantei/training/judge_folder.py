@@ -132,8 +132,9 @@ def card(summary, test, val):
             f"224 × 224 centre crop of the short side resized to 256, `(pixel − 127) / 128`; "
             f"backbone `{summary['backbone_sha256'][:16]}…`",
             f"- Head: one logistic regression per label (one against the rest, sigmoid: a photo can match no label), "
-            f"class-weighted, L2 penalty {summary['penalty']:g} chosen on the validation split",
-            ("- Thresholds, chosen on the validation split for the best F1 of each label "
+            f"class-weighted, L2 penalty {summary['penalty']:g} chosen by {head.FOLDS}-fold cross-validation over the "
+            f"train and validation photos, then fitted on both",
+            ("- Thresholds, chosen on the cross-validated scores for the best F1 of each label "
              "(folded into the model: the served scores cross 0.5 there):"
              if any(t != 0.5 for t in summary["thresholds"]) else
              f"- Thresholds: 0.5 for every label (the validation split has fewer than {head.TUNE_THRESHOLDS_FROM} "
@@ -155,7 +156,7 @@ def card(summary, test, val):
         out.append(f"| **{label}** | " + " | ".join(str(int(v)) for v in row) + " |")
     out += ["", "![Confusion matrix](confusion.png)", "", "![ROC curves, one label against the rest](roc.png)", ""]
     if test is not None:
-        out += [f"On the validation split (used to pick the penalty and thresholds, so optimistic): accuracy "
+        out += [f"On the validation split (trained on, so optimistic): accuracy "
                 f"{val.accuracy:.3f}, macro F1 {val.macro['f1']:.3f}.", ""]
     else:
         out += ["There was no test split: these numbers come from the validation split that also picked the "
