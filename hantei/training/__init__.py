@@ -33,11 +33,16 @@ class Embedded:
         """The photo (index into items) of every row."""
         return np.searchsorted(np.asarray(self.first_rows), np.arange(len(self.labels)), side="right") - 1
 
+    def subset(self, photos, centres=False):
+        """This split with only the given photos (indices into items), and of those only the centre views."""
+        rows = np.asarray(self.first_rows, dtype=np.int64)[photos] if centres else np.isin(self.photos(), photos)
+        firsts = np.arange(len(photos)) if centres else np.flatnonzero(np.r_[True, np.diff(self.photos()[rows]) != 0])
+        return Embedded(self.features[rows], self.labels[rows], np.ones(len(photos)) if centres else self.weights[rows],
+                        [self.items[i] for i in photos], list(firsts), [self.hashes[i] for i in photos])
+
     def centres(self):
         """This split with only each photo's centre view."""
-        rows = np.asarray(self.first_rows, dtype=np.int64)
-        return Embedded(self.features[rows], self.labels[rows], np.ones(len(rows)), self.items, list(range(len(rows))),
-                        self.hashes)
+        return self.subset(np.arange(len(self.items)), centres=True)
 
 
 def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None, crop=None):
@@ -99,13 +104,10 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
                     for split, items in data.splits.items()}
     fingerprint = dataset.fingerprint(data)  # of the folder as it is, unreadable files included
     data.splits = {split: found.items for split, found in embedded.items()}  # the card counts what was used
-    pooled = [embedded["train"], embedded["val"]]  # the penalty by cross-validation over both, then fitted on both
-    fitted = head.cross_fit(data.labels, np.concatenate([s.features for s in pooled]),
-                            np.concatenate([s.labels for s in pooled]), np.concatenate([s.weights for s in pooled]),
-                            np.concatenate([pooled[0].photos(), len(pooled[0].items) + pooled[1].photos()]),
-                            tune=min(data.counts()["val"].values()) >= head.TUNE_THRESHOLDS_FROM)
-    embedded["val"] = embedded["val"].centres()  # the card and the doctor see each validation photo once
-    reports = {split: served_report(fitted, embedded[split]) for split in ("val", "test") if split in embedded}
+    fitted = head.fit_splits(data.labels, [embedded["train"], embedded["val"]],  # the penalty cross-validated
+                             tune=min(data.counts()["val"].values()) >= head.TUNE_THRESHOLDS_FROM)
+    reports = {split: served_report(fitted, embedded[split].centres())
+               for split in ("val", "test") if split in embedded}
     title = title or {"ja": judge_id, "en": judge_id}
     summary = {
         "id": judge_id,

@@ -181,6 +181,15 @@ def cross_fit(labels, x, y, weights, groups, tune=False, folds=FOLDS, penalties=
     return fitted
 
 
+def fit_splits(labels, splits, tune=False):
+    """cross_fit on embedded splits pooled (each with features, labels, weights, items and photos())."""
+    offsets = np.cumsum([0] + [len(split.items) for split in splits[:-1]])
+    return cross_fit(labels, np.concatenate([split.features for split in splits]),
+                     np.concatenate([split.labels for split in splits]),
+                     np.concatenate([split.weights for split in splits]),
+                     np.concatenate([split.photos() + offset for split, offset in zip(splits, offsets)]), tune)
+
+
 def _fit(labels, x, y, weights, penalty):
     """A head with one penalty and 0.5 thresholds, fitted on all rows."""
     mean, scale = x.mean(axis=0), x.std(axis=0) + 1e-6
