@@ -5,9 +5,9 @@ from dataclasses import dataclass
 import numpy as np
 
 PENALTIES = (100.0, 10.0, 1.0, 0.1)  # L2 strengths tried, strongest first (each warm-starts the next)
-# Thresholds are tuned on the validation split only when every label has this many photos there: on a
-# tiny split (about 4 per label from 20-30 photos) tuned thresholds cost the kinds set 3 points of
-# held-out accuracy on average over 4 seeds (0.931 against 0.958 at 0.5); see bench/results/training.md.
+# Thresholds are tuned (train(): on the validation split; cross_fit: on the cross-validated scores) only when
+# every label has this many validation photos: on a tiny split (about 4 per label from 20-30 photos) tuned
+# thresholds cost the kinds set 3 points of held-out accuracy on average over 4 seeds (0.931 against 0.958 at 0.5).
 TUNE_THRESHOLDS_FROM = 20
 THRESHOLD_RANGE = (0.05, 0.95)
 # flask train picks the penalty by this many folds over train + val rather than on the ~4-photo validation
