@@ -29,6 +29,21 @@ class Embedded:
     first_rows: list = None  # per kept photo: the row of its centre view
     hashes: list = None  # per kept photo: its perceptual hash (doctor.dhash), to find near-duplicates
 
+    def photos(self):
+        """The photo (index into items) of every row."""
+        return np.searchsorted(np.asarray(self.first_rows), np.arange(len(self.labels)), side="right") - 1
+
+    def subset(self, photos, centres=False):
+        """This split with only the given photos (indices into items), and of those only the centre views."""
+        rows = np.asarray(self.first_rows, dtype=np.int64)[photos] if centres else np.isin(self.photos(), photos)
+        firsts = np.arange(len(photos)) if centres else np.flatnonzero(np.r_[True, np.diff(self.photos()[rows]) != 0])
+        return Embedded(self.features[rows], self.labels[rows], np.ones(len(photos)) if centres else self.weights[rows],
+                        [self.items[i] for i in photos], list(firsts), [self.hashes[i] for i in photos])
+
+    def centres(self):
+        """This split with only each photo's centre view."""
+        return self.subset(np.arange(len(self.items)), centres=True)
+
 
 def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None, crop=None):
     """Embed every photo of a split (or its `crop`); photos of a label in `augmented` get extra views.
@@ -90,17 +105,25 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
     total = sum(len(items) for items in data.splits.values())
     with tqdm(total=total, desc="embedding photos", unit="photo", disable=not progress) as bar:
         crop = FaceCrops() if faces else None
-        embedded = {split: embed_split(items, model, rng, augmented if split == "train" else frozenset(), bar, skipped,
+        views = ("train",) if tags else ("train", "val")  # labels: val is cross-validated with train, crops too
+        embedded = {split: embed_split(items, model, rng, augmented if split in views else frozenset(), bar, skipped,
                                        crop)
                     for split, items in data.splits.items()}
     for found in embedded.values() if tags else ():  # multi-hot rows, even for a split of no photos
         found.labels = found.labels.reshape(-1, len(data.labels))
     fingerprint = dataset.fingerprint(data)  # of the folder as it is, unreadable files included
     data.splits = {split: found.items for split, found in embedded.items()}  # the card counts what was used
-    train_split, val_split = embedded["train"], embedded["val"]
-    fitted = head.train(data.labels, train_split.features, train_split.labels, val_split.features, val_split.labels,
-                        train_weights=train_split.weights)
-    reports = {split: served_report(fitted, embedded[split], tags) for split in ("val", "test") if split in embedded}
+    if tags:  # a tag's threshold is tuned on validation photos as they are, so those get no extra views
+        train_split, val_split = embedded["train"], embedded["val"]
+        fitted = head.train(data.labels, train_split.features, train_split.labels, val_split.features,
+                            val_split.labels, train_weights=train_split.weights)
+        reports = {split: served_report(fitted, embedded[split], tags)
+                   for split in ("val", "test") if split in embedded}
+    else:
+        fitted = head.fit_splits(data.labels, [embedded["train"], embedded["val"]],  # the penalty cross-validated
+                                 tune=min(data.counts()["val"].values()) >= head.TUNE_THRESHOLDS_FROM)
+        reports = {split: served_report(fitted, embedded[split].centres(), tags)
+                   for split in ("val", "test") if split in embedded}
     title = title or {"ja": judge_id, "en": judge_id}
     named = {"ja": "・".join(data.labels), "en": ", ".join(data.labels)}
     told = ({"ja": f"{named['ja']} のタグを付けます", "en": f"Tags photos with {named['en']}"} if tags

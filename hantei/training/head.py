@@ -5,11 +5,15 @@ from dataclasses import dataclass
 import numpy as np
 
 PENALTIES = (100.0, 10.0, 1.0, 0.1)  # L2 strengths tried, strongest first (each warm-starts the next)
-# Thresholds are tuned on the validation split only when every label has this many photos there: on a
-# tiny split (about 4 per label from 20-30 photos) tuned thresholds cost the kinds set 3 points of
-# held-out accuracy on average over 4 seeds (0.931 against 0.958 at 0.5); see bench/results/training.md.
+# Thresholds are tuned (train(): on the validation split; cross_fit: on the cross-validated scores) only when
+# every label has this many validation photos: on a tiny split (about 4 per label from 20-30 photos) tuned
+# thresholds cost the kinds set 3 points of held-out accuracy on average over 4 seeds (0.931 against 0.958 at 0.5).
 TUNE_THRESHOLDS_FROM = 20
 THRESHOLD_RANGE = (0.05, 0.95)
+# flask train picks the penalty by this many folds over train + val rather than on the ~4-photo validation
+# split alone: 0.989 / 0.979 / 0.979 / 0.989 held-out on the kinds set with seeds 0-3, against
+# 0.968 / 0.979 / 0.947 / 0.958 (bench/results/training.md).
+FOLDS = 5
 TAG_THRESHOLDS_FROM = 3  # tags: a tag's threshold is tuned when validation has this many photos carrying it
 
 
@@ -176,6 +180,34 @@ def cross_validated(labels, x, y, weights, groups, folds=5, penalties=PENALTIES,
             part = _fit(labels, x[~held], y[~held], weights[~held], penalty)
             out[penalty][held] = part.scores(x[held])
     return out
+
+
+def cross_fit(labels, x, y, weights, groups, tune=False, folds=FOLDS, penalties=PENALTIES):
+    """The head with the best out-of-fold log-loss over `folds` folds of whole photos, refitted on every row.
+
+    groups: the photo of each row, whose first row is its centre view; the loss (and, when `tune`, each
+    label's threshold) is measured on centre views, every photo scored by a head that never saw it."""
+    scores = cross_validated(labels, x, y, weights, groups, folds, penalties)
+    centre = np.unique(groups, return_index=True)[1]
+    truth = [y[centre] == k for k in range(len(labels))]
+
+    def loss(penalty):
+        return sum(log_loss(t, scores[penalty][centre, k], balanced_weights(t)) for k, t in enumerate(truth))
+
+    fitted = _fit(labels, x, y, weights, min(penalties, key=loss))
+    if tune:
+        chosen = scores[fitted.penalty][centre]
+        fitted.thresholds = np.array([best_threshold(t, chosen[:, k]) for k, t in enumerate(truth)])
+    return fitted
+
+
+def fit_splits(labels, splits, tune=False):
+    """cross_fit on embedded splits pooled (each with features, labels, weights, items and photos())."""
+    offsets = np.cumsum([0] + [len(split.items) for split in splits[:-1]])
+    return cross_fit(labels, np.concatenate([split.features for split in splits]),
+                     np.concatenate([split.labels for split in splits]),
+                     np.concatenate([split.weights for split in splits]),
+                     np.concatenate([split.photos() + offset for split, offset in zip(splits, offsets)]), tune)
 
 
 def _fit(labels, x, y, weights, penalty):

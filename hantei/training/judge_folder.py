@@ -192,8 +192,9 @@ def card(summary, test, val):
     out += ["", "## Model", "",
             _features(summary),
             f"- Head: one logistic regression per label (one against the rest, sigmoid: a photo can match no label), "
-            f"class-weighted, L2 penalty {summary['penalty']:g} chosen on the validation split",
-            ("- Thresholds, chosen on the validation split for the best F1 of each label "
+            f"class-weighted, L2 penalty {summary['penalty']:g} chosen by {head.FOLDS}-fold cross-validation over the "
+            f"train and validation photos, then fitted on both",
+            ("- Thresholds, chosen on the cross-validated scores for the best F1 of each label "
              "(folded into the model: the served scores cross 0.5 there):"
              if any(t != 0.5 for t in summary["thresholds"]) else
              f"- Thresholds: 0.5 for every label (the validation split has fewer than {head.TUNE_THRESHOLDS_FROM} "
@@ -214,7 +215,7 @@ def card(summary, test, val):
     for label, row in zip(labels, report.confusion):
         out.append(f"| **{label}** | " + " | ".join(str(int(v)) for v in row) + " |")
     out += ["", "![Confusion matrix](confusion.png)", "", "![ROC curves, one label against the rest](roc.png)", ""]
-    out += _validation_note(test, f"accuracy {val.accuracy:.3f}, macro F1 {val.macro['f1']:.3f}")
+    out += _validation_note(test, "trained on", f"accuracy {val.accuracy:.3f}, macro F1 {val.macro['f1']:.3f}")
     return "\n".join(out)
 
 
@@ -244,15 +245,16 @@ def tags_card(summary, test, val):
     out += [f"| **macro** | | {macro['precision']:.3f} | {macro['recall']:.3f} | {macro['f1']:.3f} | "
             f"{_percent(macro['auc'])} | {report.photos} |", "",
             "![ROC curves, one tag against the rest](roc.png)", ""]
-    out += _validation_note(test, f"exact match {val.exact_match:.3f}, mean Jaccard {val.mean_jaccard:.3f}, "
-                                  f"macro F1 {val.macro['f1']:.3f}")
+    out += _validation_note(test, "used to pick the penalty and thresholds",
+                            f"exact match {val.exact_match:.3f}, mean Jaccard {val.mean_jaccard:.3f}, "
+                            f"macro F1 {val.macro['f1']:.3f}")
     return "\n".join(out)
 
 
-def _validation_note(test, figures):
+def _validation_note(test, use, figures):
     """The card's last words on the validation split: its figures beside a test split's, or why there are none."""
     if test is not None:
-        return [f"On the validation split (used to pick the penalty and thresholds, so optimistic): {figures}.", ""]
+        return [f"On the validation split ({use}, so optimistic): {figures}.", ""]
     return ["There was no test split: these numbers come from the validation split that also picked the "
             "thresholds, so they are optimistic. Give a test/ folder for an honest estimate.", ""]
 
