@@ -22,13 +22,43 @@ class _Parser(FormDataParser):
             raise BadFormName() from None
 
 
+class _Joined(io.BytesIO):
+    """An uploaded file's bytes kept as the parser hands them over and joined once, when first read: a BytesIO
+    written 64 kB at a time copied the whole file again at every resize (about 6 ms for 3 MB)."""
+
+    def __init__(self):
+        super().__init__()
+        self._chunks = []
+
+    def write(self, data):
+        self._chunks.append(data if isinstance(data, bytes) else bytes(data))
+        return len(data)
+
+    def _join(self):
+        if self._chunks:
+            whole, self._chunks = b"".join(self._chunks), []
+            super().__init__(whole)  # the buffer is `whole` itself: getvalue() hands it over without a copy
+
+
+def _joining(name):
+    def method(self, *args, **kwargs):
+        self._join()
+        return getattr(io.BytesIO, name)(self, *args, **kwargs)
+    return method
+
+
+for _name in ("seek", "tell", "read", "read1", "readinto", "readline", "readlines", "getvalue", "getbuffer",
+              "__iter__", "__next__"):
+    setattr(_Joined, _name, _joining(_name))
+
+
 class UploadRequest(Request):
     """A request whose uploaded files land in memory (the whole body is already bounded by MAX_CONTENT_LENGTH)."""
 
     form_data_parser_class = _Parser
 
     def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
-        return io.BytesIO()
+        return _Joined()
 
     def _get_stream_for_parsing(self):
         """The body read in one go: gunicorn's reader copies what it holds ahead on every read, and the
