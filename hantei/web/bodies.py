@@ -66,9 +66,10 @@ class UploadRequest(Request):
         stream = super()._get_stream_for_parsing()
         if isinstance(stream, io.BytesIO) or not self.content_length:
             return stream
-        body = stream.read(self.content_length)
+        body = self.environ["wsgi.input"].read(self.content_length)  # werkzeug's stream would copy it twice more
         if len(body) < self.content_length:
             raise ClientDisconnected()  # the client went before the body it announced: nothing of it is kept
+        self.__dict__["stream"] = io.BytesIO()  # read: werkzeug's stream would wait for bytes this read took
         return io.BytesIO(body)
 
 
