@@ -12,7 +12,7 @@ import tempfile
 # call in the master, before the workers are forked, covers a gunicorn started without it.
 # Buffers of 8 MB and more (a 12 MP photo decoded whole: a HEIC kept, a big PNG) are mapped on their own and
 # handed back when freed; glibc's sliding threshold otherwise put them on the heap, where they stayed
-# (measured over mixed uploads: 250-267 MB per worker, growing; with this, 187-196 MB, flat). The 1/4-scale
+# (measured over mixed uploads: 250-267 MB per worker, growing; with this, 188-215 MB, flat). The 1/4-scale
 # JPEG of the common path (2.3 MB) stays on the heap and pays nothing.
 M_ARENA_MAX = -8
 M_MMAP_THRESHOLD = -3
@@ -26,12 +26,14 @@ except (OSError, AttributeError):
 bind = os.environ.get("HANTEI_BIND", "127.0.0.1:8000")
 # What each worker costs in memory (bench/run.py, 1,000 uploads of 12 MP JPEG and HEIC, 1080p JPEG and
 # 2400 px PNG, kept and not, one photo judged at a time per worker as HANTEI_MAX_JUDGING=1 says): about
-# 190 MB resident, flat; up to about 310 MB for the moment it decodes a whole 12 MP photo (a HEIC it keeps),
-# handed back at once. The master holds about 25 MB. Size for the peaks: workers x 310 MB + 25 MB.
-#   1 GB VPS (about 800 MB left after the OS and nginx): 2 workers (645 MB at their peaks); a third could run
+# 190-215 MB resident, flat (intake trims the heap once 32 MB lie free); up to about 350 MB for the moment it
+# decodes a whole 12 MP photo (a HEIC it keeps), handed back at once. The master holds about 25 MB. Size for
+# the peaks: workers x 350 MB + 25 MB.
+#   1 GB VPS (about 800 MB left after the OS and nginx): 2 workers (725 MB at their peaks); a third could run
 #            out of memory when all three decode a 12 MP HEIC at once. PostgreSQL and Redis on the same
 #            host take 100-200 MB more: keep to 1 worker then, or to SQLite.
-#   2 GB VPS (about 1.8 GB left): up to 5 workers (1.6 GB at their peaks), with PostgreSQL and Redis up to 4.
+#   2 GB VPS (about 1.8 GB left): up to 4 workers (1.4 GB at their peaks), with PostgreSQL and Redis up to 4
+#            as well; a fifth would leave nothing for a moment when all decode at once.
 # More workers than cores add memory, not speed (each judges on one core): the default, one per core, is
 # 1-2 workers on such machines; more threads (HANTEI_THREADS) let more uploads wait for a slot instead.
 workers = int(os.environ.get("HANTEI_WORKERS", os.cpu_count() or 1))
