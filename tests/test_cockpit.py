@@ -198,6 +198,16 @@ def test_counters_add_up_across_servers(tmp_path, database_url):
     assert totals["share"] == {"x": 6}
 
 
+def test_one_batch_may_count_the_same_event_twice(tmp_path, database_url):
+    """add_many is one executemany of one upsert: a repeat within it adds up (one multi-row statement would not)."""
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": database_url})
+    counters = app.extensions["hantei.cockpit"].counters
+    counters.add_many([("verdict", "megane", "tagger"), ("verdict", "megane", "tagger"), ("verdict", "face", "tagger")])
+    counters.add_many([("verdict", "megane", "tagger")], n=2)
+    totals = counters.totals(datetime.now(timezone.utc) - timedelta(hours=1))
+    assert totals["verdict"] == {"megane": 4, "face": 1}
+
+
 def test_counters_older_than_400_days_are_pruned(tmp_path, database_url):
     app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": database_url})
     counters = app.extensions["hantei.cockpit"].counters
