@@ -8,15 +8,17 @@ and writes the table to bench/results/load.md. Only loopback addresses are accep
 """
 
 import argparse
+import http.client
 import itertools
 import os
 import sys
 import tempfile
+import threading
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -37,23 +39,58 @@ def status_mb(pid, field="VmRSS"):
     return next(int(line.split()[1]) for line in status.splitlines() if line.startswith(field + ":")) / 1024
 
 
+def form_body(name, photo, mime, keep=None):
+    """An API upload's multipart body (keep=None: no keep field, the default), built once as a phone's browser
+    builds it: (body, content type)."""
+    boundary = "----hantei-bench-" + uuid.uuid4().hex
+    keep_part = b"" if keep is None else (f'--{boundary}\r\nContent-Disposition: form-data; name="keep"\r\n\r\n'
+                                          f'{1 if keep else 0}\r\n').encode()
+    head = (f'--{boundary}\r\nContent-Disposition: form-data; name="image"; filename="{name}"\r\n'
+            f"Content-Type: {mime}\r\n\r\n").encode()
+    return keep_part + head + photo + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def poster(url, timeout):
+    """post(body, content type) -> HTTP status, over one kept-alive connection per thread, as a browser keeps one.
+
+    The body is sent as it was built: the load generator shares the server's cores, and requests (its encoder
+    and session) cost it 2.1-2.4 ms a 3 MB upload, against 1.0 ms for this."""
+    address = urlsplit(url)
+    local = threading.local()
+
+    def post(body, content_type):
+        while True:
+            kept = getattr(local, "connection", None)
+            connection = local.connection = kept or http.client.HTTPConnection(address.hostname, address.port,
+                                                                              timeout=timeout)
+            try:
+                connection.request("POST", "/api/v1/judge", body=body, headers={"Content-Type": content_type})
+                answer = connection.getresponse()
+                answer.read()
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                connection.close()
+                local.connection = None
+                if kept is None:
+                    raise
+                continue  # the server closed a connection kept idle too long: once more on a new one
+            if answer.getheader("Connection", "").lower() == "close":
+                connection.close()
+                local.connection = None
+            return answer.status
+    return post
+
+
 def uploader(url, photo, timeout, keep=True):
     """One API upload of the photo (keep=0 when keep is false); returns the HTTP status."""
-    def call():
-        return requests.post(url + "/api/v1/judge", files={"image": ("photo.jpg", photo, "image/jpeg")},
-                             data={} if keep else {"keep": "0"}, timeout=timeout).status_code
-    return call
+    post = poster(url, timeout)
+    body, content_type = form_body("photo.jpg", photo, "image/jpeg", None if keep else False)
+    return lambda: post(body, content_type)
 
 
 def mixed_uploader(url, uploads, timeout):
     """API uploads taken in turn from [(name, bytes, mime type, keep)]; each call returns the HTTP status."""
-    turn = itertools.count()
-
-    def call():
-        name, photo, mime, keep = uploads[next(turn) % len(uploads)]
-        return requests.post(url + "/api/v1/judge", files={"image": (name, photo, mime)},
-                             data={"keep": "1" if keep else "0"}, timeout=timeout).status_code
-    return call
+    post, bodies, turn = poster(url, timeout), [form_body(*upload) for upload in uploads], itertools.count()
+    return lambda: post(*bodies[next(turn) % len(bodies)])
 
 
 def main():
