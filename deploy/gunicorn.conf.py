@@ -15,8 +15,9 @@ import tempfile
 # (measured over mixed uploads: 250-267 MB per worker, growing; with this, 188-215 MB, flat). The 1/4-scale
 # JPEG of the common path (2.3 MB) stays on the heap and pays nothing.
 # Setting that threshold also pins glibc's trim threshold at 128 kB: the heap's top was handed back after every
-# upload and its pages faulted in again by the next (a refused 3 MB upload: 4.9 ms of a worker's time, 2.3 ms
-# when up to 32 MB of free heap stay mapped). Beyond 32 MB free, intake trims the heap (intake.TRIM_FROM).
+# upload and its pages faulted in again by the next (a refused 3 MB upload: 4.9 ms of a worker's time, 2.0 ms
+# when 16 MB of free heap may stay on top; a kept 12 MP JPEG: 53 ms, 48 ms; 32 MB bought nothing more). Intake
+# trims the rest when 32 MB lie free (intake.TRIM_FROM).
 M_TRIM_THRESHOLD = -1
 M_ARENA_MAX = -8
 M_MMAP_THRESHOLD = -3
@@ -24,7 +25,7 @@ try:
     libc = ctypes.CDLL(ctypes.util.find_library("c"))
     libc.mallopt(M_ARENA_MAX, int(os.environ.get("MALLOC_ARENA_MAX", "2")))
     libc.mallopt(M_MMAP_THRESHOLD, int(os.environ.get("MALLOC_MMAP_THRESHOLD_", str(8 * 1024 * 1024))))
-    libc.mallopt(M_TRIM_THRESHOLD, int(os.environ.get("MALLOC_TRIM_THRESHOLD_", str(32 * 1024 * 1024))))
+    libc.mallopt(M_TRIM_THRESHOLD, int(os.environ.get("MALLOC_TRIM_THRESHOLD_", str(16 * 1024 * 1024))))
 except (OSError, AttributeError):
     pass  # not glibc: nothing to tune
 
