@@ -71,7 +71,8 @@ def verdict(ok):
 
 def check(name, measured, ratio, target, op):
     ok = {">=": ratio >= target, "<=": ratio <= target, "<": ratio < target}[op]
-    return {"target": name, "measured": measured, "ratio": ratio, "goal": f"{op} {target:.2f}", "": verdict(ok)}
+    return {"target": name, "measured": measured, "ratio": f"{ratio:.2f}", "goal": f"{op} {target:.2f}",
+            "": verdict(ok)}
 
 
 def checks(floors, bare, kept, peer, steps, cores):
