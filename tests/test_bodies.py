@@ -142,3 +142,14 @@ def test_a_client_gone_mid_body_gets_a_400_and_its_connection_closed(server):
         while chunk := conn.recv(65536):
             answer += chunk
     assert answer.startswith(b"HTTP/1.1 400"), answer[:200]
+
+
+@pytest.mark.parametrize("body", [
+    b"\r\n--XXb0undary\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\r\n\r\n--XXb0undary--\r\n",
+    b"--XXb0undary\nContent-Disposition: form-data; name=\"image\"; filename=\"a.jpg\"\n\nphoto\n--XXb0undary--\n",
+])
+def test_what_only_werkzeug_reads_is_still_read(body):
+    """An empty file without the CRLF before the boundary (werkzeug's test client), bare LF line breaks."""
+    files = parsed(body).files
+    assert [file.filename for file in files.getlist("image")] == ["a.jpg"]
+    assert uploaded_bytes(files["image"]) in (b"", b"photo")

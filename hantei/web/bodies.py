@@ -24,21 +24,22 @@ _WERKZEUG = MultiPartParser()  # for its rule of which charset a field may decla
 class _Parser(FormDataParser):
     """Multipart forms split where the body already lies in memory (python-multipart hands over where each part
     starts and ends, so a file is one slice of the body; werkzeug's decoder copied it three times over), with
-    werkzeug's limits and answers: a part name that is not UTF-8 is said, a form cut short is no form."""
+    werkzeug's limits and answers. A body python-multipart refuses goes to werkzeug's decoder, which accepts
+    more (bare LF line breaks, an empty part without its CRLF, as werkzeug's own test client sends)."""
 
     def _parse_multipart(self, stream, mimetype, content_length, options):
         boundary = options.get("boundary", "").encode("ascii", "replace")
         body = stream.whole if isinstance(stream, _Whole) else stream.read()
         parts = _split(body, boundary)
         if parts is None:
-            return stream, self.cls(), self.cls()  # what werkzeug's silent parser answers for a broken form
+            return self._parse_leniently(io.BytesIO(bytes(body)), mimetype, content_length, options)
         if self.max_form_parts is not None and len(parts) > self.max_form_parts:
             raise RequestEntityTooLarge()
         fields, files = [], []
         for headers, data in parts:
             disposition = headers.get("content-disposition")
             if disposition is None:
-                return stream, self.cls(), self.cls()
+                return stream, self.cls(), self.cls()  # what werkzeug's silent parser answers for a broken form
             extra = parse_options_header(disposition)[1]
             name, filename = extra.get("name"), extra.get("filename")
             if filename is None:
@@ -48,6 +49,13 @@ class _Parser(FormDataParser):
             else:
                 files.append((name, FileStorage(io.BytesIO(bytes(data)), filename, name, headers=headers)))
         return io.BytesIO(), self.cls(fields), self.cls(files)
+
+    def _parse_leniently(self, stream, mimetype, content_length, options):
+        """werkzeug's own decoding, except that an unreadable part name is said, not dropped as "no file"."""
+        try:
+            return super()._parse_multipart(stream, mimetype, content_length, options)
+        except UnicodeDecodeError:
+            raise BadFormName() from None
 
 
 def _split(body, boundary):
@@ -88,6 +96,9 @@ class UploadRequest(Request):
     """A request whose uploaded files land in memory (the whole body is already bounded by MAX_CONTENT_LENGTH)."""
 
     form_data_parser_class = _Parser
+
+    def _get_file_stream(self, total_content_length, content_type, filename=None, content_length=None):
+        return io.BytesIO()  # werkzeug's decoder, for the bodies python-multipart refuses: in memory as well
 
     def _get_stream_for_parsing(self):
         """The body read in one go, into one buffer, for the parser to split without copying."""
