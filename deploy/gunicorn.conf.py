@@ -32,9 +32,9 @@ except (OSError, AttributeError):
 bind = os.environ.get("HANTEI_BIND", "127.0.0.1:8000")
 # What each worker costs in memory (bench/run.py, 1,000 uploads of 12 MP JPEG and HEIC, 1080p JPEG and
 # 2400 px PNG, kept and not, one photo judged at a time per worker as HANTEI_MAX_JUDGING=1 says): about
-# 190-215 MB resident, flat (intake trims the heap once 32 MB lie free); up to about 350 MB for the moment it
-# decodes a whole 12 MP photo (a HEIC it keeps), handed back at once. The master holds about 25 MB. Size for
-# the peaks: workers x 350 MB + 25 MB.
+# 195-230 MB resident, flat (16 MB of free heap stays mapped; intake trims once 32 MB lie free); up to about
+# 350 MB for the moment it decodes a whole 12 MP photo (a HEIC it keeps), handed back at once. The master
+# holds about 25 MB. Size for the peaks: workers x 350 MB + 25 MB.
 #   1 GB VPS (about 800 MB left after the OS and nginx): 2 workers (725 MB at their peaks); a third could run
 #            out of memory when all three decode a 12 MP HEIC at once. PostgreSQL and Redis on the same
 #            host take 100-200 MB more: keep to 1 worker then, or to SQLite.
