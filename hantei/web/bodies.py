@@ -61,14 +61,20 @@ class _Parser(FormDataParser):
 def _split(body, boundary):
     """[(Headers, bytes-like)] of each part of a multipart body, or None when the body is not a whole form."""
     parts, chunks, raw = [], [], []
-    callbacks = {
+
+    def header_value(data, start, end):
+        raw[-1][1] += bytes(data[start:end])
+
+    def part_end():
+        parts.append((_headers(raw), chunks[0] if len(chunks) == 1 else b"".join(chunks)))
+
+    parser = MultipartParser(boundary, {
         "on_part_begin": lambda: (chunks.clear(), raw.clear()),
         "on_header_field": lambda data, start, end: raw.append([bytes(data[start:end]), b""]),
-        "on_header_value": lambda data, start, end: raw[-1].__setitem__(1, raw[-1][1] + bytes(data[start:end])),
-        "on_part_data": lambda data, start, end: chunks.append(memoryview(data)[start:end]),
-        "on_part_end": lambda: parts.append((_headers(raw), chunks[0] if len(chunks) == 1 else b"".join(chunks))),
-    }
-    parser = MultipartParser(boundary, callbacks)
+        "on_header_value": header_value,
+        "on_part_data": lambda data, start, end: chunks.append(memoryview(data)[start:end]),  # where it lies
+        "on_part_end": part_end,
+    })
     try:
         parser.write(body)
         parser.finalize()
