@@ -1,6 +1,7 @@
 """Request bodies: multipart forms split in memory, and under gunicorn received straight into one buffer."""
 
 import io
+import logging
 import socket
 import time
 
@@ -56,9 +57,10 @@ def test_fields_and_files_come_out_as_they_went_in():
     b"--XXb0undary\r\nContent-Type: image/jpeg\r\n\r\nno disposition\r\n--XXb0undary--\r\n",
     b"not a form at all",
 ])
-def test_a_broken_form_is_no_form(body):
+def test_a_broken_form_is_no_form(body, caplog):
     request = parsed(body)
     assert not request.files and not request.form
+    assert not [record for record in caplog.records if record.levelno >= logging.WARNING]  # the client's mistake
 
 
 def test_a_form_cut_short_is_refused_and_nothing_is_kept(app, client, astronaut_jpeg):

@@ -3,6 +3,7 @@
 400, not a 500)."""
 
 import io
+import logging
 
 from flask import Request
 from gunicorn.http.body import Body, LengthReader
@@ -19,6 +20,8 @@ class BadFormName(BadRequest):
 
 
 _WERKZEUG = MultiPartParser()  # for its rule of which charset a field may declare
+# A broken form is the client's mistake, answered with a 400: not a warning in the server's log for each one.
+logging.getLogger("python_multipart").setLevel(logging.ERROR)
 
 
 class _Parser(FormDataParser):
