@@ -253,6 +253,10 @@ def peak_bytes_per_pixel(image, keep_source=False):
     return stored + max(steps) + (stored if keep_source else 0) + 1
 
 
+_TRIMMED = {"at": float("-inf"), "free": 0}  # when the last trim ran, and the free heap it left counted
+_TRIMMED_LOCK = threading.Lock()
+
+
 def release_memory():
     """Hand freed heap back to the system after an upload, so that one large photo does not keep a worker big:
     when TRIM_FROM lie free, at most every TRIM_EVERY_SECONDS unless TRIM_FROM more came free since the last trim
@@ -267,10 +271,6 @@ def release_memory():
         _TRIMMED["at"] = time.monotonic()
     _LIBC.malloc_trim(0)
     _TRIMMED["free"] = _LIBC.mallinfo2().fordblks
-
-
-_TRIMMED = {"at": float("-inf"), "free": 0}  # when the last trim ran, and the free heap it left counted
-_TRIMMED_LOCK = threading.Lock()
 
 
 def _flatten(image):
