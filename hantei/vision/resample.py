@@ -6,7 +6,8 @@ from PIL import Image
 
 
 def linear_like_opencv(image, size):
-    """Resize an RGB image to size as cv2.resize(INTER_LINEAR) does, so detectors see what they were trained on.
+    """Resize an RGB image to size with cv2.resize(INTER_LINEAR) on its 8-bit pixels, as NudeNet itself does, so
+    detectors see what they were trained on (a float copy of a 1008 px photo was 9 MB, mapped anew each time).
 
     Photos more than twice the target are first box-reduced by a whole factor (antialiased),
     so that a 12 MP photo is not sampled one pixel in twelve.
@@ -15,10 +16,7 @@ def linear_like_opencv(image, size):
     factor = int(min(width / size[0], height / size[1]) // 2)
     if factor >= 2:
         image = image.reduce(factor)
-        width, height = image.size
-    # On float pixels, as the numpy taps this replaced did (the same to within one level, 8x faster).
-    out = cv2.resize(np.asarray(image, dtype=np.float32), tuple(size), interpolation=cv2.INTER_LINEAR)
-    return Image.fromarray(np.rint(out).astype(np.uint8), "RGB")
+    return Image.fromarray(cv2.resize(np.asarray(image), tuple(size), interpolation=cv2.INTER_LINEAR), "RGB")
 
 
 def letterbox_top_left(image, side):
