@@ -13,6 +13,7 @@ class JudgedRegion:
     box: list
     labels: list = field(default_factory=list)
     verdict: dict = None  # {ja, en}, fixed when the photo was judged
+    look: dict = None  # how its own answer is drawn, as judged: {color, comment, reading}
 
     def as_dict(self):
         shown = {"label": self.label, "score": round(self.score, 4), "box": self.box, "labels": self.labels}
@@ -36,6 +37,7 @@ class Judgement:
     tags: list = None  # tags judges: the tags given, highest score first
     frame: dict = None  # of an animation judged frame by frame: {"index": the deciding frame (0-based), "count"}
     version: str = None  # the judge's version that judged it (None for results judged before versions)
+    look: dict = None  # how the verdict is drawn, as judged: {color, comment, reading} (None: stored before looks)
 
     def as_dict(self):
         """The judgement as JSON-ready data, the same for the API and the CLI."""

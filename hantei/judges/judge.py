@@ -75,6 +75,7 @@ class Judge:
             timings_ms={"detect": (detected - started) * 1000, "classify": (finished - detected) * 1000},
             tags=tags,
             version=self.spec.version,
+            look=verdicts.look(self.spec, score),
         )
 
     def _judge_regions(self, image, found):

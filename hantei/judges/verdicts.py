@@ -17,6 +17,19 @@ def band(spec, score):
     return next(b.text for b in spec.bands if score < b.below)
 
 
+def look(spec, score):
+    """How a verdict is drawn, kept with each result so that a later edit of the judge changes no old page: its
+    band's colour and comment (score judges), and the name its reading goes by."""
+    drawn = {}
+    if spec.kind == "score" and spec.bands:
+        here = next(b for b in spec.bands if score < b.below)
+        drawn.update({"color": here.color} if here.color else {})
+        drawn.update({"comment": here.comment} if here.comment else {})
+    if spec.score_name:
+        drawn["reading"] = spec.score_name
+    return drawn
+
+
 def tags(spec, scores):
     """The tags whose score passes each tag's own threshold, highest first (tags judges)."""
     passing = [tag for tag, score in scores.items() if score >= spec.thresholds.get(tag, spec.threshold)]

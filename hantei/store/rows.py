@@ -25,6 +25,7 @@ def result_row(judgement, size, has_photo):
         "judge_version": judgement.version,
         "frame": judgement.frame["index"] if judgement.frame else None,
         "frames": judgement.frame["count"] if judgement.frame else None,
+        "look": json.dumps(judgement.look, ensure_ascii=False) if judgement.look is not None else None,
     }
 
 
@@ -32,7 +33,8 @@ def region_rows(result_id, regions):
     return [
         {"result_id": result_id, "position": n, "label": r.label, "score": float(r.score),
          "x": r.box[0], "y": r.box[1], "w": r.box[2], "h": r.box[3], "labels": json.dumps(r.labels),
-         "verdict": json.dumps(r.verdict, ensure_ascii=False) if r.verdict else None}
+         "verdict": json.dumps(r.verdict, ensure_ascii=False) if r.verdict else None,
+         "look": json.dumps(r.look, ensure_ascii=False) if r.look is not None else None}
         for n, r in enumerate(regions)
     ]
 
@@ -48,13 +50,15 @@ def record(row, regions):
         labels=json.loads(row["labels"]),
         regions=[
             JudgedRegion(r["label"], r["score"], [r["x"], r["y"], r["w"], r["h"]], json.loads(r["labels"]),
-                         json.loads(r["verdict"]) if r["verdict"] else None)
+                         json.loads(r["verdict"]) if r["verdict"] else None,
+                         json.loads(r["look"]) if r.get("look") is not None else None)
             for r in regions
         ],
         timings_ms=json.loads(row["timings"]),
         tags=json.loads(row["tags"]) if row["tags"] is not None else None,
         version=row.get("judge_version"),
         frame={"index": row["frame"], "count": row["frames"]} if row.get("frame") is not None else None,
+        look=json.loads(row["look"]) if row.get("look") is not None else None,
     )
     return Record(
         id=row["id"],

@@ -25,6 +25,7 @@ results = sa.Table(
     sa.Column("judge_version", sa.String(64), nullable=True),  # the judge's version that gave this verdict
     sa.Column("frame", sa.Integer, nullable=True),  # of an animation: the frame that decided (0-based)
     sa.Column("frames", sa.Integer, nullable=True),  # and how many frames it has
+    sa.Column("look", sa.Text, nullable=True),  # how the verdict is drawn, as judged (JSON: colour, comment, reading)
 )
 regions = sa.Table(
     "regions",
@@ -36,6 +37,7 @@ regions = sa.Table(
     *(sa.Column(side, sa.Integer, nullable=False) for side in ("x", "y", "w", "h")),  # the box, in photo pixels
     sa.Column("labels", sa.Text, nullable=False),
     sa.Column("verdict", sa.Text, nullable=True),  # {ja, en} of a region classified on its own, as judged
+    sa.Column("look", sa.Text, nullable=True),  # its own answer's look, as judged (JSON: value, colour, comment)
 )
 # A deleted or expired result leaves only the SHA-256 of its id, so that its address answers 410, not 404.
 tombstones = sa.Table(
