@@ -10,7 +10,7 @@ def create_app(overrides=None):
     neither Flask nor the model runtime."""
     from flask import Flask
 
-    from . import cli, config, web
+    from . import cli, config, services, web
     from .admin import Cockpit
     from .intake import Limits
     from .judges import Judges
@@ -24,17 +24,21 @@ def create_app(overrides=None):
     app.json.ensure_ascii = False
 
     runtime.configure(app.config["ONNX_THREADS"])
-    app.extensions["hantei.judges"] = Judges(app.config["MODELS_DIR"], app.config["DEFAULT_JUDGE"])
-    app.extensions["hantei.store"] = open_store(
+    store = open_store(
         app.config["DATABASE_URL"], app.config["DATA_DIR"], app.config["RETENTION_DAYS"],
         app.config["STORAGE_URL"], app.config["S3_ENDPOINT_URL"],
     )
-    app.extensions["hantei.limits"] = Limits(
-        max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"],
-        memory_mb=app.config["UPLOAD_MEMORY_MB"],
-        frames=app.config["ANIMATION_FRAMES"], frame_pixels=int(app.config["ANIMATION_MEGAPIXELS"] * 1e6),
+    services.install(
+        app,
+        judges=Judges(app.config["MODELS_DIR"], app.config["DEFAULT_JUDGE"]),
+        store=store,
+        limits=Limits(
+            max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"],
+            memory_mb=app.config["UPLOAD_MEMORY_MB"],
+            frames=app.config["ANIMATION_FRAMES"], frame_pixels=int(app.config["ANIMATION_MEGAPIXELS"] * 1e6),
+        ),
+        cockpit=Cockpit(store, app.config["DATA_DIR"]),
     )
-    app.extensions["hantei.cockpit"] = Cockpit(app.extensions["hantei.store"], app.config["DATA_DIR"])
     web.init_app(app)
     cli.register(app)
     if not app.testing:

@@ -1,18 +1,7 @@
 """Command line: flask commands (and the `hantei` script) to judge, train, install and purge; never imports web."""
 
 import click
-from flask import current_app
 from flask.cli import FlaskGroup
-
-
-def service(name):
-    """One of the app's services: "judges" (hantei.judges.Judges), "store" or "limits"."""
-    return current_app.extensions[f"hantei.{name}"]
-
-
-def cockpit():
-    """The app's counters, admin access, reports and review (hantei.admin.Cockpit)."""
-    return current_app.extensions["hantei.cockpit"]
 
 
 def register(app):

@@ -3,7 +3,7 @@
 import click
 from flask.cli import with_appcontext
 
-from . import service
+from ..services import service
 
 
 @click.command("purge")

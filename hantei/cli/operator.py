@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 from ..admin import dashboard, versions
 from ..i18n import shell_language, translate
-from . import cockpit
+from ..services import cockpit, judges
 from .judge_folders import judges_group
 
 
@@ -38,7 +38,7 @@ def stats_command(days, judge_id):
     """Print the launch dashboard's tables: uploads, devices, verdicts, views, shares, cards, refusals, timing."""
     lang = shell_language()
     shown = dashboard.tables(cockpit().counters, days, judge_id)
-    ids = [judge_id] if judge_id else sorted(current_app.extensions["hantei.judges"].loaded)
+    ids = [judge_id] if judge_id else sorted(judges().loaded)
     for judge in ids:
         for table in dashboard.accuracy(cockpit().counters, cockpit().reports, cockpit().review, judge, days):
             table.title = f"{translate(table.title, lang)}: {judge}"

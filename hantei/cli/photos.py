@@ -14,7 +14,7 @@ from ..judges import UnknownJudge, judge_bytes
 from ..refusals import Refused
 from ..vision.detector_scores import score_detector
 from ..vision.detectors import DETECTORS, FACE_DETECTORS
-from . import service
+from ..services import service
 
 
 @click.command("judge")

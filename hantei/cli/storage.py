@@ -7,7 +7,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from ..store import StorageDown, open_photos
-from . import service
+from ..services import service
 
 
 @click.group("storage", cls=AppGroup)

@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from ..admin import versions
 from ..judges import UnknownJudge
 from ..vision import runtime
-from . import service
+from ..services import service
 
 
 @click.command("train")

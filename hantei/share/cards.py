@@ -250,6 +250,18 @@ def _chip_rows(tags, face, size, width):
     return rows
 
 
+@lru_cache(maxsize=4)
+def site_icon(size):
+    """The site's mark as a PNG: 判定 in white on its colour, drawn with the cards' font (no image file to ship)."""
+    image = Image.new("RGB", (size, size), ACCENT)
+    with _fonts_in_use:
+        ImageDraw.Draw(image).text((size / 2, size / 2), "判定", font=font(round(size * 0.36), 900), fill="white",
+                                   anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()
+
+
 def site_card(titles, name, site, invite):
     """The home page's 1200x630 card: the site's mark, its judges' titles and an invitation with the host."""
     card = Image.new("RGB", (WIDTH, HEIGHT), INK)

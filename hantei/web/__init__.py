@@ -1,73 +1,38 @@
-"""The web side: init_app wires blueprints, security, limits, metrics and assets; the typed accessors below are
-the only web code that reads app.extensions."""
+"""The web side. Floors, top to bottom: views/ (the blueprints, which never import each other); answers, presenting,
+posting, uploads and the request plumbing they use; hantei.services, the one reader of the app's services."""
 
-from flask import current_app, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ..i18n import LANGUAGES
+from .. import services
+from . import assets, metrics, retention, security, throttle
+from .bodies import GuardBodies, UploadRequest
+from .language import select_locale
+from .posting import widen_body_limit
+from .views import albums, api, catalogue, cockpit, errors, feedback, health, installable, pages, results
 
-COOKIE = "lang"  # the language a visitor picked with the switch
-
-
-def judges():
-    """This app's judges (hantei.judges.Judges)."""
-    return current_app.extensions["hantei.judges"]
-
-
-def store():
-    """This app's store of results and their files (hantei.store.Store)."""
-    return current_app.extensions["hantei.store"]
-
-
-def limits():
-    """What intake accepts (hantei.intake.Limits)."""
-    return current_app.extensions["hantei.limits"]
-
-
-def capacity():
-    """This worker's judging slots (hantei.web.throttle.Capacity)."""
-    return current_app.extensions["hantei.capacity"]
-
-
-def cockpit():
-    """This app's counters, admin access, reports and review (hantei.admin.Cockpit)."""
-    return current_app.extensions["hantei.cockpit"]
-
-
-def lang():
-    """The language of the page being answered."""
-    return str(get_locale())
-
-
-def select_locale():
-    """The language a visitor asked for with the switch, else what the browser prefers, else Japanese."""
-    chosen = request.args.get("lang") or request.cookies.get(COOKIE)
-    if chosen in LANGUAGES:
-        return chosen
-    return request.accept_languages.best_match(LANGUAGES, default="ja")
+BLUEPRINTS = (pages.bp, errors.bp, results.bp, albums.bp, albums.api, catalogue.bp, api.bp, health.bp, feedback.bp,
+              cockpit.bp, installable.bp)
 
 
 def init_app(app):
     """Everything a request meets: templates' helpers, security, limits, metrics, assets and every blueprint."""
-    from . import (admin, albums, api, assets, catalogue, errors, feedback, health, installable, metrics, pages,
-                   results, retention, security, throttle)
-    from .bodies import GuardBodies, UploadRequest
-
     app.request_class = UploadRequest
     app.config.update(BOOTSTRAP_SERVE_LOCAL=True, BABEL_DEFAULT_LOCALE="ja")
     Bootstrap5(app)
     Babel(app, locale_selector=select_locale)
     assets.init_app(app)
     security.init_app(app)
-    app.extensions["hantei.capacity"] = throttle.init_app(app)
+    services.install(app, capacity=throttle.init_app(app))
     metrics.init_app(app)
     if app.config["PROXY_FIX"]:
         hops = app.config["PROXY_FIX"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     app.wsgi_app = GuardBodies(app.wsgi_app)
-    for module in (pages, errors, results, catalogue, api, health, feedback, admin, installable):
-        app.register_blueprint(module.bp)
-    albums.init_app(app)
-    retention.init_app(app, app.extensions["hantei.store"], also=(app.extensions["hantei.cockpit"].counters.prune,))
+    # Before anything reads the form (CSRF), an album's body limit is widened.
+    app.before_request_funcs.setdefault(None, []).insert(0, widen_body_limit)
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+    cockpit_service = services.service("cockpit", app)
+    retention.init_app(app, services.service("store", app), also=(cockpit_service.counters.prune,))

@@ -12,7 +12,7 @@ YEAR = 365 * 24 * 3600
 
 
 @lru_cache(maxsize=256)
-def _fingerprint(path):
+def fingerprint(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
@@ -23,7 +23,7 @@ def _version_static_urls(endpoint, values):
         folder = blueprint.static_folder
         path = Path(folder) / values["filename"]
         if path.is_file():
-            values["v"] = _fingerprint(str(path))
+            values["v"] = fingerprint(str(path))
 
 
 def init_app(app):

@@ -10,6 +10,8 @@ from flask_limiter.util import get_remote_address
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from .. import services
+
 LOGIN_PER_CLIENT = "5/minute;20/hour"
 LOGIN_PER_ACCOUNT = "30/hour"  # the one admin account, whichever client tries it
 REPORTS_PER_CLIENT = "20/hour"
@@ -18,10 +20,10 @@ SHARES_PER_CLIENT = "120/hour"
 
 def _limiter():
     app = current_app._get_current_object()
-    if "hantei.attempts" not in app.extensions:
+    if not services.has("attempts", app):
         uri = app.config.get("RATELIMIT_STORAGE_URI") or app.config["RATELIMIT_STORAGE"]
-        app.extensions["hantei.attempts"] = MovingWindowRateLimiter(storage_from_string(uri))
-    return app.extensions["hantei.attempts"]
+        services.install(app, attempts=MovingWindowRateLimiter(storage_from_string(uri)))
+    return services.service("attempts", app)
 
 
 def hit(scope, limit, key=None):

@@ -7,7 +7,7 @@ from flask import request
 
 from ..admin.counters import timing_key
 from ..admin.devices import crawler, device
-from . import cockpit
+from ..services import cockpit
 
 log = logging.getLogger(__name__)
 

@@ -3,6 +3,8 @@
 import threading
 import time
 
+from .. import services
+
 BATCH = 200  # results one sweep deletes at most, so that it stays cheap; the next sweep takes the rest
 
 
@@ -41,7 +43,7 @@ class Sweeper:
 def init_app(app, store, also=()):
     """Sweep after a response has been sent (never before it), at most every SWEEP_MINUTES."""
     sweeper = Sweeper(store, app.config["SWEEP_MINUTES"] * 60, app.logger, also)
-    app.extensions["hantei.sweeper"] = sweeper
+    services.install(app, sweeper=sweeper)
 
     @app.after_request
     def sweep_when_due(response):

@@ -9,8 +9,8 @@ from flask import current_app, url_for
 from flask_babel import gettext
 
 from ..share import cards
-from . import judges, lang
-from .assets import _fingerprint
+from ..services import judges, lang
+from .assets import fingerprint
 from .links import external
 
 OPERATOR_CARD = "site-card.jpg"  # a file of this name in DATA_DIR replaces the drawn card
@@ -26,12 +26,12 @@ def facts():
     title = " · ".join(titles[:3]) if titles else current_app.config["SITE_NAME"]
     operator = _operator_card()
     drawn = "|".join([*titles, _invite(), str(cards.VERSION)]).encode()
-    version = _fingerprint(str(operator)) if operator else hashlib.sha256(drawn).hexdigest()
+    version = fingerprint(str(operator)) if operator else hashlib.sha256(drawn).hexdigest()
     return {
-        "url": external("web.index"),
+        "url": external("pages.index"),
         "title": f"{title} | {current_app.config['SITE_NAME']}",
         "description": _invite(),
-        "card_url": external("web.card", lang=lang(), v=version[:8]),
+        "card_url": external("pages.card", lang=lang(), v=version[:8]),
         "touch_icon": url_for("static", filename="apple-touch-icon.png"),
     }
 
@@ -51,7 +51,7 @@ def image():
     if operator:
         return operator, None
     site = current_app.config["SITE_NAME"]
-    host = urlsplit(external("web.index")).netloc
+    host = urlsplit(external("pages.index")).netloc
     return None, _drawn(tuple(_titles()), site, f"{site} · {host}" if host and host != site else site, _invite())
 
 

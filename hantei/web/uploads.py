@@ -6,7 +6,8 @@ from ..intake import release_memory
 from ..judges import UnknownJudge, judge_bytes
 from ..refusals import Refused
 from ..store import StorageDown
-from . import capacity, counting, judges, limits, metrics, store
+from ..services import capacity, judges, limits, store
+from . import counting, metrics
 from .bodies import uploaded_bytes
 from .throttle import Busy
 
@@ -16,8 +17,12 @@ STORAGE_RETRY_SECONDS = 30
 def judge_request(request):
     """Judge what a page form or an API call carries: `image`, optional `judge`, and `keep=0` to keep no photo."""
     received_whole(request)
-    return judge_upload(request.files.get("image"), request.values.get("judge"),
-                        keep_photo=request.values.get("keep", "1") != "0")
+    return judge_upload(request.files.get("image"), request.values.get("judge"), keep_photo(request))
+
+
+def keep_photo(request):
+    """Whether the uploader lets hantei keep the photo (`keep=0` keeps none)."""
+    return request.values.get("keep", "1") != "0"
 
 
 def received_whole(request):

@@ -1,17 +1,16 @@
 """Every error answered as hantei's own page, or as JSON for the API and scripts: never Werkzeug's page."""
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, request
 from flask.globals import request_ctx
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
-from ..refusals import Refused
-from ..store import StorageDown
-from . import lang
-from .bodies import BadFormName
-from .pages import refused_response, wants_json
-from .uploads import STORAGE_RETRY_SECONDS, rate_limited, too_large
+from ...refusals import Refused
+from ...store import StorageDown
+from ..answers import message, refusal
+from ..bodies import BadFormName
+from ..uploads import STORAGE_RETRY_SECONDS, rate_limited, too_large
 
 bp = Blueprint("errors", __name__)
 # The reason code of each HTTP status the app or Werkzeug may raise; any other status says so in general terms.
@@ -20,24 +19,16 @@ REASONS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_
 PASSED_ON = ("Allow", "Retry-After", "WWW-Authenticate")  # headers of an HTTP error that the answer keeps
 
 
-def message_page(reason, status, headers=None, **values):
-    """A page (or JSON error) that says one thing, with a way back to the upload page."""
-    refused = Refused(reason, status, headers, **values)
-    if wants_json():
-        return refused.as_json(lang())
-    return render_template("message.html", message=refused.message(lang())), status, headers or {}
-
-
 @bp.app_errorhandler(Refused)
 def refused(error):
     """An upload turned away: the upload page with the message, or JSON for the API and scripts."""
-    return refused_response(error)
+    return refusal(error)
 
 
 @bp.get("/errors/too-large")
 def too_large_page():
     """The 413 answer that nginx shows when it refused an upload before the app saw it."""
-    return refused_response(too_large())
+    return refusal(too_large())
 
 
 @bp.app_errorhandler(RequestEntityTooLarge)
@@ -46,32 +37,32 @@ def upload_too_large(_error):
     declared = request.content_length
     if declared is not None and declared <= current_app.config["MAX_CONTENT_LENGTH"]:
         kilobytes = round(current_app.config["MAX_FORM_MEMORY_SIZE"] / 1024)
-        return refused_response(Refused("field_too_large", 413, kilobytes=kilobytes,
+        return refusal(Refused("field_too_large", 413, kilobytes=kilobytes,
                                         parts=current_app.config["MAX_FORM_PARTS"]))
-    return refused_response(too_large())
+    return refusal(too_large())
 
 
 @bp.app_errorhandler(RateLimitExceeded)
 def upload_rate_limited(error):
     retry_after = error.retry_after if getattr(error, "retry_after", None) else 60
-    return refused_response(rate_limited(int(retry_after)))
+    return refusal(rate_limited(int(retry_after)))
 
 
 @bp.app_errorhandler(StorageDown)
 def storage_down(error):
     """A page, photo or delete that needs the photo store while it is unreachable: a 503 that says so."""
     current_app.logger.warning("photo store unreachable: %s", error)
-    return message_page("storage_down", 503, {"Retry-After": str(STORAGE_RETRY_SECONDS)})
+    return message("storage_down", 503, {"Retry-After": str(STORAGE_RETRY_SECONDS)})
 
 
 @bp.app_errorhandler(CSRFError)
 def form_expired(_error):
-    return message_page("csrf", 400)
+    return message("csrf", 400)
 
 
 @bp.app_errorhandler(BadFormName)
 def bad_form_name(_error):
-    return refused_response(Refused("bad_filename", 400))
+    return refusal(Refused("bad_filename", 400))
 
 
 @bp.app_errorhandler(SecurityError)
@@ -81,7 +72,7 @@ def untrusted_host(_error):
         hosts = current_app.config["TRUSTED_HOSTS"] or ["localhost"]
         request_ctx.url_adapter = current_app.url_map.bind(hosts[0], script_name=request.script_root or None,
                                                            url_scheme=request.scheme)
-    return message_page("bad_host", 400)
+    return message("bad_host", 400)
 
 
 @bp.app_errorhandler(HTTPException)
@@ -90,14 +81,11 @@ def http_error(error):
     status = error.code or 500
     headers = {name: value for name, value in error.get_headers() if name in PASSED_ON}
     reason = REASONS.get(status, "http_error")
-    refused = Refused(reason, status, headers, **({"status": status} if reason == "http_error" else {}))
-    if wants_json():
-        return refused.as_json(lang())
-    return render_template("message.html", message=refused.message(lang())), status, headers
+    return message(reason, status, headers, **({"status": status} if reason == "http_error" else {}))
 
 
 @bp.app_errorhandler(Exception)
 def server_error(error):
     """A bug: logged with its traceback for the operator, a plain apology for the visitor."""
     current_app.logger.error("unhandled error on %s %s", request.method, request.path, exc_info=error)
-    return message_page("server_error", 500)
+    return message("server_error", 500)

@@ -2,7 +2,8 @@
 
 from flask import Blueprint, abort, render_template, send_file
 
-from . import judges, lang, model_cards
+from ...services import judges, lang
+from .. import model_cards
 
 bp = Blueprint("catalogue", __name__)
 

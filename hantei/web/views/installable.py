@@ -1,12 +1,11 @@
 """Add to home screen: the web app manifest (with Android's share target), its icons, the service worker and the
 page it shows offline."""
 
-from functools import lru_cache
-
 from flask import Blueprint, current_app, render_template, send_from_directory
 from flask_babel import gettext
 
-from . import lang
+from ...services import lang
+from ...share.cards import site_icon
 
 bp = Blueprint("installable", __name__)
 ICON_SIZES = (192, 512)
@@ -43,28 +42,11 @@ def manifest():
     return response
 
 
-@lru_cache(maxsize=len(ICON_SIZES))
-def icon_png(size):
-    """The site's mark, 判定 in white on its colour, drawn with the cards' font (no image file to ship)."""
-    import io
-
-    from PIL import Image, ImageDraw
-
-    from ..share.cards import ACCENT, _fonts_in_use, font
-    image = Image.new("RGB", (size, size), ACCENT)
-    with _fonts_in_use:
-        ImageDraw.Draw(image).text((size / 2, size / 2), "判定", font=font(round(size * 0.36), 900), fill="white",
-                                   anchor="mm")
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG", optimize=True)
-    return buffer.getvalue()
-
-
 @bp.get("/icons/<int:size>.png")
 def icon(size):
     if size not in ICON_SIZES:
         return gettext("There is no result at this address."), 404
-    response = current_app.response_class(icon_png(size), mimetype="image/png")
+    response = current_app.response_class(site_icon(size), mimetype="image/png")
     response.headers["Cache-Control"] = "public, max-age=604800"
     return response
 

@@ -2,11 +2,11 @@
 
 from flask import Blueprint, request
 
-from . import judges
-from .links import external
-from .security import csrf
-from .throttle import uploads
-from .uploads import judge_request
+from ...services import judges
+from ..links import external
+from ..security import csrf
+from ..throttle import uploads
+from ..uploads import judge_request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)  # API clients hold no session cookie, so there is nothing to forge

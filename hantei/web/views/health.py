@@ -6,9 +6,9 @@ import ipaddress
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, request
 
-from ..store import StorageDown
-from . import judges, store
-from .metrics import exposition
+from ...services import judges, store
+from ...store import StorageDown
+from ..metrics import exposition
 
 bp = Blueprint("health", __name__)
 

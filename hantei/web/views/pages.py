@@ -1,27 +1,28 @@
-"""The upload page and its form, the language switch and robots.txt."""
+"""The upload page and its form, the phone's share target, the home card, the language switch and robots.txt."""
 
 import io
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, make_response, redirect, render_template, request, send_file, session,
-                   url_for)
+from flask import Blueprint, current_app, make_response, redirect, request, send_file
 
-from ..i18n import LANGUAGES
-from . import COOKIE, judges, lang
-from . import site_card
-from .showing import label_name, phrase_filter, region_name
-from .throttle import uploads
-from .uploads import judge_request
+from ...i18n import LANGUAGES
+from ...services import lang
+from .. import site_card
+from ..answers import upload_page
+from ..posting import post_photos
+from ..presenting import label_name, phrase_filter
+from ..language import COOKIE
+from ..security import csrf
+from ..throttle import uploads
 
-bp = Blueprint("web", __name__)
-OWNED_KEPT = 20  # how many of a visitor's own results the session cookie remembers
+bp = Blueprint("pages", __name__)
 # Link-preview crawlers that may fetch result pages and cards; robots.txt keeps every other robot out of them.
 SHARE_BOTS = ("Twitterbot", "facebookexternalhit", "Discordbot", "Slackbot", "Slackbot-LinkExpanding", "Line")
 
 
 @bp.app_context_processor
 def page_helpers():
-    return {"lang": lang, "languages": LANGUAGES, "region_name": region_name, "label_name": label_name}
+    return {"lang": lang, "languages": LANGUAGES, "label_name": label_name}
 
 
 @bp.app_template_filter("phrases")
@@ -31,53 +32,21 @@ def phrases(text):
 
 @bp.get("/")
 def index():
-    return render_upload()
-
-
-def render_upload(error=None, status=200, headers=None):
-    """The upload page, with an error message when the last upload was refused."""
-    return render_template(
-        "index.html",
-        judges=list(judges()),
-        site=site_card.facts(),
-        default_judge=judges().default,
-        error=error,
-        max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
-        long_side=current_app.config["STORE_LONG_SIDE"],
-    ), status, headers or {}
-
-
-def wants_json():
-    """Whether the caller reads JSON: the API, or the upload page's own script (for progress and errors)."""
-    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
-
-
-def refused_response(refused):
-    """A refused upload: JSON for scripts, else the upload page with the message, same status either way."""
-    if wants_json():
-        return refused.as_json(lang())
-    return render_upload(refused.message(lang()), refused.status, refused.headers)
+    return upload_page()
 
 
 @bp.post("/judge")
 @uploads
 def judge():
-    if len(request.files.getlist("image")) > 1:
-        from .albums import post_album_page
-        return post_album_page()
-    return judge_one()
+    return post_photos()
 
 
-def judge_one():
-    """One photo from the form: 303 to its result page (JSON for the page's script)."""
-    record = judge_request(request)  # a Refused is answered by errors.refused
-    owned = dict(list(session.get("owned", {}).items())[-(OWNED_KEPT - 1):])
-    owned[record.id] = record.owner_token
-    session["owned"] = owned
-    session["fresh"] = record.id  # the result page shows its delete link once, to the uploader
-    if wants_json():
-        return {"id": record.id, "url": url_for("results.result", result_id=record.id)}, 201
-    return redirect(url_for("results.result", result_id=record.id), 303)
+@bp.post("/share")
+@csrf.exempt  # the phone's share sheet posts here without a form of ours, so it carries no token
+@uploads
+def share():
+    """Android's "Share → hantei" (the manifest's share_target): one photo lands on its result, several on an album."""
+    return post_photos()
 
 
 @bp.get("/card.jpg")

@@ -4,13 +4,13 @@ import secrets
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 
-from ..i18n import refusal
-from ..admin.reports import AlreadyReported, answers_for, visitor_hash
-from . import cockpit, counting, judges, lang
-from .attempts import REPORTS_PER_CLIENT, SHARES_PER_CLIENT, hit
-from .errors import message_page
-from .results import found
-from .security import csrf
+from ...admin.reports import AlreadyReported, answers_for, visitor_hash
+from ...i18n import refusal
+from ...services import cockpit, judges, lang
+from .. import counting, owners
+from ..answers import found, message, private
+from ..attempts import REPORTS_PER_CLIENT, SHARES_PER_CLIENT, hit
+from ..security import csrf
 
 bp = Blueprint("feedback", __name__)
 TARGETS = ("x", "line", "copy", "sheet")
@@ -27,7 +27,7 @@ def shared(result_id):
     """Count a tap on a share button (?to=x|line|copy|sheet), sent by navigator.sendBeacon."""
     target = request.args.get("to", "")
     if target not in TARGETS:
-        return message_page("bad_share_target", 400)
+        return message("bad_share_target", 400)
     record = found(result_id)
     if hit("shares", SHARES_PER_CLIENT):
         return "", 204  # counted enough for this client; the beacon does not care
@@ -49,14 +49,12 @@ def _choices(record):
 
 def _page(record, status=200, error=None):
     judge, choices = _choices(record)
-    owner = record.id in session.get("owned", {})
+    owner = owners.owns("owned", record.id)
     already = cockpit().reports.reported(_visitor(record.id), record.id)
     response = make_response(render_template(
         "report.html", record=record, judge=judge, choices=choices, consent_offered=owner and record.has_photo,
         already=already, error=error), status)
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
+    return private(response, robots="noindex")
 
 
 @bp.get("/r/<result_id>/report")
@@ -73,8 +71,8 @@ def report(result_id):
     if answer not in choices:
         return _page(record, 400, error="bad_answer")
     if hit("reports", REPORTS_PER_CLIENT):
-        return message_page("rate_limited_reports", 429)
-    owner = record.id in session.get("owned", {})
+        return message("rate_limited_reports", 429)
+    owner = owners.owns("owned", record.id)
     consent = owner and record.has_photo and request.form.get("consent") == "1"
     try:
         cockpit().reports.file(record, answer, _visitor(record.id), consent=consent)

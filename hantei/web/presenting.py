@@ -1,0 +1,212 @@
+"""A result as a page, its card and its share text draw it, worked out once per request from what was stored when
+it was judged: present(record) -> ResultView. Plus the names pages give labels and regions."""
+
+import hashlib
+from dataclasses import dataclass
+from urllib.parse import urlencode, urlsplit
+
+from flask import current_app
+from flask_babel import gettext
+from markupsafe import Markup, escape
+
+from ..i18n import region_label
+from ..judges import verdicts
+from ..services import judges, lang
+from ..share import cards, phrases
+from .links import external
+
+INK = "#c2255c"  # the stamp's colour when a judge's band names none
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A region worth showing, numbered as the page and the card number it."""
+
+    number: int
+    region: object  # records.JudgedRegion
+    name: str
+    doubtful: bool  # under its label's display threshold: shown as "maybe an AI mistake", never boxed
+
+
+@dataclass(frozen=True)
+class Share:
+    """What a shared post says, and the links that post it without a third-party script."""
+
+    text: str
+    tagged: str
+    x: str
+    line: str
+
+
+@dataclass(frozen=True)
+class ResultView:
+    """A result as it is drawn: headline, stamp, findings, card text and share links, in the reader's language."""
+
+    record: object  # records.Record
+    judge: object  # the judge as it is served now (None once it is gone): for its form and label names only
+    title: str
+    verdict: str
+    stamp: tuple  # one or two lines
+    reading: str  # e.g. "けしからん度 8%"
+    percent: int
+    color: str
+    comment: str
+    tags: tuple  # tags judges: (tag, name, percent) of every tag given, highest first
+    findings: tuple  # of Finding
+    share: Share
+    card: cards.CardText
+    page_url: str
+    card_url: str
+    card_alt: str
+
+
+def present(record):
+    """Everything a result's page, card and share text show, from the record and the look it was judged with."""
+    judge = judges().loaded.get(record.judgement.judge)
+    j, look = record.judgement, stored_look(judge, record)
+    percent = round(j.score * 100)
+    reading_name = (look.get("reading") or {}).get(lang()) or (gettext("Score") if j.kind == "score" else
+                                                                gettext("Match"))
+    given = tuple(given_tags(judge, record))
+    if given and not look.get("reading"):
+        reading_name = given[0][1]  # the stamp shows the first tag; its percentage is that tag's
+    verdict = j.verdict[lang()]
+    headline = dict(
+        title=judge.title[lang()] if judge else j.judge,
+        verdict=verdict,
+        stamp=tuple(phrases.two_lines(given[0][1] if given else verdict)),
+        reading=f"{reading_name} {percent}%",
+        percent=percent,
+        color=look.get("color") or INK,
+        comment=pick(look.get("comment"), record.id),
+        tags=given,
+    )
+    card = card_text(record, headline)
+    page_url = result_url(record.id)
+    return ResultView(
+        record=record,
+        judge=judge,
+        findings=tuple(findings(judge, record)),
+        share=share(judge, headline, page_url),
+        card=card,
+        page_url=page_url,
+        card_url=external("results.card", result_id=record.id, lang=lang(), v=cards.card_key(record, card)[:8]),
+        card_alt=f"{headline['title']}: {verdict} ({headline['reading']})",
+        **headline,
+    )
+
+
+def stored_look(judge, record):
+    """The colour, comment and reading name the result was judged with; for results stored before looks were
+    kept, the band the judge serves now."""
+    if record.judgement.look is not None:
+        return record.judgement.look
+    if judge is None or judge.kind != "score" or not judge.spec.bands:
+        return {}
+    return verdicts.look(judge.spec, record.judgement.score)
+
+
+def pick(comment, key):
+    """One line of a band's comment in the reader's language: a list gives each result its own line, always the
+    same one for the same result."""
+    lines = (comment or {}).get(lang()) or ""
+    if isinstance(lines, str):
+        return lines
+    return lines[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(lines)] if lines else ""
+
+
+def card_text(record, headline):
+    """What the result's card says, in the reader's language."""
+    sensitive, kept = record.judgement.sensitive, record.has_photo
+    note = gettext("Sensitive photo: blurred") if sensitive and kept else ""
+    note = note or ("" if kept else gettext("The uploader chose not to keep the photo."))
+    site = current_app.config["SITE_NAME"]
+    host = urlsplit(current_app.config.get("PUBLIC_URL", "")).netloc  # the configured site only, never the request's
+    return cards.CardText(
+        judge=headline["title"],
+        verdict=headline["verdict"],
+        score=round(record.judgement.score, 2),
+        score_label=headline["reading"],
+        site=f"{site} · {host}" if host and host != site else site,
+        note=note,
+        color=headline["color"],
+        comment=headline["comment"],
+        invite=gettext("Try yours at"),
+        stamp=headline["stamp"],
+        tags=tuple(name for _, name, _ in headline["tags"]),
+    )
+
+
+def dare(judge):
+    if judge is not None and judge.spec.dare:
+        return judge.spec.dare[lang()]
+    return gettext("Your turn: what does your photo get?")
+
+
+def share(judge, headline, page_url):
+    """Text that invites (verdict, score, a dare) and links that share it without a third-party script."""
+    if headline["tags"]:
+        chips = ("" if lang() == "ja" else " ").join(gettext("[%(tag)s]", tag=name) for _, name, _ in headline["tags"])
+        text = gettext("Tagged %(tags)s. %(dare)s", tags=chips, dare=dare(judge))
+    else:
+        text = gettext("%(verdict)s! %(reading)s. %(dare)s", verdict=headline["verdict"],
+                       reading=headline["reading"], dare=dare(judge))
+    hashtag = (judge.hashtag if judge else "") or current_app.config["SITE_NAME"]
+    tagged = f"{text} #{hashtag}"
+    return Share(
+        text=text,
+        tagged=tagged,
+        x="https://twitter.com/intent/tweet?" + urlencode({"text": text, "url": page_url, "hashtags": hashtag}),
+        line="https://social-plugins.line.me/lineit/share?" + urlencode({"url": page_url, "text": tagged}),
+    )
+
+
+def result_url(result_id):
+    """The result's address to share: in English only when the reader reads it in English (Japanese is the default)."""
+    extra = {"lang": "en"} if lang() == "en" else {}
+    return external("results.result", result_id=result_id, **extra)
+
+
+def title_of(record):
+    """The title of the judge that judged a record, in the reader's language (its id once the judge is gone)."""
+    judge = judges().loaded.get(record.judgement.judge)
+    return judge.title[lang()] if judge else record.judgement.judge
+
+
+def given_tags(judge, record):
+    """A tags judge's tags as judged, each with its name (the judge's, or the tag itself when it is gone) and score."""
+    scores = {entry["label"]: entry["score"] for entry in record.judgement.labels or ()}
+    for tag in record.judgement.tags or ():
+        yield tag, label_name(judge, tag), round(scores.get(tag, 0.0) * 100)
+
+
+def label_name(judge, label):
+    """A classifier label as its judge names it in the reader's language (as it is when the judge is gone)."""
+    return judge.names.get(label, {}).get(lang(), label) if judge and label in judge.names else label
+
+
+def region_name(judge, label):
+    """A detector label as pages name it: the judge's own name for it, else hantei's (which never says a gender)."""
+    named = judge.spec.detect.names if judge is not None and judge.spec.detect else None
+    return named[label][lang()] if named and label in named else region_label(label, lang())
+
+
+def findings(judge, record):
+    """The regions worth showing, numbered. A score judge's weightless regions (faces, feet) and the labels its
+    manifest hides are left out; a region under its label's display threshold is kept as doubtful."""
+    regions = record.judgement.regions
+    if judge is not None and judge.kind == "score" and judge.spec.model is None:
+        regions = [r for r in regions if judge.spec.weights.get(r.label, 0.0) > 0]
+    if judge is not None and judge.spec.detect:
+        regions = [r for r in regions if r.label not in judge.spec.detect.hidden]
+    for number, region in enumerate(regions, 1):
+        doubtful = judge is not None and not judge.spec.shown(region)
+        yield Finding(number, region, region_name(judge, region.label), doubtful)
+
+
+def phrase_filter(text):
+    """Japanese text with <wbr> between its phrases (BudouX), in a span that breaks only there."""
+    text = str(text)
+    if lang() != "ja" or text.isascii():
+        return escape(text)
+    return Markup('<span class="ph">{}</span>').format(Markup("<wbr>").join(escape(p) for p in phrases.split(text)))
