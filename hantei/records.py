@@ -19,6 +19,8 @@ class JudgedRegion:
         shown = {"label": self.label, "score": round(self.score, 4), "box": self.box, "labels": self.labels}
         if self.verdict:
             shown["verdict"] = self.verdict
+        if self.look and "unit" in self.look:
+            shown.update(value=round(self.look["value"], 2), unit=self.look.get("unit"))
         return shown
 
 
@@ -42,7 +44,9 @@ class Judgement:
     def as_dict(self):
         """The judgement as JSON-ready data, the same for the API and the CLI."""
         extra = {**({"tags": self.tags} if self.tags is not None else {}),
-                 **({"frame": self.frame} if self.frame else {})}
+                 **({"frame": self.frame} if self.frame else {}),
+                 **({"value": round(self.score, 2), "unit": (self.look or {}).get("unit")} if self.kind == "number"
+                    else {})}
         return {**extra,
             "judge": self.judge,
             "kind": self.kind,

@@ -77,7 +77,7 @@ def test_a_result_keeps_the_look_it_was_judged_with(tmp_path, astronaut_jpeg):
         client = create_app(settings).test_client()
         page = BeautifulSoup(client.get(location).data, "html.parser")
         card = client.get(page.find("meta", property="og:image")["content"].split("localhost", 1)[1])
-        return (page.select_one(".stamp")["data-color"], page.select_one(".comment").get_text(strip=True),
+        return (page.select_one("[data-stamp]")["data-color"], page.select_one(".comment").get_text(strip=True),
                 page.select_one(".share")["data-text"], card.data)
 
     location = upload(create_app(settings).test_client(), astronaut_jpeg).headers["Location"]

@@ -79,13 +79,18 @@ class Judge:
         )
 
     def _judge_regions(self, image, found):
-        """Classify each region on its own (with a margin); the most decided one gives the headline."""
+        """Classify each region on its own (with a margin), all crops in one batch; the region the manifest's
+        order puts first (the highest score or number, or the lowest) gives the headline."""
+        ordered = sorted(found, key=lambda r: (r.box[0], r.box[1]))  # numbered left to right on the page
+        margin = self.spec.detect.margin
+        crops = [image.crop(widened(region.box, margin, image.size)) for region in ordered]
         best, regions = None, []
-        for region in sorted(found, key=lambda r: (r.box[0], r.box[1])):  # numbered left to right on the page
-            scores = self.classifier.classify(image.crop(widened(region.box, self.spec.detect.margin, image.size)))
+        for region, scores in zip(ordered, self.classifier.classify_many(crops)):
             score, verdict = verdicts.headline(self.spec, scores)
-            regions.append(JudgedRegion(region.label, region.score, region.box, verdicts.ranked(scores), verdict))
-            if best is None or score > best[0]:
+            look = {**verdicts.look(self.spec, score), "value": score}
+            regions.append(JudgedRegion(region.label, region.score, region.box, verdicts.ranked(scores), verdict,
+                                        look))
+            if best is None or verdicts.heads(self.spec, score, best[0]):
                 best = (score, verdict, scores)
         if best is None:
             return 0.0, self.spec.no_face, {}, [], regions

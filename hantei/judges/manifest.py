@@ -11,15 +11,17 @@ from ..vision import runtime
 from ..vision.classifiers import Output, Preprocess, SignatureError, refuse_unknown
 from ..vision.detectors import DETECTORS
 
-KINDS = ("score", "labels", "tags")  # one 0..1 number | the best label | every tag over its threshold
+# one 0..1 number | the best label | every tag over its threshold | a number with a unit (an age in years)
+KINDS = ("score", "labels", "tags", "number")
+ORDERS = ("highest", "lowest")  # which region heads a photo of several: the highest score (or number), or the lowest
 TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict", "hashtag",
             "version", "dare")
 SECTION_KEYS = {
     "model": ("path", "exact", "input", "output"),
-    "detect": ("detector", "min_score", "iou", "margin", "names", "hide"),
+    "detect": ("detector", "min_score", "iou", "margin", "names", "hide", "public"),
     "score": ("weights",),
     "verdict": ("bands", "sensitive_above", "sensitive", "score_label", "threshold", "thresholds", "no_match",
-                "no_face", "score_name", "display"),
+                "no_face", "score_name", "display", "unit", "decimals", "order", "pick"),
 }
 NO_FACE = {"ja": "顔が見つかりませんでした", "en": "No face found"}
 NO_MATCH = {"ja": "どれにも当てはまりません", "en": "No match"}
@@ -39,7 +41,7 @@ class Band:
     below: float
     text: dict
     color: str = ""  # "#rrggbb": the stamp's and the score's colour on the result page and card
-    comment: dict = None  # {ja, en}: one short line under the verdict
+    comment: dict = None  # {ja, en}: a short line under the verdict, or a list of lines, one picked per result
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,7 @@ class DetectSpec:
     margin: float = 0.25
     names: dict = None  # {label: {ja, en}}: what pages call a region label instead of hantei's own name for it
     hidden: frozenset = frozenset()  # labels never shown on pages or cards (they still count in a score)
+    public: bool = True  # whether visitors and cards see the regions found, or only the uploader does
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,10 @@ class JudgeSpec:
     score_name: dict = None  # {ja, en}: how the page reads the score as a percentage, e.g. けしからん度
     dare: dict = None  # {ja, en}: the line of a shared post that dares its reader to try
     display: dict = None  # {label: confidence}: regions found below it are not counted or shown as findings
+    unit: dict = None  # number judges: {ja, en}, e.g. 歳 / years old
+    decimals: int = 0  # number judges: how many decimals the number is read with
+    order: str = "highest"  # which region heads a photo of several: "highest" or "lowest" score (or number)
+    pick: dict = None  # {ja, en}: what the page calls the region that heads a group, e.g. 最年少 / The youngest
 
     def shown(self, region):
         """Whether a region found counts: its confidence reaches its label's display threshold ("*": any label)."""
@@ -131,7 +138,7 @@ def _spec(folder, manifest):
     detect = _detect(manifest["detect"], classified=model is not None) if "detect" in manifest else None
     if model is None and detect is None:
         raise SignatureError("[model]", "a judge needs a [model] to classify with, or a [detect] section, or both")
-    if model is None and kind != "score":
+    if model is None and kind in ("labels", "tags", "number"):
         raise SignatureError("kind", f"\"{kind}\" needs a [model] whose outputs are the labels")
     if kind == "tags" and model.output.activation == "softmax":
         raise SignatureError("[model.output] activation", "a tags judge scores each tag on its own: use \"sigmoid\" "
@@ -140,7 +147,7 @@ def _spec(folder, manifest):
     labels = tuple(model.output.labels) if model else (judge_id,)
     verdict = manifest.get("verdict", {})
     score_label = verdict.get("score_label", labels[0])
-    if kind == "score" and score_label not in labels:
+    if kind in ("score", "number") and score_label not in labels:
         raise SignatureError("[verdict] score_label", f"{score_label!r}; expected one of {list(labels)}")
     sigmoid = model is not None and model.output.activation == "sigmoid"
     return JudgeSpec(
@@ -150,13 +157,13 @@ def _spec(folder, manifest):
         description=description,
         kind=kind,
         license=str(manifest.get("license", "")),
-        hashtag=str(manifest.get("hashtag", "")).lstrip("#"),  # added to posts shared from result pages
+        hashtag=_hashtag(manifest.get("hashtag", "")),
         model=model,
         detect=detect,
         labels=labels,
         names=_names(manifest.get("names", {}), labels),
         weights=_weights(manifest.get("score", {}), detect) if model is None else {},
-        bands=_bands(verdict) if kind == "score" else (),
+        bands=_bands(verdict, required=kind == "score") if kind in ("score", "number") else (),
         score_label=score_label,
         threshold=_fraction(verdict, "threshold", 0.5 if sigmoid or kind == "tags" else 0.0, "[verdict]"),
         thresholds=_thresholds(verdict.get("thresholds", {}), labels),
@@ -170,7 +177,24 @@ def _spec(folder, manifest):
         score_name=_text(verdict, "score_name") if "score_name" in verdict else None,
         dare=_text(manifest, "dare") if "dare" in manifest else None,
         display=_display(verdict.get("display", {}), detect),
+        unit=(_text(verdict, "unit") if "unit" in verdict else {"ja": "", "en": ""}) if kind == "number" else None,
+        decimals=int(_fraction(verdict, "decimals", 0, "[verdict]", high=3)),
+        order=_order(verdict.get("order", "highest")),
+        pick=_text(verdict, "pick") if "pick" in verdict else None,
     )
+
+
+def _hashtag(value):
+    """The hashtag of posts shared from result pages, in each language ({ja, en}, or one for both)."""
+    if isinstance(value, dict):
+        return {lang: str(_text({"hashtag": value}, "hashtag")[lang]).lstrip("#") for lang in LANGUAGES}
+    return {lang: str(value).lstrip("#") for lang in LANGUAGES}
+
+
+def _order(value):
+    if value not in ORDERS:
+        raise SignatureError("[verdict] order", f"{value!r}; expected one of {', '.join(ORDERS)}")
+    return value
 
 
 def _number(section, key, default, where):
@@ -239,8 +263,13 @@ def _detect(section, classified):
         unknown = sorted(set(map(str, given)) - set(labels))
         if unknown:
             raise SignatureError(f"[detect] {key}", f"name labels the {name!r} detector lacks: {', '.join(unknown)}")
+    public = section.get("public", True)
+    if not isinstance(public, bool):
+        raise SignatureError("[detect] public", "is true (visitors and cards see the regions) or false (only the "
+                             "uploader does)")
     return DetectSpec(detector=name, options=tuple(sorted(options.items())), margin=margin,
-                      names={label: _text(names, label) for label in names} or None, hidden=frozenset(hidden))
+                      names={label: _text(names, label) for label in names} or None, hidden=frozenset(hidden),
+                      public=public)
 
 
 def _weights(section, detect):
@@ -261,7 +290,20 @@ def _names(section, labels):
     return names
 
 
-def _bands(section):
+def _comment(value, where):
+    """A band's comment: {ja, en}, each one line or a list of lines (each result picks one, always the same)."""
+    def lines(text):
+        return isinstance(text, str) or (isinstance(text, list) and text and all(isinstance(v, str) for v in text))
+
+    if not isinstance(value, dict) or any(not lines(value.get(lang)) for lang in LANGUAGES):
+        raise SignatureError(f"{where} comment", "needs both languages, each a line or a list of lines, e.g. "
+                             "comment = { ja = [\"…\", \"…\"], en = [\"…\", \"…\"] }")
+    return {lang: value[lang] for lang in LANGUAGES}
+
+
+def _bands(section, required=True):
+    if not required and "bands" not in section:
+        return ()
     bands = []
     for number, band in enumerate(section.get("bands", []), 1):
         if not isinstance(band, dict) or any(not isinstance(band.get(lang), str) for lang in LANGUAGES):
@@ -272,7 +314,7 @@ def _bands(section):
         color = str(band.get("color", ""))
         if color and not COLOR.fullmatch(color):
             raise SignatureError(f"{where} color", f"{color!r} should be a colour like \"#2f9e44\"")
-        comment = _text(band, "comment") if "comment" in band else None
+        comment = _comment(band["comment"], where) if "comment" in band else None
         bands.append(Band(below, {lang: band[lang] for lang in LANGUAGES}, color, comment))
     if not bands or bands[-1].below != math.inf:
         raise SignatureError("[verdict] bands", "must end with a band that has no 'below'")

@@ -17,17 +17,30 @@ def band(spec, score):
     return next(b.text for b in spec.bands if score < b.below)
 
 
+def number_text(spec, value):
+    """A number judge's answer as words: 27歳 · 27 years old."""
+    shown = f"{value:.{spec.decimals}f}"
+    return {"ja": f"{shown}{spec.unit['ja']}", "en": f"{shown} {spec.unit['en']}".strip()}
+
+
 def look(spec, score):
     """How a verdict is drawn, kept with each result so that a later edit of the judge changes no old page: its
     band's colour and comment (score judges), and the name its reading goes by."""
-    drawn = {}
-    if spec.kind == "score" and spec.bands:
+    drawn = {"unit": spec.unit} if spec.kind == "number" else {}
+    if spec.kind in ("score", "number") and spec.bands:
         here = next(b for b in spec.bands if score < b.below)
         drawn.update({"color": here.color} if here.color else {})
         drawn.update({"comment": here.comment} if here.comment else {})
     if spec.score_name:
         drawn["reading"] = spec.score_name
+    if spec.pick:
+        drawn["pick"] = spec.pick
     return drawn
+
+
+def heads(spec, score, other):
+    """Whether a region scoring `score` heads a group photo before one scoring `other` (the manifest's order)."""
+    return score < other if spec.order == "lowest" else score > other
 
 
 def tags(spec, scores):
@@ -41,6 +54,9 @@ def headline(spec, scores):
     if spec.kind == "score":
         score = scores[spec.score_label]
         return score, band(spec, score)
+    if spec.kind == "number":
+        value = scores[spec.score_label]
+        return value, number_text(spec, value)
     if spec.kind == "tags":
         found = tags(spec, scores)
         if not found:

@@ -12,13 +12,13 @@ from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 from ..intake import jpeg_bytes
 from ..store import photo_name
-from . import blur, phrases
+from . import blur, layout, phrases
 
 WIDTH, HEIGHT = 1200, 630
 PHOTO_WIDTH = 540
 MARGIN = 56
 VERDICT_HEIGHT = 220  # the band between the judge's name and the score
-VERSION = 3  # part of every card's key: bump it when the drawing changes, and cached cards are made again
+VERSION = 4  # part of every card's key: bump it when the drawing changes, and cached cards are made again
 # Noto Sans JP (SIL Open Font License), a variable font with weights 100-900, shipped by justmytype-intl-cjk.
 FONT_PACKAGE, FONT_FILE = "justmytype_intl_cjk", "fonts/ofl/notosansjp/NotoSansJP[wght].ttf"
 INK, ACCENT, PALE, TRACK = (31, 42, 68), (214, 51, 108), (201, 207, 224), (58, 70, 102)
@@ -41,6 +41,9 @@ class CardText:
     invite: str = ""  # the words before the site's name at the bottom, e.g. "あなたも判定 →"
     stamp: tuple = ()  # the verdict as the stamp's one or two lines
     tags: tuple = ()  # tags judges: the names of the tags given, drawn as chips in place of the verdict
+    caption: str = None  # the stamp's small line (None: the percentage; or which face of a group it is about)
+    faces: tuple = ()  # ((x, y, w, h), answer) of each face a judge answered, boxes in the stored photo's pixels
+    pick: str = ""  # of a group: which face the verdict is about ("最年少：2番")
 
 
 def key(text, boxes, photo):
@@ -116,24 +119,88 @@ def crop_box(size, boxes, aspect):
     return (round(x), round(y), round(x + crop_w), round(y + crop_h))
 
 
+def frame_box(size, boxes, aspect, margin=0.25):
+    """The part of the photo a card shows: the crop_box when every box fits in it with a margin around them, else a
+    box of the card's shape around all of them (reaching past the photo's edge, which the card fills), so that a
+    group is never cut to its middle."""
+    crop = crop_box(size, boxes, aspect)
+    if not boxes:
+        return crop
+    left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    right, bottom = max(b[0] + b[2] for b in boxes), max(b[1] + b[3] for b in boxes)
+    pad = margin * max(right - left, bottom - top) / 2
+    wanted = (left - pad, top - pad, right + pad, bottom + pad)
+    if (crop[0] <= max(wanted[0], 0) and crop[1] <= max(wanted[1], 0) and crop[2] >= min(wanted[2], size[0])
+            and crop[3] >= min(wanted[3], size[1])):
+        return crop
+    width, height = wanted[2] - wanted[0], wanted[3] - wanted[1]
+    width, height = max(width, height * aspect), max(height, width / aspect)
+    centre_x, centre_y = (wanted[0] + wanted[2]) / 2, (wanted[1] + wanted[3]) / 2
+    return (round(centre_x - width / 2), round(centre_y - height / 2), round(centre_x + width / 2),
+            round(centre_y + height / 2))
+
+
+def _framed(photo, frame):
+    """The frame of the photo at the card's photo size; where the frame reaches past the photo, the card's ink."""
+    if frame[0] >= 0 and frame[1] >= 0 and frame[2] <= photo.width and frame[3] <= photo.height:
+        return photo.resize((PHOTO_WIDTH, HEIGHT), Image.Resampling.LANCZOS, box=frame)
+    scale = PHOTO_WIDTH / (frame[2] - frame[0])
+    canvas = Image.new("RGB", (PHOTO_WIDTH, HEIGHT), INK)
+    inner = (max(frame[0], 0), max(frame[1], 0), min(frame[2], photo.width), min(frame[3], photo.height))
+    part = photo.resize((max(1, round((inner[2] - inner[0]) * scale)), max(1, round((inner[3] - inner[1]) * scale))),
+                        Image.Resampling.LANCZOS, box=inner)
+    canvas.paste(part, (round((inner[0] - frame[0]) * scale), round((inner[1] - frame[1]) * scale)))
+    return canvas
+
+
+def _stickers(card, faces):
+    """Each face's numbered answer beside it on the card's photo, placed as on the page (never over a face)."""
+    boxes = [box for box, _ in faces]
+    draw = ImageDraw.Draw(card)
+    for box in boxes:
+        draw.rounded_rectangle((box[0], box[1], box[0] + box[2], box[1] + box[3]), radius=6, outline=GOLD, width=3)
+    stickers = layout.place((PHOTO_WIDTH, HEIGHT), boxes, [answer for _, answer in faces], 26)
+    for sticker in stickers:
+        if sticker is None:
+            continue
+        x, y, w, h = sticker.box
+        draw.rounded_rectangle((x, y, x + w, y + h), radius=h / 2, fill=GOLD)
+        face = _fitting(sticker.text, w - 2 * layout.PAD * sticker.font, round(sticker.font), 800, 10)
+        draw.text((x + w / 2, y + h / 2), sticker.text, font=face, fill=INK, anchor="mm")
+    return stickers
+
+
 def render(text, photo=None, boxes=(), source_size=None):
     """Draw a card and return it as a metadata-free JPEG.
 
     photo is the (already blurred, for sensitive results) image or None; boxes are [x, y, w, h] in source_size
-    pixels (the stored photo's), scaled here to the photo given."""
+    pixels (the stored photo's), scaled here to the photo given. A card of a judge that answers each face keeps
+    every face in view, each with its numbered answer, and its stamp on no face."""
     card = Image.new("RGB", (WIDTH, HEIGHT), INK)
-    if photo is not None:
-        scale = photo.width / (source_size or photo.size)[0]
-        scaled = [[v * scale for v in box] for box in boxes]
-        region = crop_box(photo.size, scaled, PHOTO_WIDTH / HEIGHT)
-        card.paste(photo.resize((PHOTO_WIDTH, HEIGHT), Image.Resampling.LANCZOS, box=region), (0, 0))
-    else:
-        card.paste(PAPER, (0, 0, PHOTO_WIDTH, HEIGHT))
+    at, size = None, 250 if photo is not None else 380
     with _fonts_in_use:
-        size = 250 if photo is not None else 380
-        mark = stamp(text.stamp or (text.verdict,), f"{round(text.score * 100)}%", text.color, size)
-        at = (PHOTO_WIDTH - size - 16, HEIGHT - size - 16) if photo is not None else (
-            (PHOTO_WIDTH - size) // 2, (HEIGHT - size) // 2)
+        if photo is not None:
+            scale = photo.width / (source_size or photo.size)[0]
+            face_boxes = [[v * scale for v in box] for box, _ in text.faces]
+            scaled = face_boxes or [[v * scale for v in box] for box in boxes]
+            frame = frame_box(photo.size, scaled, PHOTO_WIDTH / HEIGHT)
+            card.paste(_framed(photo, frame), (0, 0))
+            shown = PHOTO_WIDTH / (frame[2] - frame[0])
+            on_card = [tuple((v - offset) * shown for v, offset in zip(box, (frame[0], frame[1], 0, 0)))
+                       for box in face_boxes]
+            stickers = _stickers(card, tuple(zip(on_card, (a for _, a in text.faces)))) if text.faces else []
+            for side in (250, 200, 160):
+                spot = layout.stamp_place((PHOTO_WIDTH, HEIGHT), on_card, stickers, side=side / 1.2)
+                if spot:
+                    at, size = (round(spot[0] - side / 12), round(spot[1] - side / 12)), side
+                    break
+            else:
+                at, size = (WIDTH - 170, 16), 150
+        else:
+            card.paste(PAPER, (0, 0, PHOTO_WIDTH, HEIGHT))
+            at = ((PHOTO_WIDTH - size) // 2, (HEIGHT - size) // 2)
+        caption = f"{round(text.score * 100)}%" if text.caption is None else text.caption
+        mark = stamp(text.stamp or (text.verdict,), caption, text.color, size)
         card.paste(mark, at, mark)
         _words(ImageDraw.Draw(card), text)
     return jpeg_bytes(card, quality=88)
@@ -198,13 +265,17 @@ def _words(draw, text):
         for number, line in enumerate(lines):
             draw.text((left, top + number * line_height), line, font=face, fill="white")
 
-    draw.text((left, 330), _fit_line(text.score_label, font(44, 800), width), font=font(44, 800), fill="white",
-              anchor="ls")
-    bar_top = 350
-    draw.rounded_rectangle((left, bar_top, left + width, bar_top + 18), radius=9, fill=TRACK)
-    filled = max(0.0, min(1.0, text.score)) * width
-    draw.rounded_rectangle((left, bar_top, left + max(filled, 18), bar_top + 18), radius=9,
-                           fill=ImageColor.getrgb(text.color) if filled else TRACK)
+    if text.score_label:
+        draw.text((left, 330), _fit_line(text.score_label, font(44, 800), width), font=font(44, 800), fill="white",
+                  anchor="ls")
+        bar_top = 350
+        draw.rounded_rectangle((left, bar_top, left + width, bar_top + 18), radius=9, fill=TRACK)
+        filled = max(0.0, min(1.0, text.score)) * width
+        draw.rounded_rectangle((left, bar_top, left + max(filled, 18), bar_top + 18), radius=9,
+                               fill=ImageColor.getrgb(text.color) if filled else TRACK)
+    elif text.pick:
+        draw.text((left, 350), _fit_line(text.pick, font(40, 800), width), font=font(40, 800), fill=GOLD,
+                  anchor="ls")
     y = 392
     for line in (text.comment, text.note):
         if line:

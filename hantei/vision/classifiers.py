@@ -252,7 +252,18 @@ class Classifier(runtime.OnnxModel):
 
     def classify(self, image):
         """Scores for one image ({label: score}); exact judges pass the oriented source in its own mode."""
+        return self.classify_many([image])[0]
+
+    def classify_many(self, images):
+        """Scores for several images (the crops of a photo's faces) in one run of the model when its batch size is
+        symbolic, else one run each."""
+        if not images:
+            return []
         session = runtime.session(self.path)
-        tensor = self.preprocess.tensor(image)
-        raw = session.run(None, {session.get_inputs()[0].name: tensor})[0]
-        return dict(zip(self.labels, (float(v) for v in self.output.scores(raw))))
+        model_input = session.get_inputs()[0]
+        tensors = [self.preprocess.tensor(image) for image in images]
+        if _dims(model_input.shape)[0] is None:
+            raws = session.run(None, {model_input.name: np.concatenate(tensors)})[0]
+        else:
+            raws = np.concatenate([session.run(None, {model_input.name: tensor})[0] for tensor in tensors])
+        return [dict(zip(self.labels, (float(v) for v in self.output.scores(raw)))) for raw in raws]

@@ -23,7 +23,7 @@ def upload_page(error=None, status=200, headers=None):
         "index.html",
         judges=list(judges()),
         site=site_card.facts(),
-        default_judge=judges().default,
+        default_judge=request.args.get("judge") if request.args.get("judge") in judges().loaded else judges().default,
         error=error,
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         long_side=current_app.config["STORE_LONG_SIDE"],

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
 from flask import current_app
-from flask_babel import gettext
+from flask_babel import format_date, gettext
 from markupsafe import Markup, escape
 
 from ..i18n import region_label
 from ..judges import verdicts
 from ..services import judges, lang
-from ..share import cards, phrases
+from ..share import cards, layout, phrases
 from .links import external
 
 INK = "#c2255c"  # the stamp's colour when a judge's band names none
@@ -26,6 +26,19 @@ class Finding:
     region: object  # records.JudgedRegion
     name: str
     doubtful: bool  # under its label's display threshold: shown as "maybe an AI mistake", never boxed
+
+
+@dataclass(frozen=True)
+class FaceAnswer:
+    """One face's own answer, numbered left to right, with its sticker beside the face on the photo."""
+
+    number: int
+    region: object  # records.JudgedRegion
+    answer: str  # "27歳", "笑顔 87%", "サーバル 92%"
+    comment: str
+    color: str
+    sticker: object  # layout.Sticker, or None when it fits nowhere on the photo (the list below still has it)
+    heads: bool  # the face the headline is about
 
 
 @dataclass(frozen=True)
@@ -52,7 +65,15 @@ class ResultView:
     color: str
     comment: str
     tags: tuple  # tags judges: (tag, name, percent) of every tag given, highest first
-    findings: tuple  # of Finding
+    findings: tuple  # of Finding: what the detector found, for judges that do not answer each face
+    faces: tuple  # of FaceAnswer: each face's own answer, for judges that answer per face
+    pick: str  # for a group: which face the headline is about ("最年少：2番の人"); "" otherwise
+    caption: str  # the stamp's small line under its words ("87%", or the pick of a group)
+    meter: bool  # whether the reading is a percentage drawn as a bar
+    stamp_box: tuple  # (x, y, side) of the stamp on the photo, in its pixels; None: the stamp stands beside it
+    deleted_on: str  # when the result goes, in the reader's words
+    private: bool  # what the judge found is the uploader's to see, and this reader is not the uploader
+    others: tuple  # the other judges this instance serves, for "try another"
     share: Share
     card: cards.CardText
     page_url: str
@@ -60,40 +81,101 @@ class ResultView:
     card_alt: str
 
 
-def present(record):
-    """Everything a result's page, card and share text show, from the record and the look it was judged with."""
+def present(record, owner=False):
+    """Everything a result's page, card and share text show, from the record and the look it was judged with.
+
+    A judge's regions that visitors may not see (its manifest's [detect] public = false: body parts) are shown to
+    the uploader alone, never on the card."""
     judge = judges().loaded.get(record.judgement.judge)
     j, look = record.judgement, stored_look(judge, record)
-    percent = round(j.score * 100)
-    reading_name = (look.get("reading") or {}).get(lang()) or (gettext("Score") if j.kind == "score" else
-                                                                gettext("Match"))
+    faces = face_answers(judge, record)
+    head = next((face for face in faces if face.heads), None)
     given = tuple(given_tags(judge, record))
-    if given and not look.get("reading"):
-        reading_name = given[0][1]  # the stamp shows the first tag; its percentage is that tag's
-    verdict = j.verdict[lang()]
+    verdict = head.answer if head and j.kind == "number" else j.verdict[lang()]
+    percent = round(j.score * 100)
+    reading_name = (look.get("reading") or {}).get(lang()) or (given[0][1] if given else (
+        gettext("Score") if j.kind == "score" else gettext("Sure")))
+    pick = ""
+    if head and len(faces) > 1:
+        pick = gettext("%(pick)s: No. %(number)s", pick=(look.get("pick") or {}).get(lang()) or gettext("Top"),
+                       number=head.number)
+    caption = pick if j.kind == "number" else f"{percent}%"
     headline = dict(
         title=judge.title[lang()] if judge else j.judge,
         verdict=verdict,
         stamp=tuple(phrases.two_lines(given[0][1] if given else verdict)),
-        reading=f"{reading_name} {percent}%",
+        reading="" if j.kind == "number" else f"{reading_name} {percent}%",
         percent=percent,
-        color=look.get("color") or INK,
-        comment=pick(look.get("comment"), record.id),
+        color=(head.color if head else "") or look.get("color") or INK,
+        comment=head.comment if head and head.comment else pick_line(look.get("comment"), record.id),
         tags=given,
+        pick=pick,
+        caption=caption,
     )
-    card = card_text(record, headline)
+    public = judge is None or judge.spec.detect is None or judge.spec.detect.public
+    found = () if faces else tuple(findings(judge, record))
+    shown = found if public or owner else ()
+    size = (record.width, record.height)
+    stickers = [face.sticker for face in faces]
+    stamp_box = layout.stamp_place(size, [face.region.box for face in faces], stickers) if record.has_photo else None
+    card = card_text(record, headline, faces if public else ())
     page_url = result_url(record.id)
     return ResultView(
         record=record,
         judge=judge,
-        findings=tuple(findings(judge, record)),
+        findings=shown,
+        faces=faces,
+        meter=j.kind != "number",
+        stamp_box=stamp_box,
+        deleted_on=format_date(record.expires_at, "long"),
+        private=bool(found) and not shown,
+        others=tuple(other for other in judges() if other.id != j.judge),
         share=share(judge, headline, page_url),
         card=card,
         page_url=page_url,
         card_url=external("results.card", result_id=record.id, lang=lang(), v=cards.card_key(record, card)[:8]),
-        card_alt=f"{headline['title']}: {verdict} ({headline['reading']})",
+        card_alt=f"{headline['title']}: {' '.join(filter(None, (pick, verdict, headline['reading'])))}",
         **headline,
     )
+
+
+def face_answers(judge, record):
+    """Each face's own answer and its sticker, for results whose judge answered every region on its own."""
+    regions = [region for region in record.judgement.regions if region.verdict]
+    if not regions:
+        return ()
+    size = (record.width, record.height)
+    answers = [region_answer(record.judgement.kind, region) for region in regions]
+    stickers = layout.place(size, [region.box for region in regions], answers, sticker_font(size))
+    head = head_of(record, regions)
+    return tuple(
+        FaceAnswer(number=number, region=region, answer=answer,
+                   comment=pick_line((region.look or {}).get("comment"), f"{record.id}/{number}"),
+                   color=(region.look or {}).get("color", ""), sticker=sticker, heads=number == head)
+        for number, (region, answer, sticker) in enumerate(zip(regions, answers, stickers), 1)
+    )
+
+
+def sticker_font(size):
+    """A sticker's font size in photo pixels: it scales with the photo, so that it reads the same on any screen."""
+    return max(size) / 22
+
+
+def region_answer(kind, region):
+    """A face's answer in words: the number (27歳), or the verdict with how sure the judge is (笑顔 87%)."""
+    verdict = region.verdict[lang()]
+    if kind == "number":
+        return verdict
+    value = (region.look or {}).get("value", region.labels[0]["score"] if region.labels else 0.0)
+    return f"{verdict} {round(value * 100)}%"
+
+
+def head_of(record, regions):
+    """The number of the face the headline is about: the one whose answer made the result's score."""
+    values = [(region.look or {}).get("value", region.labels[0]["score"] if region.labels else 0.0)
+              for region in regions]
+    closest = min(range(len(values)), key=lambda i: abs(values[i] - record.judgement.score))
+    return closest + 1
 
 
 def stored_look(judge, record):
@@ -106,7 +188,7 @@ def stored_look(judge, record):
     return verdicts.look(judge.spec, record.judgement.score)
 
 
-def pick(comment, key):
+def pick_line(comment, key):
     """One line of a band's comment in the reader's language: a list gives each result its own line, always the
     same one for the same result."""
     lines = (comment or {}).get(lang()) or ""
@@ -115,8 +197,8 @@ def pick(comment, key):
     return lines[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(lines)] if lines else ""
 
 
-def card_text(record, headline):
-    """What the result's card says, in the reader's language."""
+def card_text(record, headline, faces=()):
+    """What the result's card says, in the reader's language (with each face's answer when the judge gives one)."""
     sensitive, kept = record.judgement.sensitive, record.has_photo
     note = gettext("Sensitive photo: blurred") if sensitive and kept else ""
     note = note or ("" if kept else gettext("The uploader chose not to keep the photo."))
@@ -133,7 +215,10 @@ def card_text(record, headline):
         comment=headline["comment"],
         invite=gettext("Try yours at"),
         stamp=headline["stamp"],
+        caption=headline["caption"],
         tags=tuple(name for _, name, _ in headline["tags"]),
+        faces=tuple((tuple(face.region.box), face.answer) for face in faces),
+        pick=headline["pick"],
     )
 
 
@@ -148,10 +233,13 @@ def share(judge, headline, page_url):
     if headline["tags"]:
         chips = ("" if lang() == "ja" else " ").join(gettext("[%(tag)s]", tag=name) for _, name, _ in headline["tags"])
         text = gettext("Tagged %(tags)s. %(dare)s", tags=chips, dare=dare(judge))
+    elif not headline["reading"]:
+        said = f"{headline['pick']} {headline['verdict']}" if headline["pick"] else headline["verdict"]
+        text = gettext("%(verdict)s! %(dare)s", verdict=said, dare=dare(judge))
     else:
         text = gettext("%(verdict)s! %(reading)s. %(dare)s", verdict=headline["verdict"],
                        reading=headline["reading"], dare=dare(judge))
-    hashtag = (judge.hashtag if judge else "") or current_app.config["SITE_NAME"]
+    hashtag = (judge.hashtag[lang()] if judge else "") or current_app.config["SITE_NAME"]
     tagged = f"{text} #{hashtag}"
     return Share(
         text=text,

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import Screenshots, device_options
 from tests.photos import PEOPLE
 
-FIRST_SCREEN = ["#verdict", ".stamp", ".photo-wrap img", "#share-x", "#share-line", "#copy-link", "#try-button"]
+FIRST_SCREEN = ["#verdict", "[data-stamp]", ".photo-wrap img", "#share-x", "#share-line", "#copy-link", "#try-button"]
 
 
 def api_result(live_server, photo="astronaut"):

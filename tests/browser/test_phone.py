@@ -41,7 +41,7 @@ def test_upload_judge_share_and_delete(page, live_server, tmp_path):
     photo = page.locator(".photo-wrap img").bounding_box()
     expect(page.locator("svg.regions rect.region-box")).to_have_count(0)  # a face weighs 0: not labelled
     page.wait_for_timeout(500)  # the stamp's press animation
-    stamp = page.locator(".stamp").bounding_box()
+    stamp = page.locator("[data-stamp]").bounding_box()
     centre = (stamp["x"] + stamp["width"] / 2, stamp["y"] + stamp["height"] / 2)
     assert photo["x"] + photo["width"] / 2 < centre[0] < photo["x"] + photo["width"] + 8
     assert photo["y"] + photo["height"] / 2 < centre[1] < photo["y"] + photo["height"] + 8

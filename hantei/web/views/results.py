@@ -53,7 +53,7 @@ def render_result(record, reveal_token=None):
     response = make_response(render_template(
         "result.html",
         record=record,
-        view=present(record),
+        view=present(record, owner=token is not None),
         owner=token is not None,
         confirm_delete_url=url_for("results.confirm_delete", result_id=record.id, token=token) if token else None,
         delete_url=external("results.delete", result_id=record.id, token=token) if fresh and token else None,
