@@ -28,7 +28,7 @@ node_modules/.installed: package.json package-lock.json  # Lighthouse and axe-co
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-bench: $(VENV)/.tests  ## every speed benchmark in one run, into bench/results/ and the README
+bench: $(VENV)/.tests  ## every speed benchmark in one run, into bench/results/ (docs/performance.md quotes its summary)
 	TMPDIR=/tmp $(BIN)/python bench/run.py
 
 translations:  ## re-extract UI strings and compile the catalogues after editing templates or code

@@ -22,7 +22,7 @@ from bench.photos import camera_image, encode  # noqa: E402
 from hantei import intake  # noqa: E402
 
 RUNS = 15
-CAP = 2048  # the stored copy's default when this change was made (it is 1024 now: README, Performance)
+CAP = 2048  # the stored copy's default when this change was made (it is 1024 now: docs/performance.md)
 
 
 def timed(work):

@@ -1,19 +1,18 @@
-"""Every speed benchmark in one run, as ratios against the floor and the peer, into the README.
+"""Every speed benchmark in one run, as ratios against the floor and the peer, into bench/results/summary.md.
 
-    .venv/bin/python bench/run.py        (about 7 minutes on 2 cores; the first run also builds .venv-peer)
+    .venv/bin/python bench/run.py        (4-10 minutes on 2 cores; the first run also builds .venv-peer)
 
 1. floor and naive reference per stage (bench/floor.py), 2. what a 3 MB body costs before intake
 (bench/request.py), 3. the app end to end under gunicorn at concurrency 1-16, with keep=0 and with the
 photo kept (bench/load.py), 4. the Gradio + NudeDetector peer with the same load generator (bench/peer.py),
 5. worker memory over 1,000 mixed uploads, 6. intake's peak memory per format (bench/memory.py).
-Writes bench/results/summary.md and the table between the
-bench markers of the README's performance section.
+Writes bench/results/ only, never a document: docs/performance.md quotes the summary's first two tables,
+and tests/test_docs.py says when they no longer match.
 """
 
 import json
 import os
 import platform
-import re
 import subprocess
 import sys
 import tempfile
@@ -151,11 +150,6 @@ def main():
         f"the estimate is what `HANTEI_UPLOAD_MEMORY_MB` is checked against before decoding):\n\n"
         f"{markdown(per_format)}\n")
     (ROOT / "bench" / "results" / "summary.md").write_text("# Benchmarks\n\n" + summary)
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    text = re.sub(r"(<!-- bench:start -->\n).*?(<!-- bench:end -->)", lambda m: m.group(1) + summary + m.group(2),
-                  text, flags=re.S)
-    readme.write_text(text)
     print(summary)
 
 

@@ -83,10 +83,10 @@ def test_evaluate_detector_puts_centerface_well_ahead_of_the_haar_cascades(runne
         if match:
             rows[match[1]] = [int(v) for v in match.groups()[1:6]]
     assert set(rows) == {"face", "haar", "haar-alt2"}
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    for name, counts in rows.items():  # the README's table shows these very counts
+    judges_md = (Path(__file__).parent.parent / "docs" / "judges.md").read_text(encoding="utf-8")
+    for name, counts in rows.items():  # docs/judges.md's table shows these very counts
         assert re.search(rf"^\| `{name}`[^|]*\| {counts[0]}/{counts[1]} \| {counts[2]}/{counts[3]} \| {counts[4]} \|",
-                         readme, re.M), name
+                         judges_md, re.M), name
     all_found, photos, found, faces, false = rows["face"]
     assert (photos, faces) == (len(TRUTH), sum(map(len, TRUTH.values())))
     assert found == faces and false == 0

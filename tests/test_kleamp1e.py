@@ -189,7 +189,7 @@ def test_exact_judge_feeds_the_model_the_very_same_tensor(kleamp1e, name):
 
 @pytest.mark.parametrize("name", ["jpeg", "large jpeg", "rotated", "palette", "gif", "cmyk", "grey"])
 def test_fast_decode_stays_within_a_hundredth(kleamp1e_fast, name):
-    """Not for transparent photos: intake lays them on white, predict.py keeps the hidden colours (see README)."""
+    """Not for transparent photos: intake lays them on white, predict.py keeps the hidden colours (docs/judges.md)."""
     data = PHOTOS[name]()
     _, judgement = judge_bytes(data, kleamp1e_fast, Limits())
     assert judgement.score == pytest.approx(reference_predict(data, kleamp1e_fast.classifier.path), abs=0.01)

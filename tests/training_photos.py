@@ -5,7 +5,7 @@
 - illust: flat-coloured drawings with outlines (shapes, faces, stars, clouds), drawn with Pillow.
 - screenshot: app and web-page screens (bars, text lines, buttons, fields, lists), drawn with Pillow.
 
-Run `python -m tests.training_photos DIR` to write it for the README's worked example.
+Run `python -m tests.training_photos DIR` to write it for docs/training.md's worked example.
 """
 
 import sys
