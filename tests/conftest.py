@@ -25,6 +25,14 @@ def database_url(request, tmp_path):
 
 
 @pytest.fixture
+def make_app(tmp_path):
+    """Build an app on this test's own data folder (SQLite) with settings on top of the test ones."""
+    def make(**settings):
+        return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", **settings})
+    return make
+
+
+@pytest.fixture
 def app(tmp_path, database_url):
     return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "DATABASE_URL": database_url})
 

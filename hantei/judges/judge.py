@@ -42,6 +42,11 @@ class Judge:
         """Whether this judge wants the photo decoded in full and in its own mode (see intake.read_photo)."""
         return bool(self.classifier and self.classifier.exact and self.detector is None)
 
+    @property
+    def answers_each_region(self):
+        """Whether every region found (each face) gets its own answer from the classifier."""
+        return self.detector is not None and self.classifier is not None
+
     def verdict(self, score):
         return verdicts.band(self.spec, score)
 
@@ -118,5 +123,6 @@ class Judge:
             "labels": list(spec.labels),
             "names": spec.names,
             "detector": self.detector.name if self.detector else None,
+            "per_face": self.answers_each_region,
             "license": spec.license,
         }

@@ -20,6 +20,7 @@ def band(spec, score):
 def number_text(spec, value):
     """A number judge's answer as words: 27歳 · 27 years old."""
     shown = f"{value:.{spec.decimals}f}"
+    shown = shown.lstrip("-") if float(shown) == 0 else shown  # never "-0歳"
     return {"ja": f"{shown}{spec.unit['ja']}", "en": f"{shown} {spec.unit['en']}".strip()}
 
 
