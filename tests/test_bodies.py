@@ -10,7 +10,9 @@ import pytest
 from PIL import Image
 from werkzeug.test import EnvironBuilder
 
-from hantei.web.bodies import UploadRequest, uploaded_bytes
+from hantei.web.bodies import BadFormName, uploaded_bytes
+from hantei.web.bodies import UploadRequest as PublicRequest
+from hantei.web.fast_bodies import FastUploadRequest as UploadRequest
 from tests.photos import encoded, rgb
 from tests.servers import Gunicorn
 
@@ -30,11 +32,14 @@ def form(*parts, boundary=BOUNDARY, end=True):
     return out + (f"--{boundary}--\r\n".encode() if end else b"")
 
 
-def parsed(body, boundary=BOUNDARY):
+def parsed(body, boundary=BOUNDARY, request_class=UploadRequest):
     environ = EnvironBuilder(method="POST", input_stream=io.BytesIO(body),
                              content_type=f"multipart/form-data; boundary={boundary}",
                              content_length=len(body)).get_environ()
-    return UploadRequest(environ)
+    return request_class(environ)
+
+
+BOTH_PATHS = pytest.mark.parametrize("request_class", [UploadRequest, PublicRequest], ids=["fast", "public"])
 
 
 def noise_png(side=900):
@@ -43,9 +48,11 @@ def noise_png(side=900):
     return encoded(Image.fromarray(pixels), "PNG", compress_level=1)
 
 
-def test_fields_and_files_come_out_as_they_went_in():
+@BOTH_PATHS
+def test_fields_and_files_come_out_as_they_went_in(request_class):
     tricky = b"\r\n--XXb0undar\r\n--\r\n" + bytes(range(256)) * 40 + b"\r\n--XXb0und"  # the boundary, nearly
-    request = parsed(form(("judge", "ポーズ判定"), ("image", "a.jpg", tricky), ("image", "b.jpg", b"second")))
+    request = parsed(form(("judge", "ポーズ判定"), ("image", "a.jpg", tricky), ("image", "b.jpg", b"second")),
+                     request_class=request_class)
     assert request.form["judge"] == "ポーズ判定"
     files = request.files.getlist("image")
     assert [file.filename for file in files] == ["a.jpg", "b.jpg"]
@@ -57,8 +64,9 @@ def test_fields_and_files_come_out_as_they_went_in():
     b"--XXb0undary\r\nContent-Type: image/jpeg\r\n\r\nno disposition\r\n--XXb0undary--\r\n",
     b"not a form at all",
 ])
-def test_a_broken_form_is_no_form(body, caplog):
-    request = parsed(body)
+@BOTH_PATHS
+def test_a_broken_form_is_no_form(body, caplog, request_class):
+    request = parsed(body, request_class=request_class)
     assert not request.files and not request.form
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]  # the client's mistake
 
@@ -155,3 +163,30 @@ def test_what_only_werkzeug_reads_is_still_read(body):
     files = parsed(body).files
     assert [file.filename for file in files.getlist("image")] == ["a.jpg"]
     assert uploaded_bytes(files["image"]) in (b"", b"photo")
+
+
+def test_a_part_name_that_is_not_utf8_is_a_400_on_either_path():
+    """The fast path says so (bad_filename); werkzeug's own decoder takes such a part for none (no_file)."""
+    body = (b"--XXb0undary\r\nContent-Disposition: form-data; name=\"image\"; filename=\"\xff\xfe.jpg\"\r\n"
+            b"Content-Type: image/jpeg\r\n\r\nphoto\r\n--XXb0undary--\r\n")
+    with pytest.raises(BadFormName):
+        parsed(body).files  # noqa: B018
+    assert not parsed(body, request_class=PublicRequest).files
+
+
+def test_the_fast_path_checks_its_internals_at_start_up(make_app, monkeypatch, caplog, astronaut_jpeg):
+    """With the pinned werkzeug and gunicorn every internal is there; without one, the public path serves (and the
+    log says why), uploads and all."""
+    from gunicorn.http.unreader import Unreader
+
+    from hantei.web import fast_bodies
+    from hantei.web.bodies import UploadRequest as PublicRequest
+    from tests.photos import upload
+
+    assert fast_bodies.missing() == [] and make_app().request_class is fast_bodies.FastUploadRequest
+    monkeypatch.delattr(Unreader, "take_buffered")
+    app = make_app()
+    assert app.request_class is PublicRequest
+    assert "gunicorn.http.unreader.Unreader.take_buffered()" in caplog.text
+    response = upload(app.test_client(), astronaut_jpeg, path="/api/v1/judge")
+    assert response.status_code == 201 and response.json["image"]["width"] == 512

@@ -6,8 +6,8 @@ from flask_bootstrap import Bootstrap5
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from .. import services
-from . import assets, metrics, retention, security, throttle
-from .bodies import GuardBodies, UploadRequest
+from . import assets, fast_bodies, metrics, retention, security, throttle
+from .bodies import GuardBodies
 from .language import select_locale
 from .posting import widen_body_limit
 from .views import albums, api, catalogue, cockpit, errors, feedback, health, installable, pages, results
@@ -18,7 +18,7 @@ BLUEPRINTS = (pages.bp, errors.bp, results.bp, albums.bp, albums.api, catalogue.
 
 def init_app(app):
     """Everything a request meets: templates' helpers, security, limits, metrics, assets and every blueprint."""
-    app.request_class = UploadRequest
+    app.request_class = fast_bodies.request_class(app.logger)
     app.config.update(BOOTSTRAP_SERVE_LOCAL=True, BABEL_DEFAULT_LOCALE="ja")
     Bootstrap5(app)
     Babel(app, locale_selector=select_locale)
