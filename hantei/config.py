@@ -44,7 +44,7 @@ def from_environment():
         "PUBLIC_URL": _env("PUBLIC_URL", "").rstrip("/"),
         "DATABASE_URL": _env("DATABASE_URL", None),  # None: sqlite:///<data dir>/hantei.db
         "MODELS_DIR": Path(_env("MODELS_DIR", str(PROJECT_ROOT / "models"))).resolve(),
-        "DEFAULT_JUDGE": _env("DEFAULT_JUDGE", "keshikaran"),
+        "DEFAULT_JUDGE": _env("DEFAULT_JUDGE", "age"),
         "MAX_CONTENT_LENGTH": int(max_upload_mb * 1024 * 1024),
         "MAX_PIXELS": int(_env("MAX_PIXELS", str(50_000_000))),
         "UPLOAD_MEMORY_MB": int(_env("UPLOAD_MEMORY_MB", "512")),

@@ -8,8 +8,9 @@ from tests.onnx_models import linear_classifier
 ROOT = Path(__file__).resolve().parent.parent
 FACES = Path(__file__).parent / "faces"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # axe-core, injected into pages by the browser tests
-# A test app: CSRF and rate limits are off because they have their own tests (test_security.py, test_throttle.py).
-TEST_SETTINGS = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""}
+# A test app: CSRF and rate limits are off because they have their own tests (test_security.py, test_throttle.py);
+# keshikaran is its default judge, as most tests judge with it (a fresh install's default, age, has its own tests).
+TEST_SETTINGS = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT": "", "DEFAULT_JUDGE": "keshikaran"}
 
 
 LABELS_JUDGE = """

@@ -98,7 +98,8 @@ class Gunicorn:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "HANTEI_DATA_DIR": str(data_dir), "HANTEI_BIND": f"127.0.0.1:{self.port}",
-               "HANTEI_WORKERS": str(workers), "MALLOC_ARENA_MAX": "2", **(env or {}),
+               "HANTEI_WORKERS": str(workers), "MALLOC_ARENA_MAX": "2", "HANTEI_DEFAULT_JUDGE": "keshikaran",
+               **(env or {}),
                **{f"HANTEI_{k.upper()}": str(v) for k, v in settings.items()}}
         env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         # The access log goes to a file: a pipe nobody reads fills up and blocks every worker mid-request.

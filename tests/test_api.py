@@ -2,6 +2,7 @@
 
 import io
 
+from tests.helpers import FACES
 from tests.photos import encoded, rgb, upload
 
 
@@ -61,11 +62,25 @@ def test_too_large_is_json_413(app, client):
     assert response.status_code == 413 and response.json["error"]["code"] == "too_large"
 
 
+def test_a_fresh_install_judges_faces_by_default(tmp_path):
+    """On its embedded defaults (no DEFAULT_JUDGE given), hantei answers every face with an age."""
+    from hantei import create_app
+
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path})
+    client = app.test_client()
+    assert client.get("/api/v1/judges").json["default"] == "age"
+    answer = client.post("/api/v1/judge", data={"image": (io.BytesIO((FACES / "group_of_three.jpg").read_bytes()),
+                                                          "g.jpg")}).json
+    assert answer["judge"] == "age" and len(answer["regions"]) == 3
+    assert all(10 < region["value"] < 100 and region["verdict"]["ja"].endswith("歳") for region in answer["regions"])
+
+
 def test_judges_are_listed(client):
     body = client.get("/api/v1/judges").json
     assert body["default"] == "keshikaran"
     judges = {entry["id"]: entry for entry in body["judges"]}
-    assert sorted(judges) == ["keshikaran", "kinds"]  # the two judges a fresh install serves
+    assert {"age", "keshikaran", "kinds"} <= set(judges)  # judges a fresh install serves
+    assert judges["age"]["per_face"] and judges["age"]["kind"] == "number" and not judges["keshikaran"]["per_face"]
     judge = judges["keshikaran"]
     assert judge["title"]["ja"] == "けしからん判定"
-    assert judge["license"].startswith("AGPL-3.0")
+    assert judge["license"]["ja"].startswith("AGPL-3.0") and judge["license"]["en"].startswith("AGPL-3.0")

@@ -107,7 +107,7 @@ def test_the_reference_names_every_choice_and_default():
 
 def test_display_thresholds_match_the_manifest():
     manifest = tomllib.loads(read(ROOT / "models" / "keshikaran" / "judge.toml"))
-    table = section(JUDGES, "## The default judge: けしからん判定 (`keshikaran`)")
+    table = section(JUDGES, "## けしからん判定 (`keshikaran`)")
     rows = re.findall(r"^\| (?:any label \(`(\*)`\)|`([A-Z_]+)`) \| ([0-9.]+) \|$", table, re.M)
     assert {star or label: float(value) for star, label, value in rows} == manifest["verdict"]["display"]
 

@@ -75,8 +75,8 @@ class JudgeSpec:
     title: dict
     description: dict
     kind: str
-    license: str
-    hashtag: str
+    license: dict  # {ja, en}
+    hashtag: dict  # {ja, en}: the hashtag of posts shared from its result pages
     model: ModelSpec
     detect: DetectSpec
     labels: tuple
@@ -156,8 +156,8 @@ def _spec(folder, manifest):
         title=title,
         description=description,
         kind=kind,
-        license=str(manifest.get("license", "")),
-        hashtag=_hashtag(manifest.get("hashtag", "")),
+        license=_either(manifest.get("license", ""), "license"),
+        hashtag={lang: tag.lstrip("#") for lang, tag in _either(manifest.get("hashtag", ""), "hashtag").items()},
         model=model,
         detect=detect,
         labels=labels,
@@ -184,11 +184,11 @@ def _spec(folder, manifest):
     )
 
 
-def _hashtag(value):
-    """The hashtag of posts shared from result pages, in each language ({ja, en}, or one for both)."""
+def _either(value, key):
+    """A text given once for both languages, or as {ja, en}: always {ja, en}."""
     if isinstance(value, dict):
-        return {lang: str(_text({"hashtag": value}, "hashtag")[lang]).lstrip("#") for lang in LANGUAGES}
-    return {lang: str(value).lstrip("#") for lang in LANGUAGES}
+        return _text({key: value}, key)
+    return {lang: str(value) for lang in LANGUAGES}
 
 
 def _order(value):

@@ -100,4 +100,7 @@ class Judges:
             judge.load()
 
     def __iter__(self):
-        return iter(self.loaded.values())
+        """The judges, the default first, then by folder name."""
+        loaded = self.loaded
+        first = [loaded[self.default]] if self.default in loaded else []
+        return iter(first + [judge for judge_id, judge in loaded.items() if judge_id != self.default])
