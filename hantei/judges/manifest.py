@@ -25,7 +25,7 @@ SECTION_KEYS = {
 }
 NO_FACE = {"ja": "顔が見つかりませんでした", "en": "No face found"}
 NO_MATCH = {"ja": "どれにも当てはまりません", "en": "No match"}
-NEVER = 2.0  # a sensitive_above no score reaches
+NEVER = math.inf  # a sensitive_above no score (nor a number judge's number) reaches
 BAND_KEYS = ("below", "ja", "en", "color", "comment")
 COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 
@@ -169,7 +169,7 @@ def _spec(folder, manifest):
         thresholds=_thresholds(verdict.get("thresholds", {}), labels),
         no_match=_text(verdict, "no_match") if "no_match" in verdict else NO_MATCH,
         no_face=_text(verdict, "no_face") if "no_face" in verdict else NO_FACE,
-        sensitive_above=_number(verdict, "sensitive_above", NEVER, "[verdict]"),
+        sensitive_above=_number(verdict, "sensitive_above", 0, "[verdict]") if "sensitive_above" in verdict else NEVER,
         sensitive_labels=_sensitive(_bounds(verdict.get("sensitive", {})), labels),
         sensitive_tags=tuple(_sensitive(dict.fromkeys(verdict["sensitive"], 0), labels))
         if kind == "tags" and isinstance(verdict.get("sensitive"), list) else (),

@@ -33,7 +33,8 @@ def test_face_result_page_on_a_phone(browser, playwright, face_result, lang):
     context = small_phone(browser, playwright, lang)
     page = context.new_page()
     page.goto(url + path)
-    assert page.locator(".region-list li").count() == 3 and page.locator(".label-bars li").count() == 3
+    assert page.locator(".face-list li").count() == 3 and page.locator(".label-bars li").count() == 3
+    assert page.locator("[data-face]").count() == 3 and page.locator("[data-face-box]").count() == 3
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     (ROOT / "artifacts" / "screenshots").mkdir(parents=True, exist_ok=True)
     page.screenshot(path=ROOT / "artifacts" / "screenshots" / f"face-judge-result-{lang}.png", full_page=True)
