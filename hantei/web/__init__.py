@@ -4,8 +4,8 @@ the only web code that reads app.extensions."""
 from flask import current_app, request
 from flask_babel import Babel, get_locale
 from flask_bootstrap import Bootstrap5
-from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .. import proxies
 from ..i18n import LANGUAGES
 
 COOKIE = "lang"  # the language a visitor picked with the switch
@@ -63,9 +63,9 @@ def init_app(app):
     security.init_app(app)
     app.extensions["hantei.capacity"] = throttle.init_app(app)
     metrics.init_app(app)
-    if app.config["PROXY_FIX"]:
-        hops = app.config["PROXY_FIX"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+    if app.config["PROXY_FIX"]:  # forwarded headers believed from the proxy's address alone
+        app.wsgi_app = proxies.FromProxyOnly(app.wsgi_app, app.config["PROXY_FIX"],
+                                             proxies.networks(app.config["TRUSTED_PROXIES"]))
     app.wsgi_app = GuardBodies(app.wsgi_app)
     for module in (pages, errors, results, catalogue, api, health, feedback, admin, installable):
         app.register_blueprint(module.bp)
