@@ -16,7 +16,7 @@ test: $(VENV)/.tests node_modules/.installed  ## install what the tests need and
 	TMPDIR=/tmp $(BIN)/python -m pytest
 
 test-container: $(VENV)/.tests  ## as root: build deploy/Dockerfile, run it and deploy/compose.yaml under podman (docs/containers.md)
-	TMPDIR=/tmp PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest -m container tests/test_container.py
+	TMPDIR=/tmp $(BIN)/python -m pytest -m container tests/test_container.py
 	cat artifacts/container-figures.json
 
 $(VENV)/.app: requirements.txt
