@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from tests.servers import ROOT, Nginx, free_port, wait_for
-from tests.test_workers import client
+from tests.helpers import client_from
 
 pytestmark = [pytest.mark.container,
               pytest.mark.skipif(os.geteuid() != 0, reason="rootful podman: the container test needs root")]
@@ -220,7 +220,7 @@ def test_compose_gives_each_visitor_behind_nginx_a_rate_limit_of_their_own(stack
         assert answer.status_code == 201, answer.text
         return int(answer.headers["X-RateLimit-Remaining"])
 
-    first, second = client("127.0.0.2"), client("127.0.0.3")
+    first, second = client_from("127.0.0.2"), client_from("127.0.0.3")
     a1, a2, a3 = remaining(first), remaining(first), remaining(first)  # nginx spreads these over both servers
     b1 = remaining(second)
     assert a2 == a1 - 1 and a3 == a1 - 2

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import requests
-from requests.adapters import HTTPAdapter
 
 from hantei import cgroups, proxies
+from tests.helpers import client_from
 from tests.servers import ROOT, Gunicorn, Nginx, free_port, wait_for
 
 
@@ -38,24 +38,6 @@ def wait_for_one_worker(app, old=None):
 
     wait_for(settled, "a fresh worker", app.process, seconds=60, log=app.log)
     return pids[0]
-
-
-class FromAddress(HTTPAdapter):
-    """Connects from a given loopback address, as another client on the same machine would."""
-
-    def __init__(self, address):
-        self.address = address
-        super().__init__()
-
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["source_address"] = (self.address, 0)
-        super().init_poolmanager(*args, **kwargs)
-
-
-def client(address):
-    session = requests.Session()
-    session.mount("http://", FromAddress(address))
-    return session
 
 
 def test_cheap_requests_do_not_recycle_workers(tmp_path):
@@ -114,12 +96,12 @@ def test_forwarded_headers_count_only_from_the_proxy(tmp_path, astronaut_jpeg):
             return session.post(url + "/api/v1/judge", files={"image": ("a.jpg", astronaut_jpeg)}, headers=headers,
                                 timeout=60).status_code
 
-        first, second = client("127.0.0.2"), client("127.0.0.3")
+        first, second = client_from("127.0.0.2"), client_from("127.0.0.3")
         assert upload(first, proxy.url) == 201
         assert upload(second, proxy.url) == 201  # its own bucket: nginx names each client
         assert upload(first, proxy.url, **{"X-Forwarded-For": "203.0.113.9"}) == 429  # nginx appends the real one
 
-        direct = client("127.0.0.4")
+        direct = client_from("127.0.0.4")
         assert upload(direct, app.url, **{"X-Forwarded-For": "203.0.113.1"}) == 201
         assert upload(direct, app.url, **{"X-Forwarded-For": "203.0.113.2"}) == 429  # the same client, believed not
     finally:
