@@ -5,7 +5,7 @@ BIN = $(VENV)/bin
 export PIP_DISABLE_PIP_VERSION_CHECK = 1
 export MALLOC_ARENA_MAX ?= 2
 
-.PHONY: run test bench translations clean
+.PHONY: run test test-container bench translations clean
 
 run: $(VENV)/.app  ## install what the app needs and serve it on http://127.0.0.1:8000
 	$(BIN)/gunicorn -c deploy/gunicorn.conf.py app:app
@@ -14,6 +14,10 @@ test: $(VENV)/.tests node_modules/.installed  ## install what the tests need and
 	bash tests/system-packages.sh
 	$(BIN)/ruff check .
 	TMPDIR=/tmp $(BIN)/python -m pytest
+
+test-container: $(VENV)/.tests  ## as root: build deploy/Dockerfile, run it and deploy/compose.yaml under podman (docs/containers.md)
+	TMPDIR=/tmp $(BIN)/python -m pytest -m container tests/test_container.py
+	cat artifacts/container-figures.json
 
 $(VENV)/.app: requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

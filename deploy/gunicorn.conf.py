@@ -4,7 +4,12 @@ import ctypes
 import ctypes.util
 import os
 import shutil
+import sys
 import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the app's own modules, before gunicorn adds them
+from hantei import cgroups, proxies, recycling
 
 # glibc gives every thread its own malloc arena; with gthread workers decoding 12 MP photos that
 # doubles resident memory (measured: 215 -> 413 MB per worker). Two arenas keep it flat (223 MB).
@@ -47,7 +52,9 @@ bind = os.environ.get("HANTEI_BIND", "127.0.0.1:8000")
 # upload waits behind another on a busy worker while the other idles (a kept-alive connection stays with the
 # worker that took it): at concurrency 4, p95 99-117 ms against 103-179; at best 3-7% less throughput (the
 # GIL and libheif's threads are shared). On a 1 GB VPS with PostgreSQL and Redis, prefer it to 1 worker.
-workers = int(os.environ.get("HANTEI_WORKERS", os.cpu_count() or 1))
+# The default counts what this process may use, not the host: a container's CPU quota and memory limit (cgroup v1
+# or v2, e.g. compose's `cpus` and `mem_limit`) or a systemd unit's CPUQuota/MemoryMax, at 350 MB a worker.
+workers = int(os.environ.get("HANTEI_WORKERS") or cgroups.workers(per_worker_mb=350, master_mb=25))
 # Threads only accept and answer (413, 429, 503, pages); HANTEI_MAX_JUDGING bounds the judging itself.
 worker_class = "gthread"
 threads = int(os.environ.get("HANTEI_THREADS", "4"))
@@ -56,16 +63,25 @@ preload_app = False
 timeout = 60
 graceful_timeout = 30
 keepalive = 5
-max_requests = 1000
-max_requests_jitter = 100
+# gunicorn's max_requests counts every request: 235 health checks or static files a second restarted a worker every
+# four seconds, each time reloading every model. Workers recycle on what makes them grow instead (post_request):
+# after HANTEI_RECYCLE_UPLOADS judged photos (plus up to a quarter more, different for each worker, so that workers
+# started together do not reload together), or once one has grown HANTEI_RECYCLE_MB past its size with its models
+# loaded. A new worker loads its models before it takes a request (post_worker_init).
+max_requests = 0
+RECYCLE_UPLOADS = int(os.environ.get("HANTEI_RECYCLE_UPLOADS") or 5000)
+RECYCLE_MB = int(os.environ.get("HANTEI_RECYCLE_MB") or 256)
 backlog = 256
 accesslog = "-"
 access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
 # Operators reload with HUP (systemd's ExecReload); the control socket would need a writable home.
 control_socket_disable = True
-# X-Forwarded-Proto and -For are believed only from the proxy HANTEI_PROXY_FIX says is there (nginx on
-# this machine), never from whoever reaches gunicorn directly: the same rule the app's ProxyFix follows.
-forwarded_allow_ips = "127.0.0.1,::1" if int(os.environ.get("HANTEI_PROXY_FIX") or 0) > 0 else ""
+# X-Forwarded-Proto and -For are believed only from the proxy HANTEI_PROXY_FIX says is there, at the address
+# HANTEI_TRUSTED_PROXIES names (nginx on this machine: loopback; in a container: `gateway`, the host), never from
+# whoever reaches gunicorn directly: the same rule the app follows (hantei/proxies.py).
+PROXY_HOPS = int(os.environ.get("HANTEI_PROXY_FIX") or 0)
+TRUSTED_PROXIES = proxies.networks(os.environ.get("HANTEI_TRUSTED_PROXIES") or proxies.LOOPBACK)
+forwarded_allow_ips = ",".join(str(net) for net in TRUSTED_PROXIES) if PROXY_HOPS > 0 else ""
 raw_env = ["HANTEI_ONNX_THREADS=" + os.environ.get("HANTEI_ONNX_THREADS", "1")]
 
 # Prometheus multiprocess mode: every worker writes its metrics to files here; /metrics sums them.
@@ -80,9 +96,31 @@ def on_starting(server):
     os.makedirs(folder, exist_ok=True)
 
 
+def when_ready(server):
+    """Warn when gunicorn answers other machines with no proxy in front (the README's "Deploying on a VPS")."""
+    exposed = proxies.exposed(server.cfg.address)
+    if exposed and PROXY_HOPS == 0:
+        server.log.warning(
+            "hantei listens on %s, which other machines can reach, with no proxy in front (HANTEI_PROXY_FIX=0): "
+            "a client that sends its body slowly holds one of gunicorn's threads for as long as it likes, and "
+            "rate limits count whoever connects. Put nginx in front (deploy/nginx/hantei.conf) and set "
+            "HANTEI_BIND=127.0.0.1:8000 and HANTEI_PROXY_FIX=1 (in a container: HANTEI_TRUSTED_PROXIES=gateway, as "
+            "deploy/compose.yaml does).", ", ".join(exposed))
+
+
 def post_worker_init(worker):
     """Load every judge's model in the new worker before it takes requests (readiness turns green)."""
     worker.wsgi.extensions["hantei.judges"].load()
+    worker.hantei_recycling = recycling.Recycling(RECYCLE_UPLOADS, RECYCLE_MB)
+
+
+def post_request(worker, req, environ, resp):
+    """Recycle this worker, after the request in hand, once it has judged its share or grown (see max_requests)."""
+    due = getattr(worker, "hantei_recycling", None)
+    reason = due and due.due(worker.wsgi.extensions["hantei.capacity"].judged)
+    if reason and worker.alive:
+        worker.log.info("Recycling worker %s after this request: %s", worker.pid, reason)
+        worker.alive = False
 
 
 def child_exit(server, worker):

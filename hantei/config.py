@@ -59,6 +59,7 @@ def from_environment():
         "MAX_JUDGING": int(_env("MAX_JUDGING", "1")),
         "QUEUE_SECONDS": float(_env("QUEUE_SECONDS", "5")),
         "PROXY_FIX": int(_env("PROXY_FIX", "0")),
+        "TRUSTED_PROXIES": _env("TRUSTED_PROXIES", "127.0.0.1,::1"),  # where the proxy connects from
         "STORAGE_URL": _env("STORAGE_URL", None),  # None: <data dir>/photos; s3://BUCKET/PREFIX for a bucket
         "S3_ENDPOINT_URL": _env("S3_ENDPOINT_URL", None),  # None: AWS itself (boto3's own endpoint)
         "MEDIA_URL": _env("MEDIA_URL", "").rstrip("/"),  # public base of the bucket's media/ (cards, blurred)

@@ -1,7 +1,11 @@
-"""Helpers the test modules share: the base settings of a test app, and judge folders written as an operator would."""
+"""Helpers the test modules share: the base settings of a test app, judge folders written as an operator would, and
+clients that connect from another loopback address."""
 
 import re
 from pathlib import Path
+
+import requests
+from requests.adapters import HTTPAdapter
 
 from tests.onnx_models import linear_classifier
 
@@ -138,3 +142,22 @@ def tags_judge(folder, thresholds="{}"):
     tags = "[" + ", ".join(f'"{t}"' for t in TAGS) + "]"
     (folder / "judge.toml").write_text(TAGS_JUDGE.format(tags=tags, thresholds=thresholds), encoding="utf-8")
     return folder
+
+
+class FromAddress(HTTPAdapter):
+    """Connects from a given loopback address, as another client on the same machine would."""
+
+    def __init__(self, address):
+        self.address = address
+        super().__init__()
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def client_from(address):
+    """A requests session whose connections come from `address`."""
+    session = requests.Session()
+    session.mount("http://", FromAddress(address))
+    return session

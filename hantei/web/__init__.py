@@ -3,9 +3,8 @@ posting, uploads and the request plumbing they use; hantei.services, the one rea
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
-from werkzeug.middleware.proxy_fix import ProxyFix
 
-from .. import services
+from .. import proxies, services
 from . import assets, fast_bodies, metrics, retention, security, throttle
 from .bodies import GuardBodies
 from .language import select_locale
@@ -26,9 +25,9 @@ def init_app(app):
     security.init_app(app)
     services.install(app, capacity=throttle.init_app(app))
     metrics.init_app(app)
-    if app.config["PROXY_FIX"]:
-        hops = app.config["PROXY_FIX"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+    if app.config["PROXY_FIX"]:  # forwarded headers believed from the proxy's address alone
+        app.wsgi_app = proxies.FromProxyOnly(app.wsgi_app, app.config["PROXY_FIX"],
+                                             proxies.networks(app.config["TRUSTED_PROXIES"]))
     app.wsgi_app = GuardBodies(app.wsgi_app)
     # Before anything reads the form (CSRF), an album's body limit is widened.
     app.before_request_funcs.setdefault(None, []).insert(0, widen_body_limit)

@@ -34,6 +34,7 @@ class Capacity:
     def __init__(self, slots, wait_seconds):
         self._slots = threading.BoundedSemaphore(max(1, slots))
         self.wait_seconds = wait_seconds
+        self.judged = 0  # photos this worker has judged: gunicorn recycles a worker on these, not on requests
 
     @contextmanager
     def slot(self):
@@ -42,6 +43,7 @@ class Capacity:
         try:
             yield
         finally:
+            self.judged += 1
             self._slots.release()
 
 
