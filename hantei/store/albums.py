@@ -1,6 +1,5 @@
 """Albums: several results posted together, in order, with the files that were refused; they expire with them."""
 
-import hmac
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -8,7 +7,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from .results import ID_PATTERN, _hash
+from .results import digest, owns, row_of
 from .tables import album_photos, albums, tombstones
 
 
@@ -50,7 +49,7 @@ class Albums:
         with self.engine.begin() as connection:
             connection.execute(albums.insert(), {
                 "id": album_id, "judge": judge, "failures": json.dumps(failures, ensure_ascii=False),
-                "owner_hash": _hash(owner_token), "created_at": now, "expires_at": expires})
+                "owner_hash": digest(owner_token), "created_at": now, "expires_at": expires})
             if records:
                 connection.execute(album_photos.insert(), [
                     {"album_id": album_id, "position": n, "result_id": record.id} for n, record in enumerate(records)])
@@ -60,10 +59,8 @@ class Albums:
 
     def get(self, album_id):
         """The Album with this id (its results that still exist), or None; expired ones are returned, marked."""
-        if not ID_PATTERN.match(album_id or ""):
-            return None
         with self.engine.connect() as connection:
-            row = connection.execute(sa.select(albums).where(albums.c.id == album_id)).mappings().first()
+            row = row_of(connection, albums, album_id)
             if row is None:
                 return None
             members = connection.execute(sa.select(album_photos.c.result_id, album_photos.c.position).where(
@@ -75,11 +72,7 @@ class Albums:
 
     def is_owner(self, album_id, token):
         """Whether the token is the one handed to this album's uploader."""
-        if not token or not ID_PATTERN.match(album_id or ""):
-            return False
-        with self.engine.connect() as connection:
-            stored = connection.execute(sa.select(albums.c.owner_hash).where(albums.c.id == album_id)).scalar()
-        return stored is not None and hmac.compare_digest(stored, _hash(token))
+        return owns(self.engine, albums, album_id, token)
 
     def contains(self, album_id, result_id):
         with self.engine.connect() as connection:
@@ -103,7 +96,7 @@ class Albums:
             connection.execute(album_photos.delete().where(album_photos.c.album_id == album_id))
             deleted = connection.execute(albums.delete().where(albums.c.id == album_id)).rowcount
             if deleted:
-                connection.execute(tombstones.insert(), {"id_hash": _hash(album_id),
+                connection.execute(tombstones.insert(), {"id_hash": digest(album_id),
                                                          "gone_at": datetime.now(timezone.utc)})
         for result_id in members:
             self.store.delete(result_id)

@@ -19,8 +19,25 @@ log = logging.getLogger(__name__)
 ORPHAN_SECONDS = 3600  # a file may be written just before its row: only older ones without a row are orphans
 
 
-def _hash(token):
+def digest(token):
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def row_of(connection, table, item_id):
+    """The row of a table (results, albums) with this id, as a mapping; None when there is none, or when the id
+    is not one hantei makes."""
+    if not ID_PATTERN.match(item_id or ""):
+        return None
+    return connection.execute(sa.select(table).where(table.c.id == item_id)).mappings().first()
+
+
+def owns(engine, table, item_id, token):
+    """Whether a token is the one handed to the uploader of a row of a table (results, albums)."""
+    if not token or not ID_PATTERN.match(item_id or ""):
+        return False
+    with engine.connect() as connection:
+        stored = connection.execute(sa.select(table.c.owner_hash).where(table.c.id == item_id)).scalar()
+    return stored is not None and hmac.compare_digest(stored, digest(token))
 
 
 def photo_name(result_id):
@@ -76,7 +93,7 @@ class Store:
         owner_token = secrets.token_urlsafe(24)
         now = datetime.now(timezone.utc).replace(microsecond=0)
         row = {"id": result_id, **rows.result_row(judgement, size, photo_jpeg is not None),
-               "owner_hash": _hash(owner_token), "created_at": now, "expires_at": now + self.retention}
+               "owner_hash": digest(owner_token), "created_at": now, "expires_at": now + self.retention}
         found = rows.region_rows(result_id, judgement.regions)
         if photo_jpeg is not None:
             self.photos.put(photo_name(result_id), photo_jpeg)
@@ -94,10 +111,8 @@ class Store:
 
     def get(self, result_id):
         """The Record with this id, or None when there is none (expired ones are returned, marked expired)."""
-        if not ID_PATTERN.match(result_id or ""):
-            return None
         with self.engine.connect() as connection:
-            row = connection.execute(sa.select(results).where(results.c.id == result_id)).mappings().first()
+            row = row_of(connection, results, result_id)
             if row is None:
                 return None
             found = connection.execute(
@@ -107,13 +122,7 @@ class Store:
 
     def is_owner(self, result_id, token):
         """Whether the token is the one handed to this result's uploader."""
-        if not token or not ID_PATTERN.match(result_id or ""):
-            return False
-        with self.engine.connect() as connection:
-            stored = connection.execute(
-                sa.select(results.c.owner_hash).where(results.c.id == result_id)
-            ).scalar()
-        return stored is not None and hmac.compare_digest(stored, _hash(token))
+        return owns(self.engine, results, result_id, token)
 
     def delete(self, result_id):
         """Delete a result's files, then its row and regions, leaving a tombstone; False if there was none.
@@ -127,7 +136,7 @@ class Store:
             deleted = connection.execute(results.delete().where(results.c.id == result_id)).rowcount
             if deleted:
                 connection.execute(
-                    tombstones.insert(), {"id_hash": _hash(result_id), "gone_at": datetime.now(timezone.utc)}
+                    tombstones.insert(), {"id_hash": digest(result_id), "gone_at": datetime.now(timezone.utc)}
                 )
         try:
             for name in self.files(result_id):
@@ -141,7 +150,7 @@ class Store:
         if not ID_PATTERN.match(result_id or ""):
             return False
         with self.engine.connect() as connection:
-            found = connection.execute(sa.select(tombstones.c.id_hash).where(tombstones.c.id_hash == _hash(result_id)))
+            found = connection.execute(sa.select(tombstones.c.id_hash).where(tombstones.c.id_hash == digest(result_id)))
             return found.first() is not None
 
     def purge(self, now=None, orphans=False, limit=None):
