@@ -20,6 +20,7 @@ ORPHAN_SECONDS = 3600  # a file may be written just before its row: only older o
 
 
 def digest(token):
+    """The SHA-256 of a token or id, as stored: never the token itself."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
