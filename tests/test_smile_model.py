@@ -1,11 +1,13 @@
 """The shipped smile model (tools/make_smile.py) through hantei's Preprocess, on CenterFace crops of package photos."""
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from hantei.judges import open_judge
 from hantei.vision import runtime
 from hantei.vision.classifiers import Classifier, Output, Preprocess
 from hantei.vision.detectors import CenterFaceDetector
@@ -96,3 +98,39 @@ def test_a_batch_gives_what_each_face_gives_alone(crops):
     assert batch.shape == (6, 7)
     np.testing.assert_allclose(batch, singles, atol=1e-6)
     np.testing.assert_allclose(batch.sum(axis=1), 1, atol=1e-5)
+
+
+def test_the_recommended_manifest_makes_a_face_judge_that_gives_the_same_figures(tmp_path):
+    """A score judge per face with the card's [model] and margin: hantei's own judge path, end to end."""
+    folder = tmp_path / "smile"
+    folder.mkdir()
+    shutil.copy(MODEL, folder / "model.onnx")
+    (folder / "judge.toml").write_text(f"""
+id = "smile"
+title = {{ ja = "笑顔判定", en = "Smile meter" }}
+description = {{ ja = "顔ごとの笑顔度", en = "How much each face smiles" }}
+[model]
+path = "model.onnx"
+output = {{ labels = {LABELS!r}, activation = "none" }}
+[model.input]
+size = [64, 64]
+layout = "NHWC"
+color = "RGB"
+resample = "bilinear"
+fit = "center-crop"
+scale = {1 / 255!r}
+mean = [0, 0, 0]
+std = [1, 1, 1]
+[detect]
+detector = "face"
+margin = {MARGIN}
+[verdict]
+score_label = "happy"
+bands = [ {{ below = 0.5, ja = "真顔", en = "Straight face" }}, {{ ja = "笑顔", en = "Smiling" }} ]
+""".replace("'", '"'), encoding="utf-8")
+    judgement = open_judge(folder).judge(photo("group_of_three"))
+    expected = [happy for _, happy in KERAS_HAPPY["group_of_three"]]
+    happy = [next(s["score"] for s in region.labels if s["label"] == "happy") for region in judgement.regions]
+    assert [region.box for region in judgement.regions] == [box for box, _ in KERAS_HAPPY["group_of_three"]]
+    assert happy == pytest.approx(expected, abs=2e-4)
+    assert judgement.score == pytest.approx(max(expected), abs=2e-4)
