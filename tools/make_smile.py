@@ -31,6 +31,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # Keras' reference sums in TF's plain order
 
 import numpy as np
+from onnx_names import canonical_names  # tools/onnx_names.py, beside this script
 
 TARGET = Path(__file__).resolve().parent.parent / "models" / "smile" / "model.onnx"
 LICENCE = TARGET.parent / "LICENSE"
@@ -89,7 +90,7 @@ def stable(proto, onnx):
         node.input[:] = [renames.get(name, name) for name in node.input]
         node.output[:] = [renames.get(name, name) for name in node.output]
     graph.input[0].name, graph.output[0].name = "image", "probabilities"
-    canonical_constants(graph)
+    canonical_names(graph)
     for value in (graph.input[0], graph.output[0]):
         value.type.tensor_type.shape.dim[0].dim_param = "N"
     graph.output[0].type.tensor_type.shape.dim[1].dim_value = len(LABELS)
@@ -103,29 +104,6 @@ def stable(proto, onnx):
     proto.metadata_props.add(key="labels", value=",".join(LABELS))
     onnx.checker.check_model(proto, full_check=True)
     return proto.SerializeToString(deterministic=True)
-
-
-def canonical_constants(graph):
-    """Number tf2onnx's folded constants in order of first use and store initializers in that order.
-
-    tf2onnx numbers them (const_fold_opt__N) in an order that changes from run to run.
-    """
-    initializers = {init.name: init for init in graph.initializer}
-    order, renames = [], {}
-    for node in graph.node:
-        for name in node.input:
-            if name in initializers and name not in order:
-                order.append(name)
-    for name in order:
-        if name.startswith("const_fold_opt__"):
-            renames[name] = f"const_fold_opt__{len(renames)}"
-    for node in graph.node:
-        node.input[:] = [renames.get(name, name) for name in node.input]
-    kept = [initializers[name] for name in order]
-    for init in kept:
-        init.name = renames.get(init.name, init.name)
-    del graph.initializer[:]
-    graph.initializer.extend(kept)
 
 
 def parity(model, onnx_bytes, count=64, seed=0):
