@@ -140,7 +140,7 @@ class Preprocess:
             return canvas
         if self.fit == "center-crop":
             scale = max(width / source_w, height / source_h)
-            crop_w, crop_h = width / scale, height / scale
+            crop_w, crop_h = min(source_w, width / scale), min(source_h, height / scale)  # 107 / (64 / 107) > 107
             box = ((source_w - crop_w) / 2, (source_h - crop_h) / 2, (source_w + crop_w) / 2, (source_h + crop_h) / 2)
             return image.resize((width, height), filter_, box=box).convert("RGB")
         scale = self.shorter_side / min(source_w, source_h)
