@@ -94,6 +94,11 @@ class Photo:
     def size(self):
         return self.frame or self.image.size
 
+    @property
+    def uploaded_size(self):
+        """The uploaded photo's size, upright: what API and CLI boxes are given in."""
+        return _upright_size(self.source_size, self.image.size)
+
     def jpeg(self):
         """The sanitised photo as the JPEG hantei stores."""
         return jpeg_bytes(self.image)

@@ -191,3 +191,16 @@ bands = [{ below = 0.5, ja = "少なめ", en = "Few" }, { ja = "多め", en = "M
     assert "投稿した本人にだけ" in theirs.select_one(".nothing").get_text()
     assert float(theirs.select_one("[data-score]")["data-score"]) > 0  # the verdict itself stays public
     assert not owner.get("/api/v1/judges").json["judges"][0]["per_face"]  # a detector alone answers no face
+
+
+def test_api_boxes_are_in_the_uploaded_photos_pixels(face_app):
+    """The API answers in the photo the client sent (upright), not in the 1024 px copy hantei keeps."""
+    big = Image.open(FACES / "astronaut.jpg").resize((2048, 2048))
+    buffer = io.BytesIO()
+    big.save(buffer, "JPEG", quality=90)
+    answer = upload(face_app.test_client(), buffer.getvalue(), path="/api/v1/judge").json
+    assert answer["image"] == {"width": 2048, "height": 2048, "kept": True}
+    x, y, w, h = answer["regions"][0]["box"]
+    tx, ty, tw, th = (v * 4 for v in TRUTH["astronaut.jpg"][0])  # the truth is marked on the 512 px photo
+    overlap = max(0, min(x + w, tx + tw) - max(x, tx)) * max(0, min(y + h, ty + th) - max(y, ty))
+    assert overlap / (w * h + tw * th - overlap) > 0.5

@@ -120,14 +120,14 @@ def test_group_photo_through_the_api_and_the_result_page(face_app):
     names = {"Serval", "raccoon", "fennec", "No friend matches"}
     assert all(region["verdict"]["en"] in names and region["verdict"]["ja"] for region in answer["regions"])
     page = BeautifulSoup(client.get(f"/r/{answer['id']}?lang=en").data, "html.parser")
-    tags = [g.text.split() for g in page.select("svg.regions text.region-tag")]  # the answer on each face
+    tags = [g.text.split() for g in page.select("svg.regions g[data-face] text")]  # the answer beside each face
     assert [tag[0] for tag in tags] == ["1", "2", "3"]
-    assert [li.select_one(".region-index").text for li in page.select(".region-list li")] == ["1", "2", "3"]
+    assert [li.select_one(".region-index").text for li in page.select(".face-list li")] == ["1", "2", "3"]
     lefts = [region["box"][0] for region in answer["regions"]]
     assert lefts == sorted(lefts)  # numbered left to right, as a person reads a group photo
-    verdicts = [li.select_one(".region-verdict").text for li in page.select(".region-list li")]
-    assert len(verdicts) == 3 and all(v in ("Serval", "raccoon", "fennec", "No friend matches") for v in verdicts)
-    assert all(" ".join(tag[1:]).startswith(verdict) for tag, verdict in zip(tags, verdicts))
+    answers = [li.select_one(".face-answer").text for li in page.select(".face-list li")]
+    assert len(answers) == 3 and all(a.rsplit(" ", 1)[0] in names for a in answers)
+    assert all(" ".join(tag[1:]) == answer for tag, answer in zip(tags, answers))
     assert len(page.select(".label-bars li")) == 3
 
 
@@ -185,13 +185,13 @@ def test_editing_a_judge_leaves_old_results_as_they_were_judged(tmp_path):
     client = create_app(settings).test_client()
     data = (FACES / "group_of_three.jpg").read_bytes()
     answer = client.post("/api/v1/judge", data={"image": (io.BytesIO(data), "group.jpg")}).json
-    before = [li.select_one(".region-verdict").text for li in
-              BeautifulSoup(client.get(f"/r/{answer['id']}?lang=en").data, "html.parser").select(".region-list li")]
+    before = [li.select_one(".face-answer").text.rsplit(" ", 1)[0] for li in
+              BeautifulSoup(client.get(f"/r/{answer['id']}?lang=en").data, "html.parser").select(".face-list li")]
     assert before == [region["verdict"]["en"] for region in answer["regions"]] and "No friend matches" not in before
 
     edited = FACE_JUDGE.replace("threshold = 0.5", "threshold = 1.0").replace('en = "Serval"', 'en = "Lion"')
     (folder / "judge.toml").write_text(edited, encoding="utf-8")
     later = create_app(settings).test_client()
     page = BeautifulSoup(later.get(f"/r/{answer['id']}?lang=en").data, "html.parser")
-    assert [li.select_one(".region-verdict").text for li in page.select(".region-list li")] == before
+    assert [li.select_one(".face-answer").text.rsplit(" ", 1)[0] for li in page.select(".face-list li")] == before
     assert page.find(id="verdict").get_text(strip=True) == answer["verdict"]["en"]

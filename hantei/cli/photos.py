@@ -38,8 +38,9 @@ def judge_command(files, judge_id, as_json):
             failed = True
             continue
         if as_json:
-            width, height = photo.size
-            line = {"file": str(path), **judgement.as_dict(), "image": {"width": width, "height": height}}
+            width, height = photo.uploaded_size  # boxes in the file's own pixels, upright, as the API gives them
+            line = {"file": str(path), **judgement.as_dict(scale=width / photo.size[0]),
+                    "image": {"width": width, "height": height}}
             click.echo(json.dumps(line, ensure_ascii=False))
         else:
             click.echo(f"{judgement.score:.4f}")

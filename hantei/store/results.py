@@ -88,12 +88,14 @@ class Store:
         with self.engine.connect() as connection:
             return connection.execute(sa.select(results.c.id).where(results.c.id == result_id)).first() is not None
 
-    def save(self, judgement, size, photo_jpeg=None):
-        """Store a judgement (and the sanitised photo's JPEG, when kept); return the Record with its owner token."""
+    def save(self, judgement, size, photo_jpeg=None, uploaded=None):
+        """Store a judgement (and the sanitised photo's JPEG, when kept); return the Record with its owner token.
+
+        size is the stored copy's (boxes are in its pixels), uploaded the photo's as it came, upright."""
         result_id = secrets.token_urlsafe(16)
         owner_token = secrets.token_urlsafe(24)
         now = datetime.now(timezone.utc).replace(microsecond=0)
-        row = {"id": result_id, **rows.result_row(judgement, size, photo_jpeg is not None),
+        row = {"id": result_id, **rows.result_row(judgement, size, photo_jpeg is not None, uploaded),
                "owner_hash": digest(owner_token), "created_at": now, "expires_at": now + self.retention}
         found = rows.region_rows(result_id, judgement.regions)
         if photo_jpeg is not None:

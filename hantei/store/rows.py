@@ -6,7 +6,7 @@ from datetime import timezone
 from ..records import JudgedRegion, Judgement, Record
 
 
-def result_row(judgement, size, has_photo):
+def result_row(judgement, size, has_photo, uploaded=None):
     """The results row of a judgement (without id, owner and lifetime, which the store adds)."""
     width, height = size
     return {
@@ -26,6 +26,8 @@ def result_row(judgement, size, has_photo):
         "frame": judgement.frame["index"] if judgement.frame else None,
         "frames": judgement.frame["count"] if judgement.frame else None,
         "look": json.dumps(judgement.look, ensure_ascii=False) if judgement.look is not None else None,
+        "uploaded_width": uploaded[0] if uploaded else None,
+        "uploaded_height": uploaded[1] if uploaded else None,
     }
 
 
@@ -68,6 +70,7 @@ def record(row, regions):
         has_photo=row["has_photo"],
         created_at=_utc(row["created_at"]),
         expires_at=_utc(row["expires_at"]),
+        uploaded=(row["uploaded_width"], row["uploaded_height"]) if row.get("uploaded_width") else None,
     )
 
 

@@ -26,6 +26,8 @@ results = sa.Table(
     sa.Column("frame", sa.Integer, nullable=True),  # of an animation: the frame that decided (0-based)
     sa.Column("frames", sa.Integer, nullable=True),  # and how many frames it has
     sa.Column("look", sa.Text, nullable=True),  # how the verdict is drawn, as judged (JSON: colour, comment, reading)
+    sa.Column("uploaded_width", sa.Integer, nullable=True),  # the photo as uploaded, upright: the API's boxes' size
+    sa.Column("uploaded_height", sa.Integer, nullable=True),
 )
 regions = sa.Table(
     "regions",

@@ -62,7 +62,7 @@ def _judge_upload(file, judge_id, keep_photo):
         raise Refused("busy", 503, {"Retry-After": str(max(1, round(slots.wait_seconds)))}) from None
     metrics.observe_judgement(judgement)
     try:
-        record = store().save(judgement, photo.size, photo.jpeg() if keep_photo else None)
+        record = store().save(judgement, photo.size, photo.jpeg() if keep_photo else None, photo.uploaded_size)
     except StorageDown:
         raise storage_down() from None
     counting.uploaded(record, keep_photo)
