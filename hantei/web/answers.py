@@ -19,11 +19,12 @@ def wants_json():
 
 def upload_page(error=None, status=200, headers=None):
     """The upload page, with an error message when the last upload was refused."""
+    default = judges().default
     return render_template(
         "index.html",
-        judges=list(judges()),
+        judges=sorted(judges(), key=lambda judge: judge.id != default),  # the default judge's card comes first
         site=site_card.facts(),
-        default_judge=judges().default,
+        default_judge=default,
         error=error,
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         long_side=current_app.config["STORE_LONG_SIDE"],

@@ -1,5 +1,7 @@
 """The judges' pages: which judges this instance serves, and each model card with its figures."""
 
+from collections.abc import Mapping
+
 from flask import Blueprint, abort, render_template, send_file
 
 from ...services import judges, lang
@@ -30,4 +32,16 @@ def model_card_figure(judge_id, name):
 @bp.get("/judges")
 def judges_page():
     return render_template("judges.html", judges=list(judges()), default_judge=judges().default,
-                           has_card=model_cards.has_card)
+                           has_card=model_cards.has_card, license_line=license_line)
+
+
+def license_line(license, page_lang):
+    """A judge's licence line as (text, its language) for a page: a {ja, en} table gives the page's own language, a
+    plain string is the one line it is (English when it is all ASCII, which a Japanese page then marks as such)."""
+    if isinstance(license, Mapping):
+        for code in (page_lang, "en", "ja"):
+            if license.get(code):
+                return str(license[code]), code
+        return "", page_lang
+    text = str(license or "")
+    return text, ("en" if text and text.isascii() else page_lang)
