@@ -51,6 +51,12 @@ def test_a_card_chosen_without_javascript_judges_with_its_judge(site):
     assert "Photo, illustration or screenshot" in page.select_one(".judge-name").get_text()
 
 
+def test_a_refused_upload_keeps_the_judge_it_chose(site):
+    answer = site.test_client().post("/judge", data={"image": (io.BytesIO(b"not a photo"), "a.txt"), "judge": "kinds"})
+    page = BeautifulSoup(answer.data, "html.parser")
+    assert answer.status_code == 415 and page.select_one("input[name=judge][checked]")["value"] == "kinds"
+
+
 def test_hook_is_the_first_sentence():
     assert hook("顔を見つけます。年齢を当てます。") == "顔を見つけます。"
     assert hook("Finds faces. Then guesses ages.") == "Finds faces."

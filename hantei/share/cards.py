@@ -266,7 +266,7 @@ SITE_VERSION = 2  # part of the home card's key: bump it when site_card's drawin
 SKY, SKIN = (170, 205, 236), (92, 108, 150)
 
 
-def site_card(titles, name, site, invite, sample=("判定", "100%")):
+def site_card(titles, name, site, invite, sample=("判定", "AI")):
     """The home page's 1200x630 card, saying what hantei does: a photo with a verdict stamp pressed on it, the
     invitation, the judges one may pick and the host. sample is the stamp's (verdict, caption) in the card's
     language."""

@@ -20,11 +20,14 @@ def wants_json():
 def upload_page(error=None, status=200, headers=None):
     """The upload page, with an error message when the last upload was refused."""
     default = judges().default
+    served = sorted(judges(), key=lambda judge: judge.id != default)  # the default judge's card comes first
+    asked = request.form.get("judge") if request.method == "POST" else None
     return render_template(
         "index.html",
-        judges=sorted(judges(), key=lambda judge: judge.id != default),  # the default judge's card comes first
+        judges=served,
         site=site_card.facts(),
         default_judge=default,
+        chosen_judge=asked if asked in {judge.id for judge in served} else default,  # a refused upload keeps its judge
         error=error,
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         long_side=current_app.config["STORE_LONG_SIDE"],
