@@ -6,7 +6,7 @@
   var input = document.getElementById("image");
   if (!form || !input || !window.FormData || !window.XMLHttpRequest) return;
   var errorBox = document.getElementById("upload-error");
-  var submit = document.getElementById("submit");
+  var submit = document.getElementById("submit") || document.createElement("button");  // no-JS pages alone have it
   var maxPhotos = parseInt(form.dataset.maxPhotos || "10", 10);
   var maxBytes = parseInt(form.dataset.maxBytes, 10);
   var list = document.createElement("ol");

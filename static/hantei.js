@@ -135,6 +135,16 @@
 
     input.addEventListener("change", chosen);
 
+    // A judge's card on the home page: the tap chooses that judge (its radio button) and opens the photo picker.
+    Array.prototype.forEach.call(form.querySelectorAll("[data-pick-judge]"), function (card) {
+      card.addEventListener("click", function (event) {
+        if (form.classList.contains("is-busy")) { event.preventDefault(); return; }
+        var radio = document.getElementById(card.htmlFor);
+        if (radio) radio.checked = true;
+        input.click();
+      });
+    });
+
     if (cancel) {
       cancel.addEventListener("click", function () {
         cancelled = true;
@@ -172,14 +182,6 @@
   }
 
   Array.prototype.forEach.call(document.querySelectorAll("form[data-upload]"), setup);
-})();
-
-// Every page registers hantei's service worker (installable, offline page); the site works the same without it.
-(function () {
-  "use strict";
-  if ("serviceWorker" in navigator) {
-    window.addEventListener("load", function () { navigator.serviceWorker.register("/sw.js", { scope: "/" }); });
-  }
 })();
 
 // Every page registers hantei's service worker (installable, offline page); the site works the same without it.

@@ -38,8 +38,8 @@ def test_judges_page_lists_description_labels_and_license(two_judges):
     assert "fennec" in cards["judge-friends"] and "CC0 (tests)" in cards["judge-friends"]
     assert "AGPL-3.0" in cards["judge-keshikaran"]
     upload = BeautifulSoup(client.get("/").data, "html.parser")
-    assert [o["value"] for o in upload.select("select#judge option")] == ["friends", "keshikaran"]
-    assert upload.select_one("select#judge option[selected]")["value"] == "keshikaran"
+    assert [o["value"] for o in upload.select("input[name=judge]")] == ["keshikaran", "friends"]  # the default first
+    assert upload.select_one("input[name=judge][checked]")["value"] == "keshikaran" and not upload.select("select")
     assert upload.select_one("a.judges-link")["href"] == "/judges"
 
 

@@ -333,23 +333,50 @@ def site_icon(size):
     return buffer.getvalue()
 
 
-def site_card(titles, name, site, invite):
-    """The home page's 1200x630 card: the site's mark, its judges' titles and an invitation with the host."""
+SITE_VERSION = 2  # part of the home card's key: bump it when site_card's drawing changes
+SKY, SKIN = (170, 205, 236), (92, 108, 150)
+
+
+def site_card(titles, name, site, invite, sample=("判定", "AI")):
+    """The home page's 1200x630 card, saying what hantei does: a photo with a verdict stamp pressed on it, the
+    invitation, the judges one may pick and the host. sample is the stamp's (verdict, caption) in the card's
+    language."""
     card = Image.new("RGB", (WIDTH, HEIGHT), INK)
     with _fonts_in_use:
         draw = ImageDraw.Draw(card)
         draw.rectangle((0, 0, 470, HEIGHT), fill=PAPER)
-        mark = stamp(("判定",), name, "#c2255c", 380)
-        card.paste(mark, (45, 125), mark)
+        card.paste(_sample_photo(), (40, 60))
+        mark = stamp((sample[0],), sample[1], "#c2255c", 250)
+        card.paste(mark, (185, 300), mark)
         left, width = 470 + MARGIN, WIDTH - 470 - 2 * MARGIN
-        y = 70
-        for title in titles[:3]:
-            face = _fitting(title, width, 84 if len(titles) == 1 else 60, 900, 30)
-            draw.text((left, y), title, font=face, fill="white")
-            y += face.size * 1.35
-        _paragraph(draw, invite, (left, max(y + 20, 300)), width, (40, 34, 28), 3, PALE, 700)
+        draw.text((left, 50), _fit_line(name, font(34, 800), width), font=font(34, 800), fill=GOLD)
+        y = _paragraph(draw, invite, (left, 104), width, (48, 42, 36, 30), 3, (255, 255, 255), 800) + 18
+        shown = titles[:4]
+        face = min((_fitting(title, width - 56, 40 if len(shown) <= 3 else 34, 700, 22) for title in shown),
+                   key=lambda face: face.size, default=None)
+        size = face.size if face else 34
+        for title in shown:
+            draw.rounded_rectangle((left, y, left + 36, y + 36), radius=9, fill=ACCENT)
+            draw.line((left + 9, y + 19, left + 16, y + 26, left + 28, y + 11), fill="white", width=5, joint="curve")
+            draw.text((left + 56, y + 18), _fit_line(title, face, width - 56), font=face, fill=PALE, anchor="lm")
+            y += size * 1.55
+        if len(titles) > len(shown):
+            draw.text((left + 56, y + 4), f"+{len(titles) - len(shown)}", font=font(30, 700), fill=PALE)
         draw.text((left, HEIGHT - 48), site, font=_fitting(site, width, 34, 700, 16), fill=GOLD, anchor="ls")
     return jpeg_bytes(card, quality=88)
+
+
+def _sample_photo():
+    """A drawn snapshot (sky, a person's head and shoulders) on a white print, tilted as if laid on the table."""
+    print_ = Image.new("RGBA", (340, 400), (255, 255, 255, 255))
+    draw = ImageDraw.Draw(print_)
+    draw.rectangle((18, 18, 322, 322), fill=SKY)
+    draw.ellipse((120, 90, 220, 196), fill=SKIN)
+    draw.rounded_rectangle((78, 210, 262, 340), radius=70, fill=SKIN)
+    draw.rectangle((18, 322, 322, 382), fill=(255, 255, 255))
+    return print_.rotate(6, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=(*PAPER, 255)).convert("RGB")
+
+
 def _fit_verdict(verdict, width):
     """The verdict as large as it fits: one line up to 104 px, else two lines up to 72 px, never below 40 px.
 

@@ -19,11 +19,15 @@ def wants_json():
 
 def upload_page(error=None, status=200, headers=None):
     """The upload page, with an error message when the last upload was refused."""
+    default = judges().default
+    served = sorted(judges(), key=lambda judge: judge.id != default)  # the default judge's card comes first
+    asked = request.form.get("judge") if request.method == "POST" else request.args.get("judge")
     return render_template(
         "index.html",
-        judges=list(judges()),
+        judges=served,
         site=site_card.facts(),
-        default_judge=request.args.get("judge") if request.args.get("judge") in judges().loaded else judges().default,
+        default_judge=default,
+        chosen_judge=asked if asked in {judge.id for judge in served} else default,  # a refused upload keeps its judge
         error=error,
         max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
         long_side=current_app.config["STORE_LONG_SIDE"],

@@ -17,7 +17,9 @@ OPERATOR_CARD = "site-card.jpg"  # a file of this name in DATA_DIR replaces the 
 
 
 def _titles():
-    return [judge.title[lang()] for judge in judges()]
+    """The judges' titles in the visitor's language, the default judge's first (as on the home page)."""
+    default = judges().default
+    return [judge.title[lang()] for judge in sorted(judges(), key=lambda judge: judge.id != default)]
 
 
 def facts():
@@ -25,7 +27,7 @@ def facts():
     titles = _titles()
     title = " · ".join(titles[:3]) if titles else current_app.config["SITE_NAME"]
     operator = _operator_card()
-    drawn = "|".join([*titles, _invite(), str(cards.VERSION)]).encode()
+    drawn = "|".join([*titles, _invite(), *_sample(), str(cards.SITE_VERSION)]).encode()
     version = fingerprint(str(operator)) if operator else hashlib.sha256(drawn).hexdigest()
     return {
         "url": external("pages.index"),
@@ -40,6 +42,11 @@ def _invite():
     return gettext("Upload a photo and an AI gives its verdict in seconds. Share the result with a link.")
 
 
+def _sample():
+    """The sample verdict stamped on the drawn card: a word and its caption, in the visitor's language."""
+    return gettext("Nice shot!"), gettext("AI verdict")
+
+
 def _operator_card():
     path = Path(current_app.config["DATA_DIR"]) / OPERATOR_CARD
     return path if path.is_file() else None
@@ -52,9 +59,10 @@ def image():
         return operator, None
     site = current_app.config["SITE_NAME"]
     host = urlsplit(external("pages.index")).netloc
-    return None, _drawn(tuple(_titles()), site, f"{site} · {host}" if host and host != site else site, _invite())
+    return None, _drawn(tuple(_titles()), site, f"{site} · {host}" if host and host != site else site, _invite(),
+                        _sample())
 
 
 @lru_cache(maxsize=8)
-def _drawn(titles, name, site, invite):
-    return cards.site_card(list(titles), name, site, invite)
+def _drawn(titles, name, site, invite, sample):
+    return cards.site_card(list(titles), name, site, invite, sample)

@@ -1,5 +1,6 @@
 """The judges' pages: which judges this instance serves, and each model card with its figures."""
 
+
 from flask import Blueprint, abort, render_template, send_file
 
 from ...services import judges, lang
@@ -30,4 +31,11 @@ def model_card_figure(judge_id, name):
 @bp.get("/judges")
 def judges_page():
     return render_template("judges.html", judges=list(judges()), default_judge=judges().default,
-                           has_card=model_cards.has_card)
+                           has_card=model_cards.has_card, license_line=license_line)
+
+
+def license_line(license, page_lang):
+    """A judge's licence line as (text, its language) for a page: the manifest's text in the page's language; an
+    all-ASCII line on a Japanese page is English, and says so (for screen readers)."""
+    text = str((license or {}).get(page_lang) or "")
+    return text, ("en" if text and page_lang != "en" and text.isascii() else page_lang)

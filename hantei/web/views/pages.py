@@ -1,6 +1,7 @@
 """The upload page and its form, the phone's share target, the home card, the language switch and robots.txt."""
 
 import io
+import re
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, make_response, redirect, request, send_file
@@ -28,6 +29,14 @@ def page_helpers():
 @bp.app_template_filter("phrases")
 def phrases(text):
     return phrase_filter(text)
+
+
+@bp.app_template_filter("hook")
+def hook(description):
+    """A judge's one-line hook for its card on the home page: the first sentence of its description."""
+    text = str(description).strip()
+    first = re.match(r"(.+?(?:[。！？!?]|\.(?=\s)))", text)
+    return first.group(1) if first else text
 
 
 @bp.get("/")
