@@ -173,15 +173,28 @@ def test_the_worked_example_of_the_docs(tmp_path):
     assert right == 3 and sum(strangers) == len(strangers) == 6
 
 
-def test_the_api_lists_and_answers_a_gallery_judge_per_face(built, make_app, tmp_path):
+def test_the_api_page_and_judges_check_serve_a_gallery_judge(built, make_app, tmp_path):
     folder, _ = built
     models = tmp_path / "models"
     shutil.copytree(folder, models / "lookalike")
-    client = make_app(MODELS_DIR=models, DEFAULT_JUDGE="lookalike").test_client()
+    app = make_app(MODELS_DIR=models, DEFAULT_JUDGE="lookalike")
+    client = app.test_client()
     judges = {j["id"]: j for j in client.get("/api/v1/judges").json["judges"]}
     assert judges["lookalike"]["per_face"] and judges["lookalike"]["kind"] == "gallery"
+    assert judges["lookalike"]["references"] == 4
     answer = upload(client, (GALLERY / "obama3.jpg").read_bytes(), path="/api/v1/judge").json
     (region,) = answer["regions"]
     assert region["verdict"]["en"] == "Barack Obama" and region["labels"][0]["label"] == "obama"
-    page = client.get(f"/r/{answer['id']}") if "id" in answer else None
-    assert page is None or page.status_code == 200
+    assert [label["label"] for label in region["labels"]] == ["obama", "hopper", "astronaut"]  # runner-up second
+    # only the answer is kept: no descriptor (1,024 numbers) in the stored result
+    assert "descriptor" not in json.dumps(answer) and len(json.dumps(answer)) < 4000
+    page = client.get(answer["url"].replace("http://localhost", ""), headers={"Accept-Language": "en"}).text
+    assert "Barack Obama 80%" in page and "Likeness" in page
+    stranger = upload(client, (FACES / "camera.jpg").read_bytes(), path="/api/v1/judge").json
+    page = client.get(stranger["url"].replace("http://localhost", ""), headers={"Accept-Language": "ja"}).text
+    assert "似ている人はいません" in page and "似ている人はいません 3" not in page  # no likeness after no-match
+
+    shutil.copy(GALLERY / "biden.jpg", models / "lookalike" / "gallery" / "obama")
+    report = app.test_cli_runner().invoke(args=["judges", "check"])
+    assert report.exit_code == 1
+    assert "BROKEN  lookalike" in report.output and "flask gallery build" in report.output
