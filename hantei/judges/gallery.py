@@ -60,6 +60,7 @@ def references(folder, labels):
 
 
 def digest(path):
+    """A photo's SHA-256: what tells a rebuild the photo changed."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
