@@ -78,6 +78,7 @@ def test_every_manifest_setting_has_its_row():
         "### `[model.output]`": {"labels", "activation"},
         "### `[detect]`": set(manifest.SECTION_KEYS["detect"]),
         "### `[score]`": set(manifest.SECTION_KEYS["score"]),
+        "### `[gallery]`": set(manifest.SECTION_KEYS["gallery"]),
     }
     for heading, keys in tables.items():
         assert first_column(section(reference, heading)) == keys, heading

@@ -6,12 +6,12 @@ from flask.cli import FlaskGroup
 
 def register(app):
     """Add every hantei command to the app's `flask` command line."""
-    from . import judge_folders, maintenance, operator, photos, storage, training
+    from . import gallery, judge_folders, maintenance, operator, photos, storage, training
 
     for command in (photos.judge_command, photos.detect_command, photos.evaluate_detector_command,
                     maintenance.purge_command, judge_folders.judges_group, judge_folders.install_model_command,
                     training.train_command, training.evaluate_command, storage.storage_group, operator.admin_group,
-                    operator.stats_command, operator.reports_group):
+                    operator.stats_command, operator.reports_group, gallery.gallery_group):
         app.cli.add_command(command)
 
 

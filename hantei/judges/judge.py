@@ -7,6 +7,7 @@ from ..vision.classifiers import Classifier
 from ..vision.detectors import DETECTORS
 from ..vision.regions import widened
 from . import verdicts
+from .gallery import Gallery
 
 
 class Judge:
@@ -20,6 +21,8 @@ class Judge:
         self.spec = spec
         model = spec.model
         self.classifier = Classifier(model.path, model.preprocess, model.output, model.exact) if model else None
+        if spec.kind == "gallery":  # its "classifier" compares each face with the reference photos' descriptors
+            self.classifier = Gallery(spec)
         self.detector = DETECTORS[spec.detect.detector](**dict(spec.detect.options)) if spec.detect else None
 
     id = property(lambda self: self.spec.id)
@@ -125,4 +128,5 @@ class Judge:
             "detector": self.detector.name if self.detector else None,
             "per_face": self.answers_each_region,
             "license": spec.license,
+            **({"references": self.classifier.references} if spec.kind == "gallery" else {}),
         }

@@ -10,16 +10,19 @@ from ..i18n import LANGUAGES
 from ..vision import runtime
 from ..vision.classifiers import Output, Preprocess, SignatureError, refuse_unknown
 from ..vision.detectors import DETECTORS
+from . import gallery
 
 # one 0..1 number | the best label | every tag over its threshold | a number with a unit (an age in years)
-KINDS = ("score", "labels", "tags", "number")
+# or the label whose reference photos a face looks most like (a look-alike judge, judges/gallery.py)
+KINDS = ("score", "labels", "tags", "number", "gallery")
 ORDERS = ("highest", "lowest")  # which region heads a photo of several: the highest score (or number), or the lowest
 TOP_KEYS = ("id", "title", "description", "kind", "license", "model", "detect", "score", "names", "verdict", "hashtag",
-            "version", "dare")
+            "version", "dare", "gallery")
 SECTION_KEYS = {
     "model": ("path", "exact", "input", "output"),
     "detect": ("detector", "min_score", "iou", "margin", "names", "hide", "public"),
     "score": ("weights",),
+    "gallery": ("threshold", "labels"),
     "verdict": ("bands", "sensitive_above", "sensitive", "score_label", "threshold", "thresholds", "no_match",
                 "no_face", "score_name", "display", "unit", "decimals", "order", "pick"),
 }
@@ -99,6 +102,7 @@ class JudgeSpec:
     decimals: int = 0  # number judges: how many decimals the number is read with
     order: str = "highest"  # which region heads a photo of several: "highest" or "lowest" score (or number)
     pick: dict = None  # {ja, en}: what the page calls the region that heads a group, e.g. 最年少 / The youngest
+    gallery: object = None  # gallery judges: a gallery.GallerySpec (the cosine threshold, each label's picture)
 
     def shown(self, region):
         """Whether a region found counts: its confidence reaches its label's display threshold ("*": any label)."""
@@ -134,6 +138,10 @@ def _spec(folder, manifest):
     kind = manifest.get("kind", "score")
     if kind not in KINDS:
         raise SignatureError("kind", f"{kind!r} is not supported; expected one of {', '.join(KINDS)}")
+    if kind == "gallery":
+        return _gallery_spec(folder, manifest, title, description)
+    if "gallery" in manifest:
+        raise SignatureError("[gallery]", "only a kind = \"gallery\" judge has reference photos")
     model = _model(manifest["model"], folder) if "model" in manifest else None
     detect = _detect(manifest["detect"], classified=model is not None) if "detect" in manifest else None
     if model is None and detect is None:
@@ -181,6 +189,57 @@ def _spec(folder, manifest):
         decimals=int(_fraction(verdict, "decimals", 0, "[verdict]", high=3)),
         order=_order(verdict.get("order", "highest")),
         pick=_text(verdict, "pick") if "pick" in verdict else None,
+    )
+
+
+def _gallery_spec(folder, manifest, title, description):
+    """A look-alike judge: CenterFace finds the faces, FaceRes describes them, [gallery] names whose photos they are
+    compared with; verdicts read the likeness (0.5 at the threshold, see gallery.readable)."""
+    if "model" in manifest:
+        raise SignatureError("[model]", "a gallery judge runs FaceRes on its reference photos; it takes no [model]")
+    section = manifest.get("gallery")
+    if not isinstance(section, dict) or not isinstance(section.get("labels"), dict) or not section["labels"]:
+        raise SignatureError("[gallery] labels", "names at least one label, e.g. [gallery.labels.ada] "
+                             "ja = \"エイダ\", en = \"Ada\"")
+    given = dict(manifest.get("detect", {}))
+    if given.get("detector", "face") != "face" or "margin" in given:
+        raise SignatureError("[detect]", "a gallery judge finds faces with the \"face\" detector (CenterFace) and "
+                             "crops them as FaceRes wants (margin 0.2)")
+    detect = _detect({**given, "detector": "face", "margin": gallery.MARGIN}, classified=True)
+    labels, names, images = tuple(section["labels"]), {}, {}
+    for label, entry in section["labels"].items():
+        where = f"[gallery.labels.{label}]"
+        if not isinstance(entry, dict):
+            raise SignatureError(where, "is a table: ja = \"…\", en = \"…\", and optionally image, card")
+        refuse_unknown(entry, ("ja", "en", "image", "card"), where)
+        names[label] = _text({where: {lang: entry.get(lang) for lang in LANGUAGES}}, where)
+        if "image" in entry:
+            path = (folder / str(entry["image"])).resolve()
+            if not path.is_relative_to(folder.resolve()) or not path.is_file():
+                raise SignatureError(f"{where} image", f"{entry['image']!r} is not a file inside the judge's folder")
+            card = entry.get("card", False)
+            if not isinstance(card, bool):
+                raise SignatureError(f"{where} card", "is true (share cards may show the picture) or false")
+            images[label] = {"path": path, "card": card}
+    verdict = manifest.get("verdict", {})
+    refuse_unknown(verdict, ("no_match", "no_face", "score_name", "sensitive_above"), "[verdict] (gallery)")
+    return JudgeSpec(
+        folder=folder, id=manifest.get("id") or folder.name, title=title, description=description, kind="gallery",
+        license=_either(manifest.get("license", ""), "license"),
+        hashtag={lang: tag.lstrip("#") for lang, tag in _either(manifest.get("hashtag", ""), "hashtag").items()},
+        model=None, detect=detect, labels=labels, names=names, weights={}, bands=(), score_label=labels[0],
+        threshold=0.5,  # on the readable likeness, where the cosine threshold lies
+        thresholds={},
+        no_match=_text(verdict, "no_match") if "no_match" in verdict else gallery.NO_MATCH,
+        no_face=_text(verdict, "no_face") if "no_face" in verdict else NO_FACE,
+        sensitive_above=_number(verdict, "sensitive_above", 0, "[verdict]") if "sensitive_above" in verdict else NEVER,
+        sensitive_labels={},
+        version=str(manifest.get("version", "1")),
+        score_name=_text(verdict, "score_name") if "score_name" in verdict else gallery.SCORE_NAME,
+        dare=_text(manifest, "dare") if "dare" in manifest else None,
+        gallery=gallery.GallerySpec(threshold=_fraction(section, "threshold", gallery.THRESHOLD, "[gallery]",
+                                                        low=gallery.FLOOR, high=gallery.CEILING, open_low=True),
+                                    images=images),
     )
 
 

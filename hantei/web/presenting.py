@@ -167,6 +167,8 @@ def region_answer(kind, region):
     if kind == "number":
         return verdict
     value = (region.look or {}).get("value", region.labels[0]["score"] if region.labels else 0.0)
+    if kind == "gallery" and value < 0.5:  # under the threshold: "Looks like nobody here", not "… 39%"
+        return verdict
     return f"{verdict} {round(value * 100)}%"
 
 
