@@ -56,6 +56,7 @@ REFUSALS = {
     "bad_share_target": _l("Unknown share target: use x, line, copy or sheet."),
     "bad_answer": _l("Please pick one of the answers."),
     "already_reported": _l("You have already reported this result. Thank you!"),
+    "cross_site": _l("This can only be sent from hantei's own pages or its installed app."),
     "rate_limited_reports": _l("You have sent many reports in a short time. Please wait a moment and try again."),
     "login_failed": _l("Wrong password."),
     "login_limited": _l("Too many login attempts. Please wait %(seconds)s seconds and try again."),

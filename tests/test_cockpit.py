@@ -33,7 +33,8 @@ def launched(tmp_path, database_url, astronaut_jpeg):
     """An instance after a small launch: four uploads (one not kept, one deleted), views, taps, card fetches,
     a refusal and two reports; returns (app, the result ids by device)."""
     app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": database_url,
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
+                      "WTF_CSRF_ENABLED": False, "RATELIMIT": "",
+                      "DEFAULT_JUDGE": "keshikaran"})
     visitors = {ua: app.test_client() for ua in (IPHONE, ANDROID, DESKTOP)}
     ids = {}
     for ua, client in visitors.items():
@@ -229,10 +230,11 @@ def test_the_dashboard_filters_by_judge_and_window(launched):
 
 
 def test_reports_are_rate_limited_per_client(tmp_path, astronaut_jpeg):
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
-    result_id = upload(app.test_client(), astronaut_jpeg).headers["Location"].rsplit("/", 1)[1]
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": "",
+                      "DEFAULT_JUDGE": "keshikaran"})
+    result_ids = [upload(app.test_client(), astronaut_jpeg).headers["Location"].rsplit("/", 1)[1] for _ in range(7)]
     answers = [app.test_client().post(f"/r/{result_id}/report", data={"answer": "higher"}).status_code
-               for _ in range(21)]  # 21 visitors behind one address
+               for result_id in result_ids for _ in range(3)]  # 21 visitors behind one address, 3 on each result
     assert answers == [303] * 20 + [429]
 
 
@@ -240,7 +242,8 @@ def test_the_admin_sees_a_sensitive_photo_blurred_until_revealed(tmp_path):
     from hantei.records import Judgement
     from tests.photos import encoded, rgb
 
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
+    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": "",
+                      "DEFAULT_JUDGE": "keshikaran"})
     clear = encoded(rgb("astronaut"), "JPEG", quality=90)
     judgement = Judgement("keshikaran", "score", 0.9, {"ja": "けしからん", "en": "Naughty"}, True, [], [],
                           {"total": 10.0})
@@ -251,3 +254,88 @@ def test_the_admin_sees_a_sensitive_photo_blurred_until_revealed(tmp_path):
     assert blurred[:2] == b"\xff\xd8" and blurred != clear
     assert admin.get(f"/admin/reports/{record.id}/photo.jpg?clear=1").data == clear
     assert app.test_client().get(f"/admin/reports/{record.id}/photo.jpg?clear=1").status_code == 303  # anonymous
+
+
+def _instance(tmp_path, database_url):
+    return create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": database_url,
+                       "WTF_CSRF_ENABLED": False, "RATELIMIT": "",
+                      "DEFAULT_JUDGE": "keshikaran"})
+
+
+def _visitor(app, address, agent=IPHONE):
+    client = app.test_client()
+    client.environ_base.update(HTTP_USER_AGENT=agent, REMOTE_ADDR=address)
+    return client
+
+
+def _accepted_with_consent(app, astronaut_jpeg):
+    """A result whose uploader consented to training, accepted by the operator: (uploader's client, its id)."""
+    owner = _visitor(app, "203.0.113.7")
+    target = upload(owner, astronaut_jpeg).headers["Location"].rsplit("/", 1)[1]
+    assert owner.post(f"/r/{target}/report", data={"answer": "lower", "consent": "1"}).status_code == 303
+    assert _visitor(app, "198.51.100.23").post(f"/r/{target}/report", data={"answer": "higher"}).status_code == 303
+    assert _admin(app).post(f"/admin/reports/{target}", data={"decision": "accept", "label": "0"}).status_code == 303
+    return owner, target
+
+
+def test_deleting_a_result_deletes_its_training_copy_and_its_reports(tmp_path, database_url, astronaut_jpeg):
+    app = _instance(tmp_path, database_url)
+    owner, target = _accepted_with_consent(app, astronaut_jpeg)
+    cockpit = app.extensions["hantei.cockpit"]
+    assert list((tmp_path / "training").rglob(f"{target}.jpg"))
+    deleted = owner.post(f"/r/{target}/delete?lang=en")
+    assert deleted.status_code == 200 and "everything kept about it" in deleted.text
+    assert not list((tmp_path / "training").rglob("*.jpg"))
+    assert cockpit.reports.one(target) is None and not cockpit.review.decided()
+    assert target not in _admin(app).get("/admin/reports").text
+
+
+def test_the_owner_can_take_back_consent_from_the_result_page(tmp_path, database_url, astronaut_jpeg):
+    app = _instance(tmp_path, database_url)
+    owner, target = _accepted_with_consent(app, astronaut_jpeg)
+    cockpit = app.extensions["hantei.cockpit"]
+    page = BeautifulSoup(owner.get(f"/r/{target}").text, "html.parser")
+    action = page.select_one("form.withdraw-consent")["action"]
+    assert _visitor(app, "192.0.2.44").post(action).status_code == 403  # only the uploader
+    assert list((tmp_path / "training").rglob(f"{target}.jpg"))
+    assert owner.post(action).status_code == 303
+    assert not list((tmp_path / "training").rglob("*.jpg")) and cockpit.reports.one(target).consent is False
+    assert not BeautifulSoup(owner.get(f"/r/{target}").text, "html.parser").select_one("form.withdraw-consent")
+    cockpit.review.decide(target, True, "0")  # accepted again: without consent, no photo is kept
+    assert not list((tmp_path / "training").rglob("*.jpg"))
+
+
+def test_views_and_cards_count_once_per_visitor_an_hour(tmp_path, database_url, astronaut_jpeg):
+    app = _instance(tmp_path, database_url)
+    target = upload(_visitor(app, "203.0.113.7"), astronaut_jpeg).headers["Location"].rsplit("/", 1)[1]
+    for address in ("198.51.100.23", "198.51.100.23", "198.51.100.23", "192.0.2.44", "2001:db8::1", "2001:db8::2"):
+        assert _visitor(app, address).get(f"/r/{target}").status_code == 200
+    for _ in range(3):
+        assert _visitor(app, "198.51.100.9", CRAWLERS["Twitterbot"]).get(f"/r/{target}/card.jpg").status_code == 200
+    assert _visitor(app, "198.51.100.9", CRAWLERS["Discordbot"]).get(f"/r/{target}/card.jpg").status_code == 200
+    totals = app.extensions["hantei.cockpit"].counters.totals(datetime.now(timezone.utc) - timedelta(hours=1))
+    assert totals["view"] == {"": 3} and totals["card"] == {"Twitterbot": 1, "Discordbot": 1}
+    storage = app.extensions["hantei.attempts"].storage
+    assert not [key for key in storage.events if "198.51.100" in key or "2001:db8" in key]  # only keyed hashes
+
+
+def test_share_taps_count_from_our_own_pages_alone(tmp_path, database_url, astronaut_jpeg):
+    app = _instance(tmp_path, database_url)
+    target = upload(_visitor(app, "203.0.113.7"), astronaut_jpeg).headers["Location"].rsplit("/", 1)[1]
+    tapper = _visitor(app, "198.51.100.23")
+    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"},
+                    {"Origin": "https://evil.example"}):
+        assert tapper.post(f"/r/{target}/shared?to=x", headers=headers).status_code == 403
+    assert tapper.post(f"/r/{target}/shared?to=x", headers={"Sec-Fetch-Site": "same-origin"}).status_code == 204
+    totals = app.extensions["hantei.cockpit"].counters.totals(datetime.now(timezone.utc) - timedelta(hours=1))
+    assert totals["share"] == {"x": 1}
+
+
+def test_reports_are_limited_per_result_and_per_client(tmp_path, database_url, astronaut_jpeg):
+    app = _instance(tmp_path, database_url)
+    first = upload(app.test_client(), astronaut_jpeg).headers["Location"].rsplit("/", 1)[1]
+    answers = [app.test_client().post(f"/r/{first}/report", data={"answer": "higher"}).status_code
+               for _ in range(4)]  # four visitors (fresh sessions) behind one address
+    assert answers == [303] * 3 + [429]
+    assert _visitor(app, "198.51.100.23").post(f"/r/{first}/report", data={"answer": "lower"}).status_code == 303
+    assert app.extensions["hantei.cockpit"].reports.one(first).answers == {"higher": 3, "lower": 1}

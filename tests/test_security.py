@@ -69,3 +69,38 @@ def test_cookies_are_secure_behind_https(tmp_path, astronaut_jpeg):
     response = app.test_client().post("/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")})
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_share_target_takes_posts_from_the_installed_app_alone(client, astronaut_jpeg):
+    """Another site's post to /share is refused in the visitor's language, and its answer writes no cookie: the
+    browser sent none (SameSite=Lax), so one written would replace the visitor's and drop what they own."""
+    own = client.post("/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).headers["Location"]
+    stranger = client.application.test_client()  # another site's post: the browser sends no Lax cookie
+    for headers in ({"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"},
+                    {"Sec-Fetch-Site": "same-site"}, {"Origin": "https://evil.example"}, {"Origin": "null"}):
+        refused = stranger.post("/share?lang=en", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")},
+                                headers=headers)
+        assert refused.status_code == 403, headers
+        assert "installed app" in refused.text and "Set-Cookie" not in refused.headers, headers
+    assert "インストール" in stranger.post("/share?lang=ja", headers={"Sec-Fetch-Site": "cross-site"}).text
+    crossing = stranger.post("/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")},
+                             headers={"Sec-Fetch-Site": "cross-site"})
+    assert "Set-Cookie" not in crossing.headers  # whatever another site's post gets, it is never a new session
+    for headers in ({"Sec-Fetch-Site": "none"}, {"Sec-Fetch-Site": "same-origin"}, {"Origin": "http://localhost"}, {}):
+        shared = client.post("/share", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}, headers=headers)
+        assert shared.status_code == 303, headers
+        assert "delete-start" in client.get(shared.headers["Location"]).text  # the share sheet's post is owned…
+    assert "delete-start" in client.get(own).text  # …beside what the visitor owned before
+
+
+def test_every_answer_with_an_owner_token_is_private(client, astronaut_jpeg):
+    own = client.post("/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).headers["Location"]
+    first, later = client.get(own), client.get(own)
+    assert "delete-start" in later.text  # a later owner view still carries the owner's delete token
+    assert first.headers["Cache-Control"] == later.headers["Cache-Control"] == "private, no-store"
+    assert "Cache-Control" not in client.application.test_client().get(own).headers  # a visitor's view may be kept
+    api = client.post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")})
+    assert "token=" in api.json["delete_url"] and api.headers["Cache-Control"] == "private, no-store"
+    album = client.post("/api/v1/albums", data={"image": [(io.BytesIO(astronaut_jpeg), "a.jpg"),
+                                                          (io.BytesIO(astronaut_jpeg), "b.jpg")]})
+    assert album.status_code == 201 and album.headers["Cache-Control"] == "private, no-store"

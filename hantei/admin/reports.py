@@ -66,6 +66,17 @@ class Reports:
         except sa.exc.IntegrityError:
             raise AlreadyReported() from None
 
+    def withdraw(self, result_id):
+        """The uploader takes back their consent: no report of the result keeps it; True if one had it."""
+        with self.engine.begin() as connection:
+            return connection.execute(reports.update().where(
+                reports.c.result_id == result_id, reports.c.consent.is_(True)).values(consent=False)).rowcount > 0
+
+    def forget(self, result_id):
+        """Delete every report of a result (its owner deleted it)."""
+        with self.engine.begin() as connection:
+            connection.execute(reports.delete().where(reports.c.result_id == result_id))
+
     def reported(self, visitor, result_id):
         with self.engine.connect() as connection:
             return connection.execute(sa.select(reports.c.id).where(

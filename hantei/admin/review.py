@@ -1,5 +1,6 @@
 """The admin's review of reported results, and the training area where accepted photos (with consent) outlive
-their result until the admin removes them; files go through the store's photos interface."""
+their result's expiry until the admin removes them, or its owner withdraws consent or deletes it; files go through
+the store's photos interface."""
 
 import json
 from datetime import datetime, timezone
@@ -59,6 +60,18 @@ class Review:
         if name:
             self.training.delete(name)
         return bool(name)
+
+    def withdraw(self, result_id):
+        """The uploader withdrew consent: the training copy goes, and a later accept keeps no photo."""
+        self.reports.withdraw(result_id)
+        self.remove(result_id)
+
+    def forget(self, result_id):
+        """Its owner deleted the result: its training copy, its review and its reports go with it."""
+        self.remove(result_id)
+        with self.store.engine.begin() as connection:
+            connection.execute(reviews.delete().where(reviews.c.result_id == result_id))
+        self.reports.forget(result_id)
 
     def confusion(self, judge):
         """{(judged as, should be): count} over a judge's accepted reviews."""

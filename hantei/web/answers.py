@@ -99,9 +99,12 @@ def until_expiry(kept):
     return max(0, min(int(left), 30 * 86400))
 
 
+PRIVATE = "private, no-store"
+
+
 def private(response, robots=None):
     """An answer only its reader may see (an owner's token, a clear sensitive photo): no cache keeps it."""
-    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Cache-Control"] = PRIVATE
     if robots:
         response.headers["X-Robots-Tag"] = robots
     return response

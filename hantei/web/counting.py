@@ -8,6 +8,7 @@ from flask import request
 from ..admin.counters import timing_key
 from ..admin.devices import crawler, device
 from ..services import cockpit
+from .attempts import first_time
 
 log = logging.getLogger(__name__)
 
@@ -52,15 +53,16 @@ def refused(reason, judge=""):
 
 
 def viewed(record):
-    """A result page opened by a person's browser (robots and scripts are not views)."""
-    if device(_agent()) != "other":
+    """A result page opened by a person's browser (robots and scripts are not views), once per visitor an hour."""
+    if device(_agent()) != "other" and first_time("view", record.id):
         _add("view", "", record.judgement.judge)
 
 
 def card_fetched(record):
-    """A share card fetched by a link-preview crawler: the result travelled to that service."""
+    """A share card fetched by a link-preview crawler: the result travelled to that service (once an hour per
+    crawler and address)."""
     name = crawler(_agent())
-    if name:
+    if name and first_time("card", f"{name}:{record.id}"):
         _add("card", name, record.judgement.judge)
 
 

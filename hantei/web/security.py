@@ -1,8 +1,9 @@
-"""CSRF protection on every form, strict security headers, trusted hosts, and secure cookies behind HTTPS."""
+"""CSRF protection on every form, strict security headers, trusted hosts, secure cookies behind HTTPS, and where a
+request comes from (this site or another)."""
 
 from urllib.parse import urlsplit
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
@@ -38,11 +39,42 @@ def add_headers(response):
     return response
 
 
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def own_origins():
+    """This site's origins: the one the request was sent to, and the public URL's."""
+    origins = {request.host_url.rstrip("/")}
+    public = urlsplit(current_app.config.get("PUBLIC_URL", ""))
+    if public.scheme and public.netloc:
+        origins.add(f"{public.scheme}://{public.netloc}")
+    return origins
+
+
+def from_elsewhere(allowed=("same-origin",)):
+    """Whether a browser says another site sent this request: its Sec-Fetch-Site is not one of allowed, or (a
+    browser too old for that header) its Origin is not this site's. A request with neither is no browser's
+    cross-site post (a script, which could write either header anyway)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site:
+        return site.lower() not in allowed
+    origin = request.headers.get("Origin")
+    return origin is not None and origin not in own_origins()
+
+
 class SessionCookies(SecureCookieSessionInterface):
-    """The signed session cookie, Secure whenever the public URL or the visitor's own connection is HTTPS."""
+    """The signed session cookie, Secure whenever the public URL or the visitor's own connection is HTTPS.
+
+    The answer to another site's post never writes it: that post came without the visitor's cookie (SameSite=Lax),
+    so a cookie written then would replace theirs, and with it the owner tokens of everything they uploaded."""
 
     def get_cookie_secure(self, app):
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
+
+    def save_session(self, app, session, response):
+        if request.method not in SAFE_METHODS and from_elsewhere(("same-origin", "same-site", "none")):
+            return None
+        return super().save_session(app, session, response)
 
 
 def trusted_hosts(public_url, allowed):

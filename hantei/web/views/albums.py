@@ -4,10 +4,10 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 from flask_babel import gettext
 
 from ...refusals import Refused
-from ...services import albums, lang, store
+from ...services import albums, cockpit, lang, store
 from ...share import cards, collage
 from .. import owners
-from ..answers import done, found_album, message, private, send_stored, wants_json
+from ..answers import PRIVATE, done, found_album, message, private, send_stored, wants_json
 from ..links import external
 from ..posting import judge_files, posted_files
 from ..presenting import title_of
@@ -95,7 +95,10 @@ def delete(album_id):
         abort(410 if albums().gone(album_id) else 404)
     if not owner_or_403(album_id):
         return message("not_owner", 403)
+    photos = [record.id for record in albums().get(album_id).records]
     albums().delete(album_id)
+    for result_id in photos:
+        cockpit().review.forget(result_id)  # reports, review and any training copy of each photo
     owners.forget("albums", album_id)
     return done(gettext("The album and its photos were deleted."), deleted=album_id)
 
@@ -109,6 +112,7 @@ def delete_photo(album_id, result_id):
         return message("not_owner", 403)
     if not albums().delete_photo(album_id, result_id):
         abort(404)
+    cockpit().review.forget(result_id)
     if wants_json():
         return {"deleted": result_id}
     return redirect(url_for("albums.album", album_id=album_id), 303)
@@ -148,7 +152,7 @@ def post_album():
     answer = album_json(kept, with_tokens=True)
     for item, record in zip(answer["results"], records):
         item["delete_url"] = external("results.delete", result_id=record.id, token=record.owner_token)
-    return answer, 201, {"Location": answer["url"]}
+    return answer, 201, {"Location": answer["url"], "Cache-Control": PRIVATE}
 
 
 @api.get("/albums/<album_id>")

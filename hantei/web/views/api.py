@@ -3,6 +3,7 @@
 from flask import Blueprint, request
 
 from ...services import judges
+from ..answers import PRIVATE
 from ..links import external
 from ..security import csrf
 from ..throttle import uploads
@@ -19,7 +20,7 @@ def judge():
     answer = record.as_dict()
     answer["url"] = external("results.result", result_id=record.id)
     answer["delete_url"] = external("results.delete", result_id=record.id, token=record.owner_token)
-    return answer, 201, {"Location": answer["url"]}
+    return answer, 201, {"Location": answer["url"], "Cache-Control": PRIVATE}  # it holds the delete token
 
 
 @bp.get("/judges")

@@ -18,7 +18,7 @@ from ...share import cards
 from ...store import photo_name
 from .. import model_cards
 from ..answers import message
-from ..attempts import LOGIN_PER_ACCOUNT, LOGIN_PER_CLIENT, hit
+from ..attempts import login_wait
 from ..security import csrf
 
 bp = Blueprint("cockpit", __name__, url_prefix="/admin")
@@ -66,8 +66,8 @@ def login_form():
 
 @bp.post("/login")
 def login():
-    """Check the password: each attempt counts against this client and against the admin account."""
-    wait = max(hit("admin-login-client", LOGIN_PER_CLIENT), hit("admin-login-account", LOGIN_PER_ACCOUNT, "admin"))
+    """Check the password: each attempt counts against this client and, while it is under that, the account."""
+    wait = login_wait()
     if wait:
         refused = Refused("login_limited", 429, {"Retry-After": str(wait)}, seconds=wait)
         return render_login(refused.message(lang()), 429, refused.headers)

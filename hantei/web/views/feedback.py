@@ -9,8 +9,8 @@ from ...i18n import refusal
 from ...services import cockpit, judges, lang
 from .. import counting, owners
 from ..answers import found, message, private
-from ..attempts import REPORTS_PER_CLIENT, SHARES_PER_CLIENT, hit
-from ..security import csrf
+from ..attempts import REPORTS_PER_CLIENT, REPORTS_PER_RESULT, SHARES_PER_CLIENT, hit, keyed
+from ..security import csrf, from_elsewhere
 
 bp = Blueprint("feedback", __name__)
 TARGETS = ("x", "line", "copy", "sheet")
@@ -24,10 +24,12 @@ def report_helpers():
 @bp.post("/r/<result_id>/shared")
 @csrf.exempt  # a beacon from the result page's script carries no form; it only adds one to a counter
 def shared(result_id):
-    """Count a tap on a share button (?to=x|line|copy|sheet), sent by navigator.sendBeacon."""
+    """Count a tap on a share button (?to=x|line|copy|sheet), sent by navigator.sendBeacon from our own page."""
     target = request.args.get("to", "")
     if target not in TARGETS:
         return message("bad_share_target", 400)
+    if from_elsewhere():
+        return message("cross_site", 403)
     record = found(result_id)
     if hit("shares", SHARES_PER_CLIENT):
         return "", 204  # counted enough for this client; the beacon does not care
@@ -70,7 +72,7 @@ def report(result_id):
     answer = request.form.get("answer", "")
     if answer not in choices:
         return _page(record, 400, error="bad_answer")
-    if hit("reports", REPORTS_PER_CLIENT):
+    if hit("reports", REPORTS_PER_CLIENT) or hit("reports-result", REPORTS_PER_RESULT, keyed(record.id)):
         return message("rate_limited_reports", 429)
     owner = owners.owns("owned", record.id)
     consent = owner and record.has_photo and request.form.get("consent") == "1"
@@ -80,3 +82,13 @@ def report(result_id):
         return _page(record, 409, error="already_reported")
     counting.reported(record)
     return redirect(url_for("feedback.report_form", result_id=record.id, sent=1), 303)
+
+
+@bp.post("/r/<result_id>/consent/withdraw")
+def withdraw_consent(result_id):
+    """The uploader takes back their consent to training: no report keeps it, the training copy goes."""
+    record = found(result_id)
+    if not owners.owns("owned", record.id):
+        return message("not_owner", 403)
+    cockpit().review.withdraw(record.id)
+    return redirect(url_for("results.result", result_id=record.id), 303)

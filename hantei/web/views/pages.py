@@ -9,11 +9,11 @@ from flask import Blueprint, current_app, make_response, redirect, request, send
 from ...i18n import LANGUAGES
 from ...services import lang
 from .. import site_card
-from ..answers import upload_page
+from ..answers import message, upload_page
 from ..posting import post_photos
 from ..presenting import label_name, phrase_filter
 from ..language import COOKIE
-from ..security import csrf
+from ..security import csrf, from_elsewhere
 from ..throttle import uploads
 
 bp = Blueprint("pages", __name__)
@@ -54,7 +54,11 @@ def judge():
 @csrf.exempt  # the phone's share sheet posts here without a form of ours, so it carries no token
 @uploads
 def share():
-    """Android's "Share → hantei" (the manifest's share_target): one photo lands on its result, several on an album."""
+    """Android's "Share → hantei" (the manifest's share_target): one photo lands on its result, several on an album.
+
+    Only from the installed app (the share sheet's own navigation, or this site): another site's post is refused."""
+    if from_elsewhere(("same-origin", "none")):
+        return message("cross_site", 403)
     return post_photos()
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 from flask_babel import gettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from ...services import lang, store
+from ...services import cockpit, lang, store
 from ...share import cards
 from ...store import photo_name
 from .. import counting, owners
@@ -50,6 +50,7 @@ def render_result(record, reveal_token=None):
     if fresh:
         session.pop("fresh")
     token = owners.token("owned", record.id)
+    reported = cockpit().reports.one(record.id) if token else None
     response = make_response(render_template(
         "result.html",
         record=record,
@@ -61,8 +62,9 @@ def render_result(record, reveal_token=None):
         card_height=cards.HEIGHT,
         photo_url=url_for("results.photo", result_id=record.id, reveal=reveal_token),
         revealed=reveal_token is not None,
+        consented=bool(reported and reported.consent),
     ))
-    return private(response) if fresh or reveal_token else response
+    return private(response) if token or reveal_token else response
 
 
 @bp.get("/r/<result_id>/photo.jpg")
@@ -119,5 +121,6 @@ def delete(result_id):
     record = store().get(result_id)
     if store().delete(result_id) and record:
         counting.deleted(record.judgement.judge)
+    cockpit().review.forget(result_id)  # reports, review and any training copy kept with consent
     owners.forget("owned", result_id)
-    return done(gettext("The result and its photo were deleted."), deleted=result_id)
+    return done(gettext("The result, its photo and everything kept about it were deleted."), deleted=result_id)
