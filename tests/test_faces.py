@@ -127,7 +127,7 @@ def test_group_photo_through_the_api_and_the_result_page(face_app):
     assert lefts == sorted(lefts)  # numbered left to right, as a person reads a group photo
     answers = [li.select_one(".face-answer").text for li in page.select(".face-list li")]
     assert len(answers) == 3 and all(a.rsplit(" ", 1)[0] in names for a in answers)
-    assert all(" ".join(tag[1:]) == answer for tag, answer in zip(tags, answers))
+    assert all(answer.startswith(" ".join(tag[1:])) for tag, answer in zip(tags, answers))  # the name on the sticker
     assert len(page.select(".label-bars li")) == 3
 
 

@@ -1,4 +1,4 @@
-"""Take the README's screenshots: run the app under gunicorn, pick a sample photo in Chromium, shoot the first screen.
+"""Take the README's screenshots: run the app under gunicorn, pick a group photo in Chromium, shoot the first screen.
 
 Usage: .venv/bin/python tools/screenshots.py   (needs Debian's chromium and the playwright package)
 """
@@ -13,7 +13,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 sys.path.insert(0, str(ROOT))
-from tests.photos import PEOPLE  # noqa: E402
+from tests.helpers import FACES  # noqa: E402
 from tests.servers import Gunicorn  # noqa: E402
 
 
@@ -26,7 +26,7 @@ def shoot(browser, p, server, device, lang, result_url=None):
         page.wait_for_load_state("networkidle")
         if lang == "ja-JP" and device == "iPhone 13":
             page.screenshot(path=OUT / "upload-phone.png")
-        page.set_input_files("#image", str(PEOPLE["astronaut"]))  # judging starts on the pick
+        page.set_input_files("#image", str(FACES / "group_of_three.jpg"))  # judging starts on the pick
         page.wait_for_url("**/r/*")
     else:
         page.goto(result_url)
@@ -36,7 +36,9 @@ def shoot(browser, p, server, device, lang, result_url=None):
 
 
 def main():
-    server = Gunicorn(tempfile.mkdtemp(prefix="hantei-shots-"), workers=1, ratelimit="off")
+    # A fresh install's default judge (age): tests/servers.py makes keshikaran the tests' default.
+    server = Gunicorn(tempfile.mkdtemp(prefix="hantei-shots-"), workers=1, ratelimit="off",
+                      env={"HANTEI_DEFAULT_JUDGE": "age"})
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium",

@@ -2,6 +2,7 @@
 it was judged: present(record) -> ResultView. Plus the names pages give labels and regions."""
 
 import hashlib
+import re
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit
 
@@ -146,7 +147,8 @@ def face_answers(judge, record):
         return ()
     size = (record.width, record.height)
     answers = [region_answer(record.judgement.kind, region) for region in regions]
-    stickers = layout.place(size, [region.box for region in regions], answers, sticker_font(size))
+    labels = [sticker_label(record.judgement.kind, region) for region in regions]
+    stickers = layout.place(size, [region.box for region in regions], labels, sticker_font(size))
     head = head_of(record, regions)
     return tuple(
         FaceAnswer(number=number, region=region, answer=answer,
@@ -159,6 +161,20 @@ def face_answers(judge, record):
 def sticker_font(size):
     """A sticker's font size in photo pixels: it scales with the photo, so that it reads the same on any screen."""
     return max(size) / 22
+
+
+def sticker_label(kind, region):
+    """What a face's sticker says, as short as How-Old.net's: the number (with a unit of a character or two: 27歳,
+    27), the percentage of a score judge (87%), the name a labels or look-alike judge gives."""
+    verdict = region.verdict[lang()]
+    look = region.look or {}
+    if kind == "number":
+        number = re.match(r"-?\d+(?:\.\d+)?", verdict)
+        unit = (look.get("unit") or {}).get(lang(), "")
+        return (number.group() + (unit if len(unit) <= 2 else "")) if number else verdict
+    if kind == "score":
+        return f"{round(look.get('value', region.labels[0]['score'] if region.labels else 0.0) * 100)}%"
+    return verdict
 
 
 def region_answer(kind, region):
