@@ -2,8 +2,8 @@
 
 from flask import current_app
 
-from ..intake import release_memory
-from ..judges import UnknownJudge, judge_bytes
+from ..heap import release_memory
+from ..judges import UnknownJudge, decode_for, judge_decoded
 from ..refusals import Refused
 from ..store import StorageDown
 from . import capacity, counting, judges, limits, metrics, store
@@ -49,10 +49,13 @@ def _judge_upload(file, judge_id, keep_photo):
         raise Refused("no_file", 400)
     if len(data) > current_app.config["MAX_CONTENT_LENGTH"]:
         raise too_large()  # a photo of an album's request, whose body may be larger
+    # Intake runs before the judging slot is taken: a decode counted slow runs in a child process (one at a time
+    # per worker, killed at HANTEI_DECODE_SECONDS), so it never holds the slot others' uploads wait for.
+    decoded = decode_for(judge, data, limits(), keep_photo)
     slots = capacity()
     try:
         with slots.slot():
-            photo, judgement = judge_bytes(data, judge, limits(), keep_photo)
+            photo, judgement = judge_decoded(decoded, judge)
     except Busy:
         raise Refused("busy", 503, {"Retry-After": str(max(1, round(slots.wait_seconds)))}) from None
     metrics.observe_judgement(judgement)
