@@ -609,6 +609,11 @@ def _in_child(data, limits, keep_source, need, frames):
 def _child(send, data, limits, keep_source, need, frames):
     """The child's work: the whole intake, its answer (or refusal) sent back whole, with its peak memory."""
     try:
+        try:
+            with open("/proc/self/clear_refs", "w") as refs:
+                refs.write("5")  # the peak starts again from what is resident now, not the worker's own peak
+        except OSError:
+            pass
         before = _status_bytes("VmRSS:")
         upload = decode_here(data, limits, keep_source, need, frames)
         cost = Cost(seconds=upload.cost.seconds, bytes=upload.cost.bytes, isolated=True,

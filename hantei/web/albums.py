@@ -69,16 +69,21 @@ def judge_files(files, judge_id, keep_photo):
     if total > album_bytes():
         raise Refused("album_too_large", 413, megabytes=f"{current_app.config['ALBUM_MB']:g}")
     records, failures = [], []
-    for position, file in enumerate(files):
-        try:
-            if size_of(file) > current_app.config["MAX_CONTENT_LENGTH"]:
-                raise too_large()
-            records.append(judge_upload(file, judge_id, keep_photo))
-        except Refused as refused:
-            if refused.reason == "unknown_judge":
-                raise
-            failures.append({"position": position, "name": (file.filename or "")[-80:], "code": refused.reason,
-                             "values": refused.values})
+    try:
+        for position, file in enumerate(files):
+            try:
+                if size_of(file) > current_app.config["MAX_CONTENT_LENGTH"]:
+                    raise too_large()
+                records.append(judge_upload(file, judge_id, keep_photo))
+            except Refused as refused:
+                if refused.reason == "unknown_judge":
+                    raise
+                failures.append({"position": position, "name": (file.filename or "")[-80:], "code": refused.reason,
+                                 "values": refused.values})
+    except BaseException:
+        for record in records:  # nobody would hold their links or tokens: an album stores all or nothing
+            store().delete(record.id)
+        raise
     return records, failures
 
 

@@ -1,0 +1,100 @@
+"""The cost budget in time: what the header counts is refused before decoding, what it cannot count is ended at
+HANTEI_DECODE_SECONDS, and integers from headers are bounded by what the bytes hold."""
+
+import io
+import time
+import zlib
+
+import pytest
+from PIL import Image, TiffImagePlugin
+
+from hantei import intake
+from hantei.intake import Limits, read_upload
+from hantei.refusals import Refused
+from tests.photos import encoded, rgb
+
+
+def progressive_with_scans(size, extra):
+    """A real progressive JPEG with its smallest scan repeated: the decoder walks every block on each one."""
+    data = encoded(Image.new("RGB", size, (90, 120, 200)), "JPEG", progressive=True, quality=80)
+    scans, at = [], 0
+    while (at := data.find(b"\xff\xda", at)) >= 0:
+        end = at + 2 + int.from_bytes(data[at + 2:at + 4], "big")
+        while data[end + 1] in (0, *range(0xD0, 0xD8)) or data[end] != 0xFF:
+            end = data.find(b"\xff", end + (2 if data[end] == 0xFF else 0))
+        scans.append(data[at:end])
+        at = end
+    smallest = min(scans[1:], key=len)
+    return data[:-2] + smallest * extra + data[-2:]
+
+
+def test_a_progressive_jpeg_of_many_empty_scans_is_refused_before_decoding():
+    data = progressive_with_scans((2000, 1500), 20_000)  # under 300 kB; minutes of decoding before
+    started = time.perf_counter()
+    with pytest.raises(Refused) as refused:
+        read_upload(data, Limits(seconds=10))
+    assert refused.value.reason == "too_slow" and refused.value.status == 422
+    assert time.perf_counter() - started < 0.5
+    assert "10 seconds" in refused.value.message("en") and "10 秒" in refused.value.message("ja")
+
+
+def test_an_ordinary_progressive_jpeg_is_decoded_in_the_worker():
+    upload = read_upload(encoded(rgb("astronaut"), "JPEG", progressive=True), Limits(seconds=10))
+    assert upload.photo.size == (512, 512) and not upload.cost.isolated
+
+
+def test_a_gif_of_thousands_of_tiny_frames_costs_a_floor_per_frame():
+    frames = [Image.new("P", (32, 32), n % 250) for n in range(12_000)]
+    for n, frame in enumerate(frames):
+        frame.putpixel((n % 32, n // 32 % 32), (n + 1) % 250)
+    data = encoded(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=10)
+    started = time.perf_counter()
+    upload = read_upload(data, Limits(), frames=True)
+    took = time.perf_counter() - started
+    assert upload.animation.count == intake.MAX_FRAMES_COUNTED  # counted up to the cap, not walked to the end
+    assert upload.animation.decoded_pixels <= Limits().frame_pixels // intake.FRAME_FLOOR * 32 * 32 + 32 * 32
+    assert took < 2.0, took
+
+
+def test_an_apng_claiming_two_to_the_31_frames_counts_the_frames_it_holds():
+    frames = [Image.new("RGB", (64, 64), (n * 60, 20, 20)) for n in range(3)]
+    data = bytearray(encoded(frames[0], "PNG", save_all=True, append_images=frames[1:]))
+    at = data.find(b"acTL")
+    data[at + 4:at + 8] = (2**31 - 1).to_bytes(4, "big")  # num_frames
+    data[at + 12:at + 16] = zlib.crc32(bytes(data[at:at + 12])).to_bytes(4, "big")
+    upload = read_upload(bytes(data), Limits(), frames=True)
+    assert upload.animation.count <= 3
+
+
+def many_strips_tiff(rows):
+    """An uncompressed gray TIFF of one row per strip, rows tall."""
+    buffer = io.BytesIO()
+    Image.new("L", (32, rows), 7).save(buffer, "TIFF", tiffinfo={TiffImagePlugin.ROWSPERSTRIP: 1})
+    return buffer.getvalue()
+
+
+def test_a_tiff_of_too_many_strips_is_refused_before_pillow_reads_them():
+    data = many_strips_tiff(intake.MAX_TIFF_PARTS + 1)
+    assert intake._tiff_parts(data) == intake.MAX_TIFF_PARTS + 1
+    started = time.perf_counter()
+    with pytest.raises(Refused) as refused:
+        read_upload(data)
+    assert refused.value.reason == "too_slow" and time.perf_counter() - started < 1.0
+    assert read_upload(many_strips_tiff(2000)).photo.size == (16, 1000)  # an ordinary strip count is decoded
+
+
+def test_a_decode_past_the_deadline_is_ended_and_refused():
+    """HEIF decoding cannot be counted from the header: it runs in a child killed at the deadline."""
+    data = encoded(rgb("astronaut").resize((3000, 3000)), "HEIF", quality=30)
+    started = time.perf_counter()
+    with pytest.raises(Refused) as refused:
+        read_upload(data, Limits(seconds=0.05))
+    assert refused.value.reason == "too_slow" and time.perf_counter() - started < 1.0
+    upload = read_upload(data, Limits(seconds=60))
+    assert upload.cost.isolated and upload.cost.peak_bytes > 0 and upload.photo.size == (1000, 1000)
+
+
+def test_the_heif_estimate_knows_ten_bits_and_chroma():
+    eight = Image.open(io.BytesIO(encoded(rgb("astronaut"), "HEIF", quality=50)))
+    ten = Image.open(io.BytesIO(encoded(rgb("astronaut"), "HEIF", quality=50, chroma=444, save_as_10bit=True)))
+    assert intake.decoder_bytes(eight) < intake.decoder_bytes(ten)
