@@ -127,3 +127,21 @@ def test_the_api_and_page_say_which_frame_decided_and_keep_it(tmp_path, red_judg
     assert photo.getpixel((10, 10))[0] > 200
     page = client.get(f"/r/{answer.json['id']}?lang=en").get_data(as_text=True)
     assert "Frame 4 of 8 decided" in page
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "GIF"])
+def test_the_bytes_are_opened_once_whatever_the_format(red_judge, monkeypatch, fmt):
+    """A still JPEG is not reopened to look for frames it cannot have, and an animation is not reopened either."""
+    opened = []
+    real_open = Image.open
+    monkeypatch.setattr(Image, "open", lambda *args, **kwargs: opened.append(1) or real_open(*args, **kwargs))
+    data = animation(fmt, [BLUE, RED, BLUE]) if fmt == "GIF" else encoded_jpeg()
+    _, judgement = judge_bytes(data, red_judge, Limits())
+    assert len(opened) == 1
+    assert (judgement.frame is not None) == (fmt == "GIF")
+
+
+def encoded_jpeg():
+    buffer = io.BytesIO()
+    Image.new("RGB", (96, 64), RED).save(buffer, "JPEG")
+    return buffer.getvalue()

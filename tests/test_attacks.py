@@ -418,3 +418,24 @@ def test_a_manifest_number_that_is_not_finite_or_in_range_is_refused(tmp_path, s
     result = app.test_cli_runner().invoke(args=["judges", "check"])
     assert result.exit_code == 1 and "BROKEN  friends" in result.output and key in result.output, result.output
     assert "friends" not in app.extensions["hantei.judges"].loaded  # start-up serves no such judge either
+
+
+def test_two_of_the_slowest_uploads_leave_other_uploads_judged(tmp_path, made_bombs):
+    """A progressive JPEG of many empty scans held the only judging slot for minutes; a HEIC's decode cannot be
+    counted. Sent together, neither keeps a plain photo sent beside them from being judged."""
+    from tests.test_decode_costs import progressive_with_scans
+
+    server = Gunicorn(tmp_path, workers=1, ratelimit="off", max_judging=1, queue_seconds=1, decode_seconds=2)
+    try:
+        slow = [progressive_with_scans((2000, 1500), 20_000), made_bombs["HEIC"]] * 2
+        with ThreadPoolExecutor(4) as pool:
+            answers = [pool.submit(upload, server.url, data) for data in slow]
+            time.sleep(0.3)
+            started = time.monotonic()
+            plain = upload(server.url, encoded(rgb("chelsea"), "JPEG"))
+            took = time.monotonic() - started
+            codes = [answer.result().status_code for answer in answers]
+    finally:
+        server.stop()
+    assert plain.status_code == 201 and took < 5, (plain.status_code, plain.text[:200], took)
+    assert all(code < 500 or code == 503 for code in codes), codes
