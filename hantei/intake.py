@@ -180,7 +180,8 @@ def _decoded(image, data, source_size, cost, limits, keep_source, need, frames):
     started = time.monotonic()
     source_format = image.format
     target = _target(source_size, limits, need)
-    opened = image
+    # Only an animation's opened file is kept past its first frame: a still one's decode is freed as it is converted.
+    opened = image if frames and _animated(image) else None
     image = _load_upright(image, limits)
     source = image if keep_source else None
     icc = image.info.get("icc_profile")
@@ -196,7 +197,7 @@ def _decoded(image, data, source_size, cost, limits, keep_source, need, frames):
         frame = _capped_size(_upright_size(source_size, image.size), limits.long_side)
     photo = Photo(image=image, source_format=source_format, source_size=source_size, source=source, frame=frame)
     deadline = started + limits.seconds
-    animation = _animation(opened, data, limits, keep_source, deadline) if frames else None
+    animation = _animation(opened, data, limits, keep_source, deadline) if opened is not None else None
     return Upload(photo=photo, animation=animation, cost=cost)
 
 
@@ -497,8 +498,6 @@ def _animation(image, data, limits, keep_source, deadline):
     """Decode up to limits.frames frames spread through an opened animation whose first frame was read (it is left
     out: the photo is that one), never decoding more than limits.frame_pixels pixels' work on the way (each frame
     costs at least FRAME_FLOOR) nor past the deadline; None for a still photo or a format that does not animate."""
-    if image.format not in ANIMATED:
-        return None  # a JPEG's second "frame" (MPO) is a preview or a depth map, not a moment of the photo
     try:
         count = _frame_count(image, data)
     except Exception:
@@ -522,6 +521,16 @@ def _animation(image, data, limits, keep_source, deadline):
     except Exception:
         pass  # damaged part-way: the frames read before the damage are judged, as a browser shows them
     return Animation(frames=frames, count=count, decoded_pixels=decoded)
+
+
+def _animated(image):
+    """Whether an opened GIF, WebP or PNG holds more than one frame (read from its headers, nothing decoded)."""
+    if image.format not in ANIMATED:
+        return False  # a JPEG's second "frame" (MPO) is a preview or a depth map, not a moment of the photo
+    try:
+        return bool(getattr(image, "is_animated", False))
+    except Exception:
+        return False  # damaged after its first frame: the first frame is what shows
 
 
 def _frame_count(image, data):
