@@ -98,3 +98,62 @@ def test_the_heif_estimate_knows_ten_bits_and_chroma():
     eight = Image.open(io.BytesIO(encoded(rgb("astronaut"), "HEIF", quality=50)))
     ten = Image.open(io.BytesIO(encoded(rgb("astronaut"), "HEIF", quality=50, chroma=444, save_as_10bit=True)))
     assert intake.decoder_bytes(eight) < intake.decoder_bytes(ten)
+
+
+PEAK_PROBE = r"""
+import io, json, sys
+from PIL import Image
+from hantei import intake
+def status(key):
+    return next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith(key))
+data = open(sys.argv[1], "rb").read()
+image = Image.open(io.BytesIO(data))
+estimate = intake._within_budget(image, intake.Limits(memory_mb=10**6), False, data)
+del image
+open("/proc/self/clear_refs", "w").write("5")
+before = status("VmRSS:")
+intake.decode_here(data, intake.Limits(max_pixels=10**9, memory_mb=10**6, seconds=10**6))
+print(json.dumps({"estimate": estimate, "peak": status("VmHWM:") - before}))
+"""
+
+
+def heif_of_depth(size, bits, chroma, mode="RGB"):
+    """A HEIF of this bit depth and chroma subsampling: flat with bars, so that it encodes fast."""
+    import numpy as np
+    import pillow_heif
+
+    pixels = np.full((size[1], size[0], len(mode)), 20 << (bits - 8), dtype=np.uint16)
+    pixels[:, ::64] = 900 << (bits - 10) if bits > 8 else 200
+    if bits == 8:
+        pixels = pixels.astype(np.uint8)
+    else:
+        pixels <<= 16 - bits
+    buffer = io.BytesIO()
+    twelve, pillow_heif.options.SAVE_HDR_TO_12_BIT = pillow_heif.options.SAVE_HDR_TO_12_BIT, bits == 12
+    try:
+        pillow_heif.from_bytes(mode + (";16" if bits > 8 else ""), size, pixels.tobytes()).save(
+            buffer, quality=30, chroma=chroma)
+    finally:
+        pillow_heif.options.SAVE_HDR_TO_12_BIT = twelve
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("bits,chroma,mode", [(8, 420, "RGB"), (10, 422, "RGB"), (10, 444, "RGBA"),
+                                              (12, 444, "RGB")])
+def test_the_memory_estimate_covers_a_heif_decode_of_any_depth_and_chroma(tmp_path, bits, chroma, mode):
+    """Measured as VmHWM of a fresh process: a 27 KB 10-bit HEIF took 762 MB past the budget's estimate."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.helpers import ROOT
+
+    path = tmp_path / "photo.heif"
+    path.write_bytes(heif_of_depth((2400, 1600), bits, chroma, mode))
+    image = Image.open(path)
+    assert (image.info["bit_depth"], image.info.get("chroma", 444)) == (bits, chroma)
+    out = subprocess.run([sys.executable, "-c", PEAK_PROBE, str(path)], cwd=ROOT, capture_output=True, text=True,
+                         check=True, env={"MALLOC_ARENA_MAX": "2", "PATH": "/usr/bin:/bin"}).stdout
+    facts = json.loads(out.splitlines()[-1])
+    assert facts["peak"] <= facts["estimate"], facts
+    assert facts["estimate"] <= 2 * facts["peak"] + intake.BUDGET_OVERHEAD, facts  # and not wildly over
