@@ -172,3 +172,18 @@ def test_an_album_that_fails_part_way_leaves_no_photo_nobody_holds(app, photos):
     answer = post_api(app.test_client(), photos)
     assert answer.status_code == 500
     assert len(saved) == 2 and not any(results.exists(record.id) for record in saved)
+
+
+def test_an_album_the_database_cannot_keep_leaves_no_photo_behind(app, photos):
+    albums = app.extensions["hantei.store"].albums
+    results = app.extensions["hantei.store"]
+    saved, real_save = [], results.save
+    results.save = lambda *args: saved.append(real_save(*args)) or saved[-1]
+
+    def refused(*args):
+        raise RuntimeError("the database refused the album")
+
+    albums.save = refused
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert post_api(app.test_client(), photos).status_code == 500
+    assert len(saved) == 3 and not any(results.exists(record.id) for record in saved)

@@ -10,6 +10,8 @@ import tarfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from tests.test_animation import RED_JUDGE, redness_model
+
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("HANTEI_TEST_CACHE", "/var/cache/hantei-tests"))
 PINS = {name: version for name, version in re.findall(r"^(pillow|pillow_heif)==(\S+)$",
@@ -29,11 +31,11 @@ def in_child(*args):
     return upload
 intake._in_child = in_child
 app = create_app({"TESTING": True, "DATA_DIR": sys.argv[1], "RATELIMIT": "", "WTF_CSRF_ENABLED": False,
-                  "PROPAGATE_EXCEPTIONS": False})
+                  "PROPAGATE_EXCEPTIONS": False, "MODELS_DIR": sys.argv[2], "DEFAULT_JUDGE": "red"})
 client = app.test_client()
 def status(key):
     return next(int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith(key))
-for path in sys.argv[2:]:
+for path in sys.argv[3:]:
     open("/proc/self/clear_refs", "w").write("5")
     isolated.clear()
     before = status("VmRSS:")
@@ -70,11 +72,17 @@ def peer_images():
 def test_every_peer_test_image_is_answered_within_the_budgets(tmp_path):
     files = peer_images()
     assert len(files) > 1000
+    # A score judge whose model costs next to nothing (intake is what is tested): animations' frames are judged too.
+    judge = tmp_path / "models" / "red"
+    judge.mkdir(parents=True)
+    redness_model(judge / "model.onnx")
+    (judge / "judge.toml").write_text(RED_JUDGE, encoding="utf-8")
     groups = [files[n::2] for n in range(2)]
 
     def run(group, n):
         done = subprocess.run(["nice", "-n", "5", sys.executable, "-c", CHILD, str(tmp_path / f"data{n}"),
-                               *map(str, group)], cwd=ROOT, capture_output=True, text=True, timeout=1200)
+                               str(tmp_path / "models"), *map(str, group)],
+                              cwd=ROOT, capture_output=True, text=True, timeout=1200)
         answers = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
         return done.returncode, answers, done.stderr[-2000:]
 

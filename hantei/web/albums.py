@@ -81,10 +81,24 @@ def judge_files(files, judge_id, keep_photo):
                 failures.append({"position": position, "name": (file.filename or "")[-80:], "code": refused.reason,
                                  "values": refused.values})
     except BaseException:
-        for record in records:  # nobody would hold their links or tokens: an album stores all or nothing
-            store().delete(record.id)
+        forget(records)
         raise
     return records, failures
+
+
+def forget(records):
+    """Delete results judged for an album that will not be handed back: nobody would hold their links or tokens."""
+    for record in records:
+        store().delete(record.id)
+
+
+def save_album(records, failures):
+    """Keep the judged records as one album, or delete them all if it cannot be kept."""
+    try:
+        return albums().save(records[0].judgement.judge, records, failures)
+    except BaseException:
+        forget(records)
+        raise
 
 
 def failure_message(failure):
@@ -109,7 +123,7 @@ def post_album_page():
     if not records:
         first = failures[0]
         return refused_response(Refused(first["code"], 400, **first["values"]))
-    album = albums().save(records[0].judgement.judge, records, failures)
+    album = save_album(records, failures)
     keep_owner(album)
     if wants_json():
         return {"id": album.id, "url": url_for("albums.album", album_id=album.id)}, 201
@@ -255,7 +269,7 @@ def post_album():
         body["errors"] = [{"position": f["position"], "code": f["code"], "message": failure_message(f)}
                           for f in failures]
         return body, status, headers
-    found = albums().save(records[0].judgement.judge, records, failures)
+    found = save_album(records, failures)
     answer = album_json(found, with_tokens=True)
     for item, record in zip(answer["results"], records):
         item["delete_url"] = external("results.delete", result_id=record.id, token=record.owner_token)
