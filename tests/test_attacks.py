@@ -17,7 +17,7 @@ import requests
 from PIL import Image
 
 from hantei.intake import BUDGET_OVERHEAD, peak_bytes_per_pixel
-from tests.bombs import BOMBS, bombs
+from tests.bombs import BOMBS, bombs, progressive_with_scans
 from tests.photos import encoded, rgb
 from tests.servers import Gunicorn, Nginx
 from tests.helpers import labels_judge
@@ -423,8 +423,6 @@ def test_a_manifest_number_that_is_not_finite_or_in_range_is_refused(tmp_path, s
 def test_two_of_the_slowest_uploads_leave_other_uploads_judged(tmp_path, made_bombs):
     """A progressive JPEG of many empty scans held the only judging slot for minutes; a HEIC's decode cannot be
     counted. Sent together, neither keeps a plain photo sent beside them from being judged."""
-    from tests.test_decode_costs import progressive_with_scans
-
     server = Gunicorn(tmp_path, workers=1, ratelimit="off", max_judging=1, queue_seconds=1, decode_seconds=2)
     try:
         slow = [progressive_with_scans((2000, 1500), 20_000), made_bombs["HEIC"]] * 2

@@ -10,7 +10,7 @@ import tarfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tests.test_animation import RED_JUDGE, redness_model
+from tests.helpers import RED_JUDGE, redness_model
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("HANTEI_TEST_CACHE", "/var/cache/hantei-tests"))
