@@ -582,11 +582,11 @@ _LANE = threading.BoundedSemaphore(ISOLATED_AT_ONCE)
 
 
 def _in_child(data, limits, keep_source, need, frames):
-    """Run _read_whole in a forked child and take its Upload; kill it at limits.seconds (a 422 too_slow).
+    """Run decode_here in a forked child and take its Upload; kill it at limits.seconds (a 422 too_slow). One such
+    child at a time per worker: another upload waits up to limits.seconds for it, then gets a 503.
 
     Forked, not spawned: the child shares the worker's pages (a few ms to start, no second copy of the
     libraries) and touches nothing but Pillow. A decoder that crashes takes the child down, not the worker."""
-    waited = time.monotonic()
     if not _LANE.acquire(timeout=limits.seconds):
         raise Refused("busy", 503, {"Retry-After": str(max(1, math.ceil(limits.seconds)))})
     try:
@@ -596,8 +596,7 @@ def _in_child(data, limits, keep_source, need, frames):
         child.start()
         send.close()
         try:
-            left = max(0.0, limits.seconds - (time.monotonic() - waited))
-            if not receive.poll(left):
+            if not receive.poll(limits.seconds):  # the decode's own time: waiting for the lane is not counted
                 raise Refused("too_slow", 422, seconds=f"{limits.seconds:g}")
             kind, value = receive.recv()
         except (EOFError, OSError):
