@@ -437,3 +437,24 @@ def test_two_of_the_slowest_uploads_leave_other_uploads_judged(tmp_path, made_bo
         server.stop()
     assert plain.status_code == 201 and took < 5, (plain.status_code, plain.text[:200], took)
     assert all(code < 500 or code == 503 for code in codes), codes
+
+
+def test_an_upload_whose_client_left_while_it_was_judged_is_not_stored(tmp_path, made_bombs):
+    """The whole body arrived, then the client went (as behind nginx after its timeout): no result is kept."""
+    server = Gunicorn(tmp_path, workers=1, ratelimit="off", upload_memory_mb=1024)
+    try:
+        photo = made_bombs["HEIC"]  # 9 MP: its decode outlasts the client
+        body = (b'--XX\r\nContent-Disposition: form-data; name="image"; filename="a.heic"\r\n'
+                b"Content-Type: image/heic\r\n\r\n" + photo + b"\r\n--XX--\r\n")
+        head = (b"POST /api/v1/judge HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: %d\r\n\r\n" % len(body))
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as conn:
+            conn.sendall(head + body)
+        assert upload(server.url, encoded(rgb("chelsea"), "JPEG")).status_code == 201
+        deadline = time.monotonic() + 60
+        while server.log.read_text().count("POST /api/v1/judge") < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)  # until the photo whose client left was answered to nobody
+        assert server.log.read_text().count("POST /api/v1/judge") == 2
+        assert rows(tmp_path) == 1
+    finally:
+        server.stop()

@@ -76,7 +76,7 @@ def judge_files(files, judge_id, keep_photo):
                     raise too_large()
                 records.append(judge_upload(file, judge_id, keep_photo))
             except Refused as refused:
-                if refused.reason == "unknown_judge":
+                if refused.reason in ("unknown_judge", "bad_request"):  # no such judge; the client is gone
                     raise
                 failures.append({"position": position, "name": (file.filename or "")[-80:], "code": refused.reason,
                                  "values": refused.values})

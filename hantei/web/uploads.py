@@ -1,6 +1,8 @@
 """The request side shared by the page and the API: take the uploaded file, judge it, keep the result."""
 
-from flask import current_app
+import socket
+
+from flask import current_app, request
 
 from ..heap import release_memory
 from ..judges import UnknownJudge, decode_for, judge_decoded
@@ -59,12 +61,28 @@ def _judge_upload(file, judge_id, keep_photo):
     except Busy:
         raise Refused("busy", 503, {"Retry-After": str(max(1, round(slots.wait_seconds)))}) from None
     metrics.observe_judgement(judgement)
+    if client_gone():
+        raise Refused("bad_request", 400)  # nobody is there to be handed the link or the token: keep nothing
     try:
         record = store().save(judgement, photo.size, photo.jpeg() if keep_photo else None)
     except StorageDown:
         raise storage_down() from None
     counting.uploaded(record, keep_photo)
     return record
+
+
+def client_gone():
+    """Whether the client closed its connection while its photo was decoded and judged (gunicorn's socket reads
+    end-of-file); a pipelined next request or nothing yet means it is still there."""
+    connection = request.environ.get("gunicorn.socket")
+    if connection is None:
+        return False
+    try:
+        return connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
 
 
 def storage_down():
