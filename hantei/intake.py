@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,11 +54,10 @@ MAX_FRAMES_COUNTED = 10_000  # a GIF's frames are counted by walking them: at mo
 # strips took 5 s and 300 MB to open. More than this many is no photo.
 MAX_TIFF_PARTS = 65_536
 TIFF_PART_BYTES = 512
-# What runs in the worker itself: a decode counted at most this long and this large. Anything else (and every
-# HEIF, AVIF and TIFF, whose decoders' time cannot be counted from the header) is decoded in a child process that
-# is killed at the deadline, one at a time per worker, outside the judging slots.
+# What runs in the worker itself (holding a judging slot, so memory stays bounded as before): a decode counted at
+# most this long. Anything else (and every HEIF, AVIF and TIFF, whose decoders' time cannot be counted from the
+# header) is decoded in a child process killed at the deadline, one at a time per worker, outside the judging slots.
 QUICK_SECONDS = 1.0
-QUICK_BYTES = 96 * 1024 * 1024
 ISOLATED = ("HEIF", "AVIF", "TIFF")
 ISOLATED_AT_ONCE = 1
 
@@ -124,7 +124,7 @@ class Upload:
     cost: Cost = field(default=None, compare=False)
 
 
-def read_upload(data, limits=Limits(), keep_source=False, need=None, frames=False):
+def read_upload(data, limits=Limits(), keep_source=False, need=None, frames=False, holding=nullcontext):
     """Decode untrusted bytes once into an Upload, or raise Refused with a reason a person can be told.
 
     keep_source is for judges whose reference script resizes before converting to RGB: the
@@ -132,15 +132,17 @@ def read_upload(data, limits=Limits(), keep_source=False, need=None, frames=Fals
     need (a Need) is for when no copy is stored: the photo is decoded only as large as the judge needs.
     frames: also pick up to limits.frames frames through an animation (GIF, WebP, APNG only).
     What can be counted from the header (pixels, memory, scans, frames, strips) is counted and refused before
-    anything is decoded; a decode that is not counted quick runs in a child process killed at limits.seconds."""
+    anything is decoded; a decode that is not counted quick runs in a child process killed at limits.seconds.
+    holding: a context (a judging slot) that a quick decode in this process runs inside; a child runs outside it."""
     if not data:
         raise Refused("empty", 400)
     if _isolated_format(data):
         return _in_child(data, limits, keep_source, need, frames)
     image, size, cost = _opened(data, limits, keep_source, need)
-    if image.format in ISOLATED or cost.seconds > QUICK_SECONDS or cost.bytes > QUICK_BYTES:
+    if image.format in ISOLATED or cost.seconds > QUICK_SECONDS:
         return _in_child(data, limits, keep_source, need, frames)
-    return _decoded(image, data, size, cost, limits, keep_source, need, frames)
+    with holding():
+        return _decoded(image, data, size, cost, limits, keep_source, need, frames)
 
 
 def read_photo(data, limits=Limits(), keep_source=False, need=None):

@@ -2,6 +2,7 @@
 opened once, in hantei.intake) and judging (Upload -> the kept Photo and its Judgement, in the judge's models)."""
 
 import time
+from contextlib import nullcontext
 
 from .. import intake
 from .needs import judge_need, to_frame
@@ -12,14 +13,16 @@ def judge_bytes(data, judge, limits, keep_photo=True):
     return judge_decoded(decode_for(judge, data, limits, keep_photo), judge)
 
 
-def decode_for(judge, data, limits, keep_photo=True):
+def decode_for(judge, data, limits, keep_photo=True, holding=nullcontext):
     """The intake step: decode the bytes as this judge needs them (an intake.Upload, timed).
 
     With keep_photo false, the photo is decoded only as large as the judge's models need; a score judge also
-    gets frames spread through an animation (intake looks for them only in formats that animate)."""
+    gets frames spread through an animation (intake looks for them only in formats that animate). holding: what
+    a quick decode in this process holds (a judging slot; see intake.read_upload)."""
     started = time.perf_counter()
     upload = intake.read_upload(data, limits, keep_source=judge.exact,
-                                need=None if keep_photo else judge_need(judge), frames=judge.kind == "score")
+                                need=None if keep_photo else judge_need(judge), frames=judge.kind == "score",
+                                holding=holding)
     return Decoded(upload, (time.perf_counter() - started) * 1000)
 
 

@@ -51,11 +51,12 @@ def _judge_upload(file, judge_id, keep_photo):
         raise Refused("no_file", 400)
     if len(data) > current_app.config["MAX_CONTENT_LENGTH"]:
         raise too_large()  # a photo of an album's request, whose body may be larger
-    # Intake runs before the judging slot is taken: a decode counted slow runs in a child process (one at a time
-    # per worker, killed at HANTEI_DECODE_SECONDS), so it never holds the slot others' uploads wait for.
-    decoded = decode_for(judge, data, limits(), keep_photo)
+    # A decode counted quick runs in a judging slot (which bounds the worker's memory); one counted slow, or that
+    # cannot be counted, runs in a child process outside the slots (one at a time per worker, killed at
+    # HANTEI_DECODE_SECONDS), so it never holds the slot others' uploads wait for.
     slots = capacity()
     try:
+        decoded = decode_for(judge, data, limits(), keep_photo, holding=slots.slot)
         with slots.slot():
             photo, judgement = judge_decoded(decoded, judge)
     except Busy:
