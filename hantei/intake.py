@@ -37,21 +37,21 @@ SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM"
 JPEG_PIXELS_PER_BYTE = 1024
 STRIP_PIXELS = 1 << 18  # high bit-depth images are scaled to 8 bits in strips of about 250,000 pixels
 # What decoders hold beside the image, in bytes per pixel (measured by bench/memory.py; libwebp's is the most).
-DECODER_BYTES = {"WEBP": 12, "HEIF": 6, "AVIF": 7, "JPEG": 1, "MPO": 1}
+DECODER_BYTES = {"WEBP": 12, "JPEG": 1, "MPO": 1}  # HEIF and AVIF: decoder_bytes, by bit depth and chroma
 BUDGET_OVERHEAD = 16 * 1024 * 1024  # buffers of fixed size: strips, colour transforms, the decoders' tables
 SRGB = ImageCms.createProfile("sRGB")
 LAB = ImageCms.createProfile("LAB")
 # What intake counts before it decodes, and the rates (on a slow VPS core) that turn counts into seconds.
 # A progressive JPEG's decoder walks every block of the image on every scan, whatever little data the scan holds:
-# 0.5-4 ns a pixel a scan measured here, so a 1 MP file of 100,000 scans of 12 bytes each took minutes.
+# 0.5-4 ns a pixel a scan measured here, so a 2 MB file of 12-byte scans held a worker for minutes.
 JPEG_SECONDS_PER_PIXEL_SCAN = 4e-9
 SECONDS_PER_PIXEL = 20e-9  # PNG, GIF, BMP, WebP: zlib, LZW or libwebp over every pixel, and the conversions after
 # Each frame of an animation costs its decoder and intake at least this many pixels' work, however small the frame
 # (a GIF of 39,000 frames of a few pixels took 2.8 s: about 72 microseconds a frame).
 FRAME_FLOOR = 16_384
 MAX_FRAMES_COUNTED = 10_000  # a GIF's frames are counted by walking them: at most this many (about 0.1 s)
-# A TIFF's strips or tiles each cost Pillow a tile entry and libtiff an offset before any pixel is read: 400,000
-# strips took 5 s and 300 MB to open. More than this many is no photo.
+# A TIFF's strips or tiles each cost Pillow a tile entry and an offset before any pixel is read: 400,000 strips
+# took 5 s to open and 6 more to decode here (1.5 million: 21 s and +527 MB). More than this many is no photo.
 MAX_TIFF_PARTS = 65_536
 TIFF_PART_BYTES = 512
 # What runs in the worker itself (holding a judging slot, so memory stays bounded as before): a decode counted at
