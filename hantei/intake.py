@@ -138,11 +138,11 @@ def read_upload(data, limits=Limits(), keep_source=False, need=None, frames=Fals
         raise Refused("empty", 400)
     if _isolated_format(data):
         return _in_child(data, limits, keep_source, need, frames)
-    image, size, cost = _opened(data, limits, keep_source, need)
-    if image.format in ISOLATED or cost.seconds > QUICK_SECONDS:
+    opened = _opened(data, limits, keep_source, need)
+    if opened.image.format in ISOLATED or opened.cost.seconds > QUICK_SECONDS:
         return _in_child(data, limits, keep_source, need, frames)
     with holding():
-        return _decoded(image, data, size, cost, limits, keep_source, need, frames)
+        return _decoded(opened, data, limits, keep_source, need, frames)
 
 
 def read_photo(data, limits=Limits(), keep_source=False, need=None):
@@ -154,13 +154,11 @@ def decode_here(data, limits=Limits(), keep_source=False, need=None, frames=Fals
     """read_upload in this process, whatever the cost counted: what the child process runs, and what
     bench/memory.py measures."""
     _refuse_tiff_parts(data, limits)
-    image, size, cost = _opened(data, limits, keep_source, need)
-    return _decoded(image, data, size, cost, limits, keep_source, need, frames)
+    return _decoded(_opened(data, limits, keep_source, need), data, limits, keep_source, need, frames)
 
 
 def _opened(data, limits, keep_source, need):
-    """Open the image, set the decoder's reduction, and count its cost; refuse what is over the budgets.
-    Return the image, its size in the header and the Cost."""
+    """Open the image, set the decoder's reduction, and count its cost; refuse what is over the budgets."""
     # The pixel limit is checked by _open itself, not by turning Pillow's DecompressionBombWarning into an
     # error: warning filters are process-wide and not thread-safe, and gunicorn workers run threads.
     image = _open(data, limits)
@@ -170,20 +168,30 @@ def _opened(data, limits, keep_source, need):
     cost = Cost(seconds=_seconds(image, data, full_size), bytes=_within_budget(image, limits, keep_source, data))
     if cost.seconds > limits.seconds:
         raise Refused("too_slow", 422, seconds=f"{limits.seconds:g}")
-    return image, full_size, cost
+    return _Opened(image, full_size, cost)
+
+
+class _Opened:
+    """An opened image not yet decoded, its size in the header and its counted Cost."""
+
+    def __init__(self, image, size, cost):
+        self.image, self.size, self.cost = image, size, cost
 
 
 def _target(size, limits, need):
     return limits.long_side if need is None else min(limits.long_side, need.long_side_for(size, MARGIN))
 
 
-def _decoded(image, data, source_size, cost, limits, keep_source, need, frames):
-    """The first frame as a Photo and, when asked for and the format animates, frames spread through the rest."""
+def _decoded(opened, data, limits, keep_source, need, frames):
+    """The first frame as a Photo and, when asked for and the format animates, frames spread through the rest.
+    The opened image is taken out of `opened`, so that no caller's reference keeps its decode alive."""
+    image, source_size, cost = opened.image, opened.size, opened.cost
+    opened.image = None
     started = time.monotonic()
     source_format = image.format
     target = _target(source_size, limits, need)
     # Only an animation's opened file is kept past its first frame: a still one's decode is freed as it is converted.
-    opened = image if frames and _animated(image) else None
+    animated = image if frames and _animated(image) else None
     image = _load_upright(image, limits)
     source = image if keep_source else None
     icc = image.info.get("icc_profile")
@@ -199,7 +207,7 @@ def _decoded(image, data, source_size, cost, limits, keep_source, need, frames):
         frame = _capped_size(_upright_size(source_size, image.size), limits.long_side)
     photo = Photo(image=image, source_format=source_format, source_size=source_size, source=source, frame=frame)
     deadline = started + limits.seconds
-    animation = _animation(opened, data, limits, keep_source, deadline) if opened is not None else None
+    animation = _animation(animated, data, limits, keep_source, deadline) if animated is not None else None
     return Upload(photo=photo, animation=animation, cost=cost)
 
 
