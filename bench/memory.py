@@ -21,7 +21,8 @@ PROBE = """
 import io, json, sys
 from pathlib import Path
 from PIL import Image
-from hantei.intake import Limits, peak_bytes_per_pixel, read_photo, release_memory
+from hantei.heap import release_memory
+from hantei.intake import Limits, decode_here, peak_bytes_per_pixel
 import hantei.intake
 
 def status(key):
@@ -29,11 +30,11 @@ def status(key):
 
 data = Path(sys.argv[1]).read_bytes()
 image = Image.open(io.BytesIO(data))
-estimate = peak_bytes_per_pixel(image)
+estimate = peak_bytes_per_pixel(image, data=data)
 pixels = image.size[0] * image.size[1]
 del image
 before = status("VmHWM:")
-read_photo(data, Limits(max_pixels=10**9, memory_mb=10**6))
+decode_here(data, Limits(max_pixels=10**9, memory_mb=10**6, seconds=10**6))
 peak = status("VmHWM:")
 release_memory()
 print(json.dumps({"pixels": pixels, "estimate": estimate, "peak_kb": peak - before,

@@ -1,7 +1,5 @@
 """gunicorn settings for hantei: one worker per core, one ONNX thread each, models loaded after the fork."""
 
-import ctypes
-import ctypes.util
 import os
 import shutil
 import sys
@@ -9,30 +7,13 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the app's own modules, before gunicorn adds them
-from hantei import cgroups, proxies, recycling
+from hantei import cgroups, heap, proxies, recycling  # small modules: no Flask, no onnxruntime before the fork
 
-# glibc gives every thread its own malloc arena; with gthread workers decoding 12 MP photos that
-# doubles resident memory (measured: 215 -> 413 MB per worker). Two arenas keep it flat (223 MB).
-# MALLOC_ARENA_MAX=2 in the environment (systemd unit, Dockerfile, make run) works best; this mallopt
-# call in the master, before the workers are forked, covers a gunicorn started without it.
-# Buffers of 8 MB and more (a 12 MP photo decoded whole: a HEIC kept, a big PNG) are mapped on their own and
-# handed back when freed; glibc's sliding threshold otherwise put them on the heap, where they stayed
-# (measured over mixed uploads: 250-267 MB per worker, growing; with this, 188-215 MB, flat). The 1/4-scale
-# JPEG of the common path (2.3 MB) stays on the heap and pays nothing.
-# Setting that threshold also pins glibc's trim threshold at 128 kB: the heap's top was handed back after every
-# upload and its pages faulted in again by the next (a refused 3 MB upload: 4.9 ms of a worker's time, 2.0 ms
-# when 16 MB of free heap may stay on top; a kept 12 MP JPEG: 53 ms, 48 ms; 32 MB bought nothing more). Intake
-# trims the rest when 32 MB lie free (intake.TRIM_FROM).
-M_TRIM_THRESHOLD = -1
-M_ARENA_MAX = -8
-M_MMAP_THRESHOLD = -3
-try:
-    libc = ctypes.CDLL(ctypes.util.find_library("c"))
-    libc.mallopt(M_ARENA_MAX, int(os.environ.get("MALLOC_ARENA_MAX", "2")))
-    libc.mallopt(M_MMAP_THRESHOLD, int(os.environ.get("MALLOC_MMAP_THRESHOLD_", str(8 * 1024 * 1024))))
-    libc.mallopt(M_TRIM_THRESHOLD, int(os.environ.get("MALLOC_TRIM_THRESHOLD_", str(16 * 1024 * 1024))))
-except (OSError, AttributeError):
-    pass  # not glibc: nothing to tune
+# glibc's heap is tuned in the master, before the workers are forked: two arenas, buffers of 8 MB and more mapped on
+# their own, 16 MB of free heap kept on top (the numbers and why: hantei/heap.py, whose other half, the trim after
+# an upload, runs in the workers). MALLOC_ARENA_MAX=2 in the environment (systemd unit, Dockerfile, make run) works
+# best; this covers a gunicorn started without it.
+heap.tune()
 
 bind = os.environ.get("HANTEI_BIND", "127.0.0.1:8000")
 # What each worker costs in memory (bench/run.py, 1,000 uploads of 12 MP JPEG and HEIC, 1080p JPEG and

@@ -34,7 +34,7 @@ def create_app(overrides=None):
         store=store,
         limits=Limits(
             max_pixels=app.config["MAX_PIXELS"], long_side=app.config["STORE_LONG_SIDE"],
-            memory_mb=app.config["UPLOAD_MEMORY_MB"],
+            memory_mb=app.config["UPLOAD_MEMORY_MB"], seconds=app.config["DECODE_SECONDS"],
             frames=app.config["ANIMATION_FRAMES"], frame_pixels=int(app.config["ANIMATION_MEGAPIXELS"] * 1e6),
         ),
         cockpit=Cockpit(store, app.config["DATA_DIR"]),

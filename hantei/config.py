@@ -48,6 +48,7 @@ def from_environment():
         "MAX_CONTENT_LENGTH": int(max_upload_mb * 1024 * 1024),
         "MAX_PIXELS": int(_env("MAX_PIXELS", str(50_000_000))),
         "UPLOAD_MEMORY_MB": int(_env("UPLOAD_MEMORY_MB", "512")),
+        "DECODE_SECONDS": float(_env("DECODE_SECONDS", "10")),
                 # a 12 MP JPEG decodes at 1/4 scale straight to it; README "Performance"
                 "STORE_LONG_SIDE": int(_env("STORE_LONG_SIDE", "1024")),
         "RETENTION_DAYS": int(_env("RETENTION_DAYS", "30")),

@@ -40,6 +40,8 @@ REFUSALS = {
     "too_many_pixels": _l("This photo has too many pixels to judge (the limit is %(megapixels)s megapixels)."),
     "over_budget": _l("This photo would take more memory to open than one upload may use (%(megabytes)s MB). "
                   "Please send it smaller or as a JPEG."),
+    "too_slow": _l("This photo would take too long to open (more than %(seconds)s seconds). Please send it as an "
+                   "ordinary JPEG, or smaller."),
     "too_small": _l("This photo is too small to judge. It needs at least 32 pixels on each side."),
     "too_large": _l("This file is too big (the limit is %(megabytes)s MB). Please choose a smaller photo."),
     "unknown_judge": _l("There is no judge called “%(judge)s”."),

@@ -62,3 +62,17 @@ def bombs(size, cache=None):
         if path is not None:
             path.write_bytes(made[name])
     return made
+
+
+def progressive_with_scans(size, extra):
+    """A real progressive JPEG with its smallest scan repeated: the decoder walks every block on each one."""
+    data = _save(Image.new("RGB", size, (90, 120, 200)), "JPEG", progressive=True, quality=80)
+    scans, at = [], 0
+    while (at := data.find(b"\xff\xda", at)) >= 0:
+        end = at + 2 + int.from_bytes(data[at + 2:at + 4], "big")
+        while data[end + 1] in (0, *range(0xD0, 0xD8)) or data[end] != 0xFF:
+            end = data.find(b"\xff", end + (2 if data[end] == 0xFF else 0))
+        scans.append(data[at:end])
+        at = end
+    smallest = min(scans[1:], key=len)
+    return data[:-2] + smallest * extra + data[-2:]

@@ -6,6 +6,9 @@ from pathlib import Path
 
 import requests
 from requests.adapters import HTTPAdapter
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
 
 from tests.onnx_models import linear_classifier
 
@@ -161,3 +164,30 @@ def client_from(address):
     session = requests.Session()
     session.mount("http://", FromAddress(address))
     return session
+RED_JUDGE = """
+id = "red"
+title = { ja = "赤判定", en = "Redness" }
+description = { ja = "どれだけ赤いか", en = "How red the photo is" }
+kind = "score"
+[model]
+path = "model.onnx"
+input = { size = 32, resample = "box" }
+output = { labels = ["red"] }
+[verdict]
+bands = [ { below = 0.5, ja = "赤くない", en = "Not red" }, { ja = "赤い", en = "Red" } ]
+"""
+
+
+def redness_model(path):
+    """A real ONNX model whose score is the mean red value of the photo (0..1) minus its mean blue."""
+    weights = np.zeros((3, 32, 32, 1), dtype=np.float32)
+    weights[0] = 1 / (32 * 32)
+    weights[2] = -1 / (32 * 32)
+    graph = helper.make_graph(
+        [helper.make_node("Flatten", ["image"], ["flat"], axis=1),
+         helper.make_node("MatMul", ["flat", "weights"], ["raw"]),
+         helper.make_node("Relu", ["raw"], ["scores"])],
+        "redness", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, 32, 32])],
+        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["N", 1])],
+        initializer=[numpy_helper.from_array(weights.reshape(-1, 1), "weights")])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=10), path)

@@ -153,3 +153,37 @@ def test_each_photo_of_an_album_counts_against_the_rate_limit(tmp_path, photos):
     assert post_api(client, photos).status_code == 201  # three of four
     assert client.post("/api/v1/judge", data=parts(photos[0])).status_code == 201
     assert client.post("/api/v1/judge", data=parts(photos[0])).status_code == 429
+
+
+def test_an_album_that_fails_part_way_leaves_no_photo_nobody_holds(app, photos):
+    """The database refusing the third photo (as PostgreSQL refused an integer out of range) is a 500, and the
+    two photos stored before it go too: nobody was handed their links or tokens."""
+    results = app.extensions["hantei.store"]
+    real_save, saved = results.save, []
+
+    def failing_save(judgement, size, photo_jpeg=None, uploaded=None):
+        if len(saved) == 2:
+            raise RuntimeError("the database refused the row")
+        saved.append(real_save(judgement, size, photo_jpeg, uploaded))
+        return saved[-1]
+
+    results.save = failing_save
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    answer = post_api(app.test_client(), photos)
+    assert answer.status_code == 500
+    assert len(saved) == 2 and not any(results.exists(record.id) for record in saved)
+
+
+def test_an_album_the_database_cannot_keep_leaves_no_photo_behind(app, photos):
+    albums = app.extensions["hantei.store"].albums
+    results = app.extensions["hantei.store"]
+    saved, real_save = [], results.save
+    results.save = lambda *args: saved.append(real_save(*args)) or saved[-1]
+
+    def refused(*args):
+        raise RuntimeError("the database refused the album")
+
+    albums.save = refused
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert post_api(app.test_client(), photos).status_code == 500
+    assert len(saved) == 3 and not any(results.exists(record.id) for record in saved)

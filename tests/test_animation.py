@@ -2,45 +2,14 @@
 
 import io
 
-import numpy as np
-import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
 from PIL import GifImagePlugin, Image
 
 from hantei import intake
 from hantei.intake import Limits
 from hantei.judges import open_judge
 from hantei.judges.judging import judge_bytes
-
-RED_JUDGE = """
-id = "red"
-title = { ja = "赤判定", en = "Redness" }
-description = { ja = "どれだけ赤いか", en = "How red the photo is" }
-kind = "score"
-[model]
-path = "model.onnx"
-input = { size = 32, resample = "box" }
-output = { labels = ["red"] }
-[verdict]
-bands = [ { below = 0.5, ja = "赤くない", en = "Not red" }, { ja = "赤い", en = "Red" } ]
-"""
-
-
-def redness_model(path):
-    """A real ONNX model whose score is the mean red value of the photo (0..1) minus its mean blue."""
-    weights = np.zeros((3, 32, 32, 1), dtype=np.float32)
-    weights[0] = 1 / (32 * 32)
-    weights[2] = -1 / (32 * 32)
-    graph = helper.make_graph(
-        [helper.make_node("Flatten", ["image"], ["flat"], axis=1),
-         helper.make_node("MatMul", ["flat", "weights"], ["raw"]),
-         helper.make_node("Relu", ["raw"], ["scores"])],
-        "redness", [helper.make_tensor_value_info("image", TensorProto.FLOAT, ["N", 3, 32, 32])],
-        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["N", 1])],
-        initializer=[numpy_helper.from_array(weights.reshape(-1, 1), "weights")])
-    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=10), path)
-
+from tests.helpers import RED_JUDGE, redness_model
 
 @pytest.fixture
 def red_judge(tmp_path):
@@ -127,3 +96,21 @@ def test_the_api_and_page_say_which_frame_decided_and_keep_it(tmp_path, red_judg
     assert photo.getpixel((10, 10))[0] > 200
     page = client.get(f"/r/{answer.json['id']}?lang=en").get_data(as_text=True)
     assert "Frame 4 of 8 decided" in page
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "GIF"])
+def test_the_bytes_are_opened_once_whatever_the_format(red_judge, monkeypatch, fmt):
+    """A still JPEG is not reopened to look for frames it cannot have, and an animation is not reopened either."""
+    opened = []
+    real_open = Image.open
+    monkeypatch.setattr(Image, "open", lambda *args, **kwargs: opened.append(1) or real_open(*args, **kwargs))
+    data = animation(fmt, [BLUE, RED, BLUE]) if fmt == "GIF" else encoded_jpeg()
+    _, judgement = judge_bytes(data, red_judge, Limits())
+    assert len(opened) == 1
+    assert (judgement.frame is not None) == (fmt == "GIF")
+
+
+def encoded_jpeg():
+    buffer = io.BytesIO()
+    Image.new("RGB", (96, 64), RED).save(buffer, "JPEG")
+    return buffer.getvalue()

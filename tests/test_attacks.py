@@ -17,7 +17,7 @@ import requests
 from PIL import Image
 
 from hantei.intake import BUDGET_OVERHEAD, peak_bytes_per_pixel
-from tests.bombs import BOMBS, bombs
+from tests.bombs import BOMBS, bombs, progressive_with_scans
 from tests.photos import encoded, rgb
 from tests.servers import Gunicorn, Nginx
 from tests.helpers import labels_judge
@@ -418,3 +418,43 @@ def test_a_manifest_number_that_is_not_finite_or_in_range_is_refused(tmp_path, s
     result = app.test_cli_runner().invoke(args=["judges", "check"])
     assert result.exit_code == 1 and "BROKEN  friends" in result.output and key in result.output, result.output
     assert "friends" not in app.extensions["hantei.judges"].loaded  # start-up serves no such judge either
+
+
+def test_two_of_the_slowest_uploads_leave_other_uploads_judged(tmp_path, made_bombs):
+    """A progressive JPEG of many empty scans held the only judging slot for minutes; a HEIC's decode cannot be
+    counted. Sent together, neither keeps a plain photo sent beside them from being judged."""
+    server = Gunicorn(tmp_path, workers=1, ratelimit="off", max_judging=1, queue_seconds=1, decode_seconds=2)
+    try:
+        slow = [progressive_with_scans((2000, 1500), 20_000), made_bombs["HEIC"]] * 2
+        with ThreadPoolExecutor(4) as pool:
+            answers = [pool.submit(upload, server.url, data) for data in slow]
+            time.sleep(0.3)
+            started = time.monotonic()
+            plain = upload(server.url, encoded(rgb("chelsea"), "JPEG"))
+            took = time.monotonic() - started
+            codes = [answer.result().status_code for answer in answers]
+    finally:
+        server.stop()
+    assert plain.status_code == 201 and took < 5, (plain.status_code, plain.text[:200], took)
+    assert all(code < 500 or code == 503 for code in codes), codes
+
+
+def test_an_upload_whose_client_left_while_it_was_judged_is_not_stored(tmp_path, made_bombs):
+    """The whole body arrived, then the client went (as behind nginx after its timeout): no result is kept."""
+    server = Gunicorn(tmp_path, workers=1, ratelimit="off", upload_memory_mb=1024)
+    try:
+        photo = made_bombs["HEIC"]  # 9 MP: its decode outlasts the client
+        body = (b'--XX\r\nContent-Disposition: form-data; name="image"; filename="a.heic"\r\n'
+                b"Content-Type: image/heic\r\n\r\n" + photo + b"\r\n--XX--\r\n")
+        head = (b"POST /api/v1/judge HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                b"Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: %d\r\n\r\n" % len(body))
+        with socket.create_connection(("127.0.0.1", server.port), timeout=30) as conn:
+            conn.sendall(head + body)
+        assert upload(server.url, encoded(rgb("chelsea"), "JPEG")).status_code == 201
+        deadline = time.monotonic() + 60
+        while server.log.read_text().count("POST /api/v1/judge") < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)  # until the photo whose client left was answered to nobody
+        assert server.log.read_text().count("POST /api/v1/judge") == 2
+        assert rows(tmp_path) == 1
+    finally:
+        server.stop()

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from PIL import ExifTags, Image
 
-from hantei import intake
 from hantei.intake import Limits, jpeg_bytes, read_photo
 from hantei.refusals import Refused
 from tests.photos import encoded, gps_exif, phone_jpeg, rgb
@@ -160,36 +159,3 @@ def test_other_formats_are_halved_when_that_lands_just_under_the_cap():
     photo = read_photo(encoded(rgb("coffee").resize((1960, 1470)), "BMP"), Limits(long_side=1000))
     assert photo.size == (980, 735)
     assert read_photo(encoded(rgb("coffee").resize((1800, 1350)), "BMP"), Limits(long_side=1000)).size == (1000, 750)
-
-
-class _Heap:
-    """glibc's two calls release_memory makes, with a free heap the test sets: the policy, not glibc, is tested."""
-
-    def __init__(self):
-        self.free, self.trims = 0, 0
-
-    def mallinfo2(self):
-        return type("MallInfo", (), {"fordblks": self.free})()
-
-    def malloc_trim(self, _pad):
-        self.trims += 1
-
-
-def test_the_heap_is_trimmed_when_much_lies_free_but_not_after_every_upload(monkeypatch):
-    heap = _Heap()
-    monkeypatch.setattr(intake, "_LIBC", heap)
-    monkeypatch.setattr(intake, "_TRIMMED", {"at": float("-inf"), "free": 0})
-    mb = 1 << 20
-    heap.free = 20 * mb
-    intake.release_memory()
-    assert heap.trims == 0  # too little to be worth the page faults
-    heap.free = 40 * mb
-    intake.release_memory()
-    intake.release_memory()
-    assert heap.trims == 1  # settled above the bar: once, not after every upload
-    heap.free = 80 * mb
-    intake.release_memory()
-    assert heap.trims == 2  # a large photo's worth came free since: at once
-    intake._TRIMMED["at"] -= intake.TRIM_EVERY_SECONDS
-    intake.release_memory()
-    assert heap.trims == 3  # and again once the interval has passed

@@ -204,19 +204,28 @@ def card(summary, test, val):
             f"Accuracy **{report.accuracy:.3f}** (a photo counts as right when its best label passes its threshold "
             f"and is the true one; \"no match\" is always wrong).", "",
             "| label | precision | recall | F1 | ROC AUC | photos |", "|---|---:|---:|---:|---:|---:|"]
-    for k, label in enumerate(labels):
-        out.append(f"| {label} | {report.precision[k]:.3f} | {report.recall[k]:.3f} | {report.f1[k]:.3f} | "
-                   f"{_percent(report.auc[k])} | {report.support[k]} |")
-    macro = report.macro
-    out += [f"| **macro** | {macro['precision']:.3f} | {macro['recall']:.3f} | {macro['f1']:.3f} | "
-            f"{_percent(macro['auc'])} | {int(report.confusion.sum())} |", "",
-            "Confusion matrix (rows: true label; columns: predicted):", "",
+    out += _metric_rows(report, labels, int(report.confusion.sum()))
+    out += ["", "Confusion matrix (rows: true label; columns: predicted):", "",
             "| | " + " | ".join([*labels, "no match"]) + " |", "|---|" + "---:|" * (len(labels) + 1)]
     for label, row in zip(labels, report.confusion):
         out.append(f"| **{label}** | " + " | ".join(str(int(v)) for v in row) + " |")
     out += ["", "![Confusion matrix](confusion.png)", "", "![ROC curves, one label against the rest](roc.png)", ""]
     out += _validation_note(test, "trained on", f"accuracy {val.accuracy:.3f}, macro F1 {val.macro['f1']:.3f}")
     return "\n".join(out)
+
+
+def _metric_rows(report, labels, photos, thresholds=None):
+    """A card's table rows: each label's precision, recall, F1, ROC AUC and photos (after its threshold, for tags),
+    then the macro average."""
+    rows = []
+    for k, label in enumerate(labels):
+        threshold = f" {thresholds[k]:.3f} |" if thresholds is not None else ""
+        rows.append(f"| {label} |{threshold} {report.precision[k]:.3f} | {report.recall[k]:.3f} | "
+                    f"{report.f1[k]:.3f} | {_percent(report.auc[k])} | {report.support[k]} |")
+    macro = report.macro
+    rows.append(f"| **macro** |{' |' if thresholds is not None else ''} {macro['precision']:.3f} | "
+                f"{macro['recall']:.3f} | {macro['f1']:.3f} | {_percent(macro['auc'])} | {photos} |")
+    return rows
 
 
 def tags_card(summary, test, val):
@@ -238,13 +247,8 @@ def tags_card(summary, test, val):
             "over tags given or true).", "",
             "| tag | threshold | precision | recall | F1 | ROC AUC | photos |",
             "|---|---:|---:|---:|---:|---:|---:|"]
-    for k, label in enumerate(labels):
-        out.append(f"| {label} | {report.thresholds[k]:.3f} | {report.precision[k]:.3f} | {report.recall[k]:.3f} | "
-                   f"{report.f1[k]:.3f} | {_percent(report.auc[k])} | {report.support[k]} |")
-    macro = report.macro
-    out += [f"| **macro** | | {macro['precision']:.3f} | {macro['recall']:.3f} | {macro['f1']:.3f} | "
-            f"{_percent(macro['auc'])} | {report.photos} |", "",
-            "![ROC curves, one tag against the rest](roc.png)", ""]
+    out += _metric_rows(report, labels, report.photos, report.thresholds)
+    out += ["", "![ROC curves, one tag against the rest](roc.png)", ""]
     out += _validation_note(test, "used to pick the penalty and thresholds",
                             f"exact match {val.exact_match:.3f}, mean Jaccard {val.mean_jaccard:.3f}, "
                             f"macro F1 {val.macro['f1']:.3f}")

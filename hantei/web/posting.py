@@ -4,7 +4,7 @@ session remembers that the visitor owns what they posted."""
 from flask import current_app, redirect, request, session, url_for
 
 from ..refusals import Refused
-from ..services import albums
+from ..services import albums, store
 from . import owners
 from .answers import refusal, wants_json
 from .uploads import judge_request, judge_upload, keep_photo, too_large
@@ -47,17 +47,36 @@ def judge_files(files, judge_id, keep):
     if total > album_bytes():
         raise Refused("album_too_large", 413, megabytes=f"{current_app.config['ALBUM_MB']:g}")
     records, failures = [], []
-    for position, file in enumerate(files):
-        try:
-            if size_of(file) > current_app.config["MAX_CONTENT_LENGTH"]:
-                raise too_large()
-            records.append(judge_upload(file, judge_id, keep))
-        except Refused as refused:
-            if refused.reason == "unknown_judge":
-                raise
-            failures.append({"position": position, "name": (file.filename or "")[-80:], "code": refused.reason,
-                             "values": refused.values})
+    try:
+        for position, file in enumerate(files):
+            try:
+                if size_of(file) > current_app.config["MAX_CONTENT_LENGTH"]:
+                    raise too_large()
+                records.append(judge_upload(file, judge_id, keep))
+            except Refused as refused:
+                if refused.reason in ("unknown_judge", "bad_request"):  # no such judge; the client is gone
+                    raise
+                failures.append({"position": position, "name": (file.filename or "")[-80:], "code": refused.reason,
+                                 "values": refused.values})
+    except BaseException:
+        forget(records)
+        raise
     return records, failures
+
+
+def forget(records):
+    """Delete results judged for an album that will not be handed back: nobody would hold their links or tokens."""
+    for record in records:
+        store().delete(record.id)
+
+
+def save_album(records, failures):
+    """Keep the judged records as one album, or delete them all if it cannot be kept."""
+    try:
+        return albums().save(records[0].judgement.judge, records, failures)
+    except BaseException:
+        forget(records)
+        raise
 
 
 def post_photos():
@@ -86,7 +105,7 @@ def post_album():
     if not records:
         first = failures[0]
         return refusal(Refused(first["code"], 400, **first["values"]))
-    album = albums().save(records[0].judgement.judge, records, failures)
+    album = save_album(records, failures)
     owners.remember("albums", album.id, album.owner_token)
     if wants_json():
         return {"id": album.id, "url": url_for("albums.album", album_id=album.id)}, 201

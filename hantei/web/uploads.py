@@ -1,9 +1,11 @@
 """The request side shared by the page and the API: take the uploaded file, judge it, keep the result."""
 
-from flask import current_app
+import socket
 
-from ..intake import release_memory
-from ..judges import UnknownJudge, judge_bytes
+from flask import current_app, request
+
+from ..heap import release_memory
+from ..judges import UnknownJudge, decode_for, judge_decoded
 from ..refusals import Refused
 from ..store import StorageDown
 from ..services import capacity, judges, limits, store
@@ -54,19 +56,39 @@ def _judge_upload(file, judge_id, keep_photo):
         raise Refused("no_file", 400)
     if len(data) > current_app.config["MAX_CONTENT_LENGTH"]:
         raise too_large()  # a photo of an album's request, whose body may be larger
+    # A decode counted quick runs in a judging slot (which bounds the worker's memory); one counted slow, or that
+    # cannot be counted, runs in a child process outside the slots (one at a time per worker, killed at
+    # HANTEI_DECODE_SECONDS), so it never holds the slot others' uploads wait for.
     slots = capacity()
     try:
+        decoded = decode_for(judge, data, limits(), keep_photo, holding=slots.slot)
         with slots.slot():
-            photo, judgement = judge_bytes(data, judge, limits(), keep_photo)
+            photo, judgement = judge_decoded(decoded, judge)
     except Busy:
         raise Refused("busy", 503, {"Retry-After": str(max(1, round(slots.wait_seconds)))}) from None
     metrics.observe_judgement(judgement)
+    if client_gone():
+        raise Refused("bad_request", 400)  # nobody is there to be handed the link or the token: keep nothing
     try:
         record = store().save(judgement, photo.size, photo.jpeg() if keep_photo else None, photo.uploaded_size)
     except StorageDown:
         raise storage_down() from None
     counting.uploaded(record, keep_photo)
     return record
+
+
+def client_gone():
+    """Whether the client closed its connection while its photo was decoded and judged (gunicorn's socket reads
+    end-of-file); a pipelined next request or nothing yet means it is still there."""
+    connection = request.environ.get("gunicorn.socket")
+    if connection is None:
+        return False
+    try:
+        return connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
 
 
 def storage_down():

@@ -9,7 +9,7 @@ from ...share import cards, collage
 from .. import owners
 from ..answers import PRIVATE, done, found_album, message, private, send_stored, wants_json
 from ..links import external
-from ..posting import judge_files, posted_files
+from ..posting import judge_files, posted_files, save_album
 from ..presenting import title_of
 from ..security import csrf
 from ..throttle import uploads
@@ -148,7 +148,7 @@ def post_album():
         body["errors"] = [{"position": f["position"], "code": f["code"], "message": failure_message(f)}
                           for f in failures]
         return body, status, headers
-    kept = albums().save(records[0].judgement.judge, records, failures)
+    kept = save_album(records, failures)
     answer = album_json(kept, with_tokens=True)
     for item, record in zip(answer["results"], records):
         item["delete_url"] = external("results.delete", result_id=record.id, token=record.owner_token)
