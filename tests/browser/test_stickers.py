@@ -6,7 +6,7 @@ import shutil
 import pytest
 import requests
 
-from tests.browser.conftest import ROOT, SHOTS, device_options
+from tests.browser.conftest import ROOT, SHOTS, device_options, serious_violations
 from tests.helpers import FACES
 from tests.servers import Gunicorn
 
@@ -72,4 +72,15 @@ def test_stickers_beside_every_face(browser, playwright, group_results, device, 
         if seen["stampOnPhoto"]:
             assert not any(overlaps(seen["stamp"], sticker) for sticker in seen["stickers"]), name
         assert seen["width"] <= page.viewport_size["width"]  # no sideways scrolling
+    context.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_face_result_has_nothing_serious_for_axe(browser, playwright, group_results, scheme):
+    url, paths = group_results
+    context = browser.new_context(**device_options(playwright, "iphone", locale="ja-JP", color_scheme=scheme,
+                                                   bypass_csp=True))
+    page = context.new_page()
+    page.goto(url + paths["group_of_six.jpg"][0])
+    assert serious_violations(page) == []
     context.close()
