@@ -396,6 +396,28 @@ def test_install_model_bounds_what_a_zip_unpacks_before_writing(tmp_path):
     assert not any(models.rglob("*.onnx"))
 
 
+@pytest.mark.parametrize("lie", [False, True])
+def test_install_model_refuses_a_zip_bomb_by_its_compression_ratio(tmp_path, lie):
+    """A 64 MB "model" of zeros packs to about 64 kB (1000:1): refused before unpacking it; a header that claims a
+    size that would pass is not believed past it (zipfile stops there, and the checksum says the rest)."""
+    from hantei.cli.install import InstallError, install
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("model.onnx", bytes(64 << 20))
+    data = bytearray(buffer.getvalue())
+    if lie:
+        central = data.rfind(b"PK\x01\x02")
+        packed = int.from_bytes(data[central + 20:central + 24], "little")
+        data[central + 24:central + 28] = (packed * 2).to_bytes(4, "little")
+    bomb = tmp_path / "bomb.zip"
+    bomb.write_bytes(bytes(data))
+    models = tmp_path / "models"
+    with pytest.raises(InstallError, match="times its packed size" if not lie else "damaged zip|more than"):
+        install(bomb, models, manifest=_manifest(tmp_path, "bomb"))
+    assert not any(models.rglob("*.onnx"))
+
+
 @pytest.mark.parametrize("setting", [
     "sensitive = { serval = 1.5 }", "sensitive = { serval = -0.5 }", "mean = nan", "std = [1, inf, 1]",
     "scale = -1", "scale = nan",

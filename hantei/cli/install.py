@@ -17,6 +17,9 @@ CHUNK = 1 << 20
 # What a zip may unpack: its model (one member) and all its members together, checked before anything is written.
 MAX_MEMBER_BYTES = 2 << 30  # ONNX keeps a model in one protobuf, which cannot pass 2 GiB
 MAX_TOTAL_BYTES = 4 << 30
+# A model's weights hardly compress (float32 ONNX about 1.1:1, quantised ones a few to one): a member that unpacks
+# to 100 times its packed size is no model, and is refused before it is unpacked (or as soon as it passes that).
+MAX_RATIO = 100
 JUDGE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")  # a folder name and a URL segment alike
 
 
@@ -157,9 +160,10 @@ def _copy_model(file, member, target):
                 if len(found) != 1:
                     raise InstallError(f"{file.name} holds {len(found)} .onnx files; expected exactly one")
                 member = found[0]
-            _within_bounds(file, archive, archive.getinfo(member))
+            info = archive.getinfo(member)
+            _within_bounds(file, archive, info)
             with archive.open(member) as stream, target.open("wb") as out:
-                _copy_at_most(stream, out, MAX_MEMBER_BYTES, file.name)
+                _copy_at_most(stream, out, min(MAX_MEMBER_BYTES, MAX_RATIO * max(info.compress_size, 1)), file.name)
     except KeyError:
         raise InstallError(f"{file.name} does not hold {member}: is it the published zip?") from None
     except (zipfile.BadZipFile, OSError, EOFError) as error:
@@ -184,6 +188,10 @@ def _within_bounds(file, archive, member):
                            f"a model may be at most {MAX_MEMBER_BYTES:,}")
     if total > MAX_TOTAL_BYTES:
         raise InstallError(f"{file.name} would unpack to {total:,} bytes in all; at most {MAX_TOTAL_BYTES:,} is read")
+    if member.file_size > MAX_RATIO * max(member.compress_size, 1):
+        ratio = member.file_size // max(member.compress_size, 1)
+        raise InstallError(f"{file.name}: {member.filename} would unpack to {ratio:,} times its packed size; a "
+                           f"model's weights hardly compress (at most {MAX_RATIO}:1 is taken)")
 
 
 def _copy_at_most(stream, out, limit, name):
