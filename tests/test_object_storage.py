@@ -101,6 +101,7 @@ def test_a_bucket_needs_the_shared_secret_key(aws, tmp_path):
 def test_unreachable_store_refuses_uploads_in_the_visitors_language(tmp_path, aws, astronaut_jpeg):
     nowhere = f"http://127.0.0.1:{free_port()}"
     app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "RATELIMIT": "", "SECRET_KEY": SECRET,
+                      "DEFAULT_JUDGE": "keshikaran",
                       "WTF_CSRF_ENABLED": False, "STORAGE_URL": "s3://nowhere/p", "S3_ENDPOINT_URL": nowhere})
     client = app.test_client()
     for language, words in (("en", "photo storage"), ("ja", "保存先")):
@@ -230,6 +231,7 @@ def test_a_server_killed_under_load_leaves_nothing_half_written(cluster, seaweed
 
 def test_migration_moves_a_local_instance_and_every_old_link_still_works(tmp_path, aws, astronaut_jpeg):
     base = {"TESTING": True, "RATELIMIT": "", "SECRET_KEY": SECRET, "MODELS_DIR": strict_models(tmp_path),
+            "DEFAULT_JUDGE": "keshikaran",
             "DATABASE_URL": f"sqlite:///{tmp_path / 'hantei.db'}"}
     local = create_app({**base, "DATA_DIR": tmp_path / "old"})
     client = local.test_client()
@@ -262,6 +264,7 @@ def test_migration_moves_a_local_instance_and_every_old_link_still_works(tmp_pat
 def test_cards_and_blurred_copies_may_come_from_a_cdn_but_never_the_clear_photo(tmp_path, aws, astronaut_jpeg):
     bucket = aws.new_bucket()
     app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "RATELIMIT": "", "SECRET_KEY": SECRET,
+                      "DEFAULT_JUDGE": "keshikaran",
                       "MODELS_DIR": strict_models(tmp_path), "STORAGE_URL": f"s3://{bucket}/site",
                       "S3_ENDPOINT_URL": aws.url, "MEDIA_URL": "https://cdn.example/site/media"})
     client = app.test_client()
@@ -279,6 +282,7 @@ def test_cards_and_blurred_copies_may_come_from_a_cdn_but_never_the_clear_photo(
 def test_retention_empties_the_bucket_of_expired_results(tmp_path, aws, astronaut_jpeg):
     bucket = aws.new_bucket()
     app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "RATELIMIT": "", "SECRET_KEY": SECRET,
+                      "DEFAULT_JUDGE": "keshikaran",
                       "STORAGE_URL": f"s3://{bucket}/site", "S3_ENDPOINT_URL": aws.url})
     client = app.test_client()
     page = path_of(client.post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).json["url"])
