@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+from hantei import create_app
 from tests.onnx_models import linear_classifier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -10,6 +11,12 @@ FACES = Path(__file__).parent / "faces"
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # axe-core, injected into pages by the browser tests
 # A test app: CSRF and rate limits are off because they have their own tests (test_security.py, test_throttle.py).
 TEST_SETTINGS = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""}
+
+
+def build_app(**settings):
+    """A test app: TEST_SETTINGS underneath the given ones. Tests take conftest's make_app, which gives each its
+    own data folder and database; this is for the few fixtures that live longer than one test."""
+    return create_app({**TEST_SETTINGS, **settings})
 
 
 LABELS_JUDGE = """

@@ -28,6 +28,7 @@ def post_api(client, files, **headers):
     return client.post("/api/v1/albums", data=parts(*files), content_type="multipart/form-data", headers=headers)
 
 
+@pytest.mark.stores
 def test_api_judges_each_photo_and_reports_the_broken_one(client, photos):
     answer = post_api(client, [*photos, ("broken.png", BROKEN)], **{"Accept-Language": "en"})
     assert answer.status_code == 201 and answer.headers["Location"] == answer.json["url"]
@@ -68,6 +69,7 @@ def test_an_album_larger_than_its_byte_limit_is_refused(tmp_path, photos):
     assert "0.2 MB" in answer.json["error"]["message"]
 
 
+@pytest.mark.stores
 def test_the_form_without_javascript_makes_an_album_page(client, photos):
     answer = client.post("/judge", data=parts(*photos, ("broken.png", BROKEN)), content_type="multipart/form-data")
     assert answer.status_code == 303 and answer.headers["Location"].startswith("/a/")
@@ -86,6 +88,7 @@ def sharpness(image):
     return float((pixels[2:-2, 2:-2] ** 2).mean())
 
 
+@pytest.mark.stores
 def test_the_card_keeps_sensitive_photos_blurred_and_kept_photos_out(app):
     store = app.extensions["hantei.store"]
     photo = rgb("astronaut")
@@ -104,6 +107,7 @@ def test_the_card_keeps_sensitive_photos_blurred_and_kept_photos_out(app):
     assert (np.abs(mark - [214, 51, 108]).sum(axis=1) < 30).mean() > 0.6  # the site's colour and mark, no photo
 
 
+@pytest.mark.stores
 def test_the_owner_deletes_one_photo_then_the_whole_album(client, photos):
     made = client.post("/judge", data=parts(*photos), content_type="multipart/form-data").headers["Location"]
     album_id = made.rsplit("/", 1)[1]
@@ -122,12 +126,14 @@ def test_the_owner_deletes_one_photo_then_the_whole_album(client, photos):
     assert store.photos.named("albums", album_id) == []
 
 
+@pytest.mark.stores
 def test_the_api_delete_url_deletes_the_album(client, photos):
     body = post_api(client, photos[:2]).json
     assert client.post(body["delete_url"]).status_code == 200
     assert client.get(f"/api/v1/albums/{body['id']}").status_code == 410
 
 
+@pytest.mark.stores
 def test_albums_expire_with_their_results(client, app, photos):
     body = post_api(client, photos[:2]).json
     store = app.extensions["hantei.store"]

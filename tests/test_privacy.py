@@ -93,6 +93,7 @@ def test_reveal_is_a_deliberate_tap_and_never_cached(strict_app, astronaut_jpeg)
     assert "reveal" not in page.find("meta", property="og:image")["content"]
 
 
+@pytest.mark.stores
 def test_shipped_judge_marks_the_colour_chart_sensitive(app, client):
     # skimage's colour wheel makes NudeNet see BUTTOCKS_EXPOSED (0.83): a safe stand-in for a risqué photo.
     chart = Image.open(SKIMAGE / "color.png").convert("RGB")
@@ -134,6 +135,7 @@ def test_deleting_removes_every_row_and_file(strict_app, astronaut_jpeg):
     assert client.get("/r/" + "B" * 22).status_code == 404  # never issued: not found, not gone
 
 
+@pytest.mark.stores
 def test_delete_link_is_shown_once_and_works_from_anywhere(app, client, astronaut_jpeg):
     location = result_url(client, astronaut_jpeg)
     first = BeautifulSoup(client.get(location).data, "html.parser")
@@ -152,6 +154,7 @@ def test_delete_link_is_shown_once_and_works_from_anywhere(app, client, astronau
     assert client.get(location).status_code == 410
 
 
+@pytest.mark.stores
 def test_dont_keep_my_photo_keeps_the_verdict_and_card(client, astronaut_jpeg):
     box = BeautifulSoup(client.get("/").data, "html.parser").find("input", attrs={"name": "keep"})
     assert box["type"] == "checkbox" and box["value"] == "0"
@@ -171,6 +174,7 @@ def expire(store, result_id):
                            {"t": datetime.now(timezone.utc) - timedelta(minutes=1), "id": result_id})
 
 
+@pytest.mark.stores
 def test_flask_purge_deletes_expired_results(app, client, runner, astronaut_jpeg):
     store = app.extensions["hantei.store"]
     old, new = result_url(client, astronaut_jpeg), result_url(client, astronaut_jpeg)
@@ -182,6 +186,7 @@ def test_flask_purge_deletes_expired_results(app, client, runner, astronaut_jpeg
     assert client.get(old).status_code == 410 and client.get(new).status_code == 200
 
 
+@pytest.mark.stores
 def test_a_sweep_deletes_a_bounded_batch(app, client, astronaut_jpeg):
     store = app.extensions["hantei.store"]
     for location in [result_url(client, astronaut_jpeg) for _ in range(3)]:
@@ -189,6 +194,7 @@ def test_a_sweep_deletes_a_bounded_batch(app, client, astronaut_jpeg):
     assert store.purge(limit=2) == 2 and store.purge(limit=2) == 1 and store.purge() == 0
 
 
+@pytest.mark.stores
 def test_expired_result_is_gone_even_before_a_sweep(app, client, astronaut_jpeg):
     app.extensions["hantei.sweeper"].next_run = float("inf")
     location = result_url(client, astronaut_jpeg)

@@ -6,6 +6,8 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
@@ -48,6 +50,7 @@ def test_bands_table_matches_the_manifest():
         assert f"{band['ja']} · {band['en']}" in README
 
 
+@pytest.mark.stores
 def test_api_example_has_the_keys_the_api_answers(client, astronaut_jpeg):
     example = json.loads(re.search(r"```json\n(.*?)```", README, re.S).group(1).replace("…", ""))
     answer = client.post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).json

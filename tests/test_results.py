@@ -4,6 +4,7 @@ import io
 import re
 from pathlib import Path
 
+import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
@@ -12,6 +13,7 @@ from tests.photos import encoded, gps_exif, phone_jpeg, rgb, upload
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.stores
 def test_result_photo_is_served_clean(client):
     response = upload(client, phone_jpeg(size=(3000, 2000), exif=gps_exif()))
     photo = client.get(response.headers["Location"] + "/photo.jpg")
@@ -21,6 +23,7 @@ def test_result_photo_is_served_clean(client):
     assert b"Exif" not in photo.data and b"iPhone" not in photo.data
 
 
+@pytest.mark.stores
 def test_owner_deletes_and_result_is_gone(client, app, astronaut_jpeg):
     location = upload(client, astronaut_jpeg).headers["Location"]
     start = BeautifulSoup(client.get(location).data, "html.parser").select_one("a.delete-start")
@@ -32,6 +35,7 @@ def test_owner_deletes_and_result_is_gone(client, app, astronaut_jpeg):
     assert app.extensions["hantei.store"].photos.names() == []
 
 
+@pytest.mark.stores
 def test_strangers_cannot_delete(app, astronaut_jpeg):
     owner, stranger = app.test_client(), app.test_client()
     location = upload(owner, astronaut_jpeg).headers["Location"]
@@ -45,12 +49,14 @@ def test_unknown_result_is_a_friendly_404(client):
     assert response.status_code == 404 and "判定結果はありません" in response.data.decode()
 
 
+@pytest.mark.stores
 def test_photo_not_kept(client, astronaut_jpeg):
     location = upload(client, astronaut_jpeg, keep="0").headers["Location"]
     assert client.get(location + "/photo.jpg").status_code == 404
     assert "写真は保存していません" in BeautifulSoup(client.get(location).data, "html.parser").get_text()
 
 
+@pytest.mark.stores
 def test_regions_line_up_with_the_stored_photo(client):
     # The same photo stored sideways with an EXIF orientation: boxes are drawn on the upright photo.
     upright = rgb("astronaut")

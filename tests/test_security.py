@@ -29,6 +29,7 @@ def test_headers_on_pages_and_api(client):
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
+@pytest.mark.stores
 def test_pages_have_no_inline_script_or_style(client, astronaut_jpeg):
     result = client.post("/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).headers["Location"]
     for path in ["/", result]:

@@ -95,6 +95,7 @@ def test_absolute_urls_follow_the_proxy_only_when_told(tmp_path, astronaut_jpeg)
     assert tags.find("meta", property="og:url")["content"] == "http://localhost" + location
 
 
+@pytest.mark.stores
 def test_card_is_drawn_once_and_again_when_the_result_changes(app, client, astronaut_jpeg):
     location = result_url(client, astronaut_jpeg)
     result_id = location.rsplit("/", 1)[1]
@@ -155,6 +156,7 @@ def test_crop_keeps_the_regions_in_frame():
     assert share.crop_box((1000, 3000), [], 1.0) == (0, 700, 1000, 1700)
 
 
+@pytest.mark.stores
 def test_share_buttons_need_no_third_party_script(client, astronaut_jpeg):
     page = BeautifulSoup(client.get(result_url(client, astronaut_jpeg)).data, "html.parser")
     page_url = page.find(id="share-url")["value"]
@@ -185,6 +187,7 @@ def test_robots_let_link_previews_in_and_search_engines_out(client):
         assert robots.can_fetch("https://hantei.example/", bot), bot  # the upload page alone may be found
 
 
+@pytest.mark.stores
 def test_every_image_a_page_points_at_exists(client, astronaut_jpeg):
     page = BeautifulSoup(client.get(result_url(client, astronaut_jpeg)).data, "html.parser")
     for img in page.find_all("img"):

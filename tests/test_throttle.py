@@ -44,6 +44,7 @@ def test_other_clients_keep_their_budget(limited, astronaut_jpeg):
     assert response.status_code == 303
 
 
+@pytest.mark.stores
 def test_busy_worker_answers_503_and_stores_nothing(app, client, astronaut_jpeg):
     capacity = Capacity(slots=1, wait_seconds=0.2)
     app.extensions["hantei.capacity"] = capacity
