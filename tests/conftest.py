@@ -50,10 +50,10 @@ def make_app(request, database, tmp_path):
 
     Its database is SQLite in the app's data folder, or the test's PostgreSQL database when the test runs there
     (every app of that test then shares it, as the servers of one site do)."""
-    url = request.getfixturevalue("database_url") if database == "postgresql" else None
+    on_postgresql = {"DATABASE_URL": request.getfixturevalue("database_url")} if database == "postgresql" else {}
 
     def make(**settings):
-        return build_app(**{"DATA_DIR": tmp_path, "DATABASE_URL": url, **settings})
+        return build_app(**{"DATA_DIR": tmp_path, **on_postgresql, **settings})
 
     return make
 

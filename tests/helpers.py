@@ -14,9 +14,9 @@ TEST_SETTINGS = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT": ""}
 
 
 def build_app(**settings):
-    """A test app: TEST_SETTINGS underneath the given ones. Tests take conftest's make_app, which gives each its
-    own data folder and database; this is for the few fixtures that live longer than one test."""
-    return create_app({**TEST_SETTINGS, **settings})
+    """A test app: TEST_SETTINGS and SQLite in its data folder, underneath the given settings. Tests take conftest's
+    make_app, which gives each its own data folder and database; this is for fixtures that outlive one test."""
+    return create_app({**TEST_SETTINGS, "DATABASE_URL": None, **settings})
 
 
 LABELS_JUDGE = """
