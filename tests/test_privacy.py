@@ -11,11 +11,10 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from hantei import create_app
 from hantei.share import cards as share
 from hantei.judges import open_judge
 from hantei.store import photo_name
-from tests.helpers import TEST_SETTINGS, strict_models
+from tests.helpers import strict_models
 from tests.photos import SKIMAGE, encoded, result_url, rgb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,15 +33,13 @@ def opened(response):
 
 
 @pytest.fixture
-def strict_app(tmp_path, database_url):
-    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": strict_models(tmp_path),
-                       "DATABASE_URL": database_url})
+def strict_app(make_app, tmp_path, database_url):
+    return make_app(DATA_DIR=tmp_path / "data", MODELS_DIR=strict_models(tmp_path), DATABASE_URL=database_url)
 
 
-def test_reveal_and_the_delete_link_need_no_form_token(tmp_path, astronaut_jpeg):
+def test_reveal_and_the_delete_link_need_no_form_token(make_app, tmp_path, astronaut_jpeg):
     """With CSRF protection on, as in production: neither form can expire on a visitor from a shared link."""
-    guarded = create_app({**TEST_SETTINGS, "WTF_CSRF_ENABLED": True, "DATA_DIR": tmp_path / "data",
-                          "MODELS_DIR": strict_models(tmp_path)})
+    guarded = make_app(WTF_CSRF_ENABLED=True, DATA_DIR=tmp_path / "data", MODELS_DIR=strict_models(tmp_path))
     answer = guarded.test_client().post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).json
     visitor = guarded.test_client()
     assert visitor.post(answer["url"] + "/reveal").status_code == 200
@@ -204,8 +201,8 @@ def test_expired_result_is_gone_even_before_a_sweep(app, client, astronaut_jpeg)
     assert app.extensions["hantei.store"].files(result_id) == []
 
 
-def test_app_sweeps_expired_results_while_serving(tmp_path, astronaut_jpeg):
-    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "SWEEP_MINUTES": 0})
+def test_app_sweeps_expired_results_while_serving(make_app, astronaut_jpeg):
+    app = make_app(SWEEP_MINUTES=0)
     client = app.test_client()
     location = result_url(client, astronaut_jpeg)
     result_id = location.rsplit("/", 1)[1]
@@ -220,8 +217,8 @@ def test_sweeps_are_rationed(app):
     assert sweeper.due() and not sweeper.due()  # ten minutes by default before the next one
 
 
-def test_retention_is_at_least_a_week(tmp_path, astronaut_jpeg):
-    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "RETENTION_DAYS": 1})
+def test_retention_is_at_least_a_week(make_app, astronaut_jpeg):
+    app = make_app(RETENTION_DAYS=1)
     assert app.config["RETENTION_DAYS"] == 7
     answer = app.test_client().post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).json
     created, expires = (datetime.fromisoformat(answer[k]) for k in ("created_at", "expires_at"))
