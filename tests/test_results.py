@@ -68,25 +68,22 @@ def test_regions_line_up_with_the_stored_photo(client):
     assert abs(x - 173) <= 8 and abs(y - 82) <= 8
 
 
-def test_a_result_keeps_the_look_it_was_judged_with(tmp_path, astronaut_jpeg):
+def test_a_result_keeps_the_look_it_was_judged_with(make_app, tmp_path, astronaut_jpeg):
     """Editing a judge's bands after a result was judged changes nothing on its page, card or share text."""
-    from hantei import create_app
-    from tests.helpers import TEST_SETTINGS
-
     folder = tmp_path / "models" / "keshikaran"
     folder.mkdir(parents=True)
     manifest = (ROOT / "models" / "keshikaran" / "judge.toml").read_text(encoding="utf-8")
     (folder / "judge.toml").write_text(manifest, encoding="utf-8")
-    settings = {**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models"}
+    settings = {"DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models"}
 
     def seen(location):
-        client = create_app(settings).test_client()
+        client = make_app(**settings).test_client()
         page = BeautifulSoup(client.get(location).data, "html.parser")
         card = client.get(page.find("meta", property="og:image")["content"].split("localhost", 1)[1])
         return (page.select_one(".stamp")["data-color"], page.select_one(".comment").get_text(strip=True),
                 page.select_one(".share")["data-text"], card.data)
 
-    location = upload(create_app(settings).test_client(), astronaut_jpeg).headers["Location"]
+    location = upload(make_app(**settings).test_client(), astronaut_jpeg).headers["Location"]
     before = seen(location)
     assert before[0] == "#237a3b" and before[1] == "どこに出しても恥ずかしくない一枚。"
     edited = re.sub(r'color = "#[0-9a-f]{6}"', 'color = "#123456"', manifest)
@@ -94,5 +91,5 @@ def test_a_result_keeps_the_look_it_was_judged_with(tmp_path, astronaut_jpeg):
     assert edited != manifest
     (folder / "judge.toml").write_text(edited, encoding="utf-8")
     assert seen(location) == before
-    fresh = upload(create_app(settings).test_client(), astronaut_jpeg).headers["Location"]
+    fresh = upload(make_app(**settings).test_client(), astronaut_jpeg).headers["Location"]
     assert seen(fresh)[:2] == ("#123456", "書き換えた一言")  # a new result is judged with the edited look
