@@ -17,9 +17,8 @@ from bs4 import BeautifulSoup
 from fontTools.ttLib import TTFont
 from PIL import Image
 
-from hantei import config, create_app
+from hantei import config
 from hantei.share import cards as share
-from tests.helpers import TEST_SETTINGS
 from tests.photos import result_url, rgb
 from tests.servers import Gunicorn, Nginx
 
@@ -39,8 +38,8 @@ def crawl(client, path, **headers):
 
 
 @pytest.fixture
-def public_app(tmp_path):
-    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "PUBLIC_URL": PUBLIC})
+def public_app(make_app):
+    return make_app(PUBLIC_URL=PUBLIC)
 
 
 def test_result_link_passes_the_x_card_rules(public_app, astronaut_jpeg):
@@ -80,16 +79,15 @@ def test_english_page_shares_an_english_card(public_app, astronaut_jpeg):
     assert crawl(client, location + "?lang=en").parsed_result.metadata["og"]["image"] == english.metadata["og"]["image"]
 
 
-def test_absolute_urls_follow_the_proxy_only_when_told(tmp_path, astronaut_jpeg):
+def test_absolute_urls_follow_the_proxy_only_when_told(make_app, tmp_path, astronaut_jpeg):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "judge.example.jp"}
-    behind = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "a", "PROXY_FIX": 1,
-                         "ALLOWED_HOSTS": "judge.example.jp,localhost"}).test_client()
+    behind = make_app(DATA_DIR=tmp_path / "a", PROXY_FIX=1, ALLOWED_HOSTS="judge.example.jp,localhost").test_client()
     location = result_url(behind, astronaut_jpeg)
     tags = BeautifulSoup(behind.get(location, headers=forwarded).data, "html.parser")
     assert tags.find("meta", property="og:url")["content"] == "https://judge.example.jp" + location
     assert tags.find("meta", property="og:image")["content"].startswith("https://judge.example.jp/r/")
 
-    direct = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "b"}).test_client()
+    direct = make_app(DATA_DIR=tmp_path / "b").test_client()
     location = result_url(direct, astronaut_jpeg)
     tags = BeautifulSoup(direct.get(location, headers=forwarded).data, "html.parser")
     assert tags.find("meta", property="og:url")["content"] == "http://localhost" + location
