@@ -10,6 +10,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from hantei import create_app
 from tests.onnx_models import linear_classifier
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +19,12 @@ AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"  # axe-core, injected in
 # A test app: CSRF and rate limits are off because they have their own tests (test_security.py, test_throttle.py);
 # keshikaran is its default judge, as most tests judge with it (a fresh install's default, age, has its own tests).
 TEST_SETTINGS = {"TESTING": True, "WTF_CSRF_ENABLED": False, "RATELIMIT": "", "DEFAULT_JUDGE": "keshikaran"}
+
+
+def build_app(**settings):
+    """A test app: TEST_SETTINGS and SQLite in its data folder, underneath the given settings. Tests take conftest's
+    make_app, which gives each its own data folder and database; this is for fixtures that outlive one test."""
+    return create_app({**TEST_SETTINGS, "DATABASE_URL": None, **settings})
 
 
 LABELS_JUDGE = """

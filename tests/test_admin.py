@@ -6,18 +6,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from hantei import create_app
-
 PASSWORD = "correct horse battery"
 PAGES = ["/admin", "/admin/reports", "/admin/judges", "/admin/reports/AAAAAAAAAAAAAAAAAAAAAA/photo.jpg"]
 ACTIONS = ["/admin/logout", "/admin/reports/AAAAAAAAAAAAAAAAAAAAAA", "/admin/training/AAAAAAAAAAAAAAAAAAAAAA/remove"]
 
 
 @pytest.fixture
-def guarded(tmp_path):
+def guarded(make_app):
     """An instance with CSRF on and the admin password not set yet."""
-    return create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
-                       "RATELIMIT": ""})
+    return make_app(WTF_CSRF_ENABLED=True)
 
 
 def _set_password(app):
@@ -75,8 +72,8 @@ def test_login_sets_a_strict_private_cookie_and_logout_ends_it(guarded):
     assert client.get("/admin").status_code == 303  # the old cookie's session is gone from the database
 
 
-def test_the_cookie_is_secure_over_https(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "RATELIMIT": "", "WTF_CSRF_SSL_STRICT": False})
+def test_the_cookie_is_secure_over_https(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True, WTF_CSRF_SSL_STRICT=False)
     _set_password(app)
     client = app.test_client()
     token = re.search(r'name="csrf_token" value="([^"]+)"',
@@ -154,14 +151,13 @@ def test_admin_pages_speak_both_languages(guarded):
     assert "Password" in client.get("/admin/login?lang=en").text
 
 
-def test_the_login_flood_is_counted_across_servers_with_redis(tmp_path):
+def test_the_login_flood_is_counted_across_servers_with_redis(make_app):
     """Two servers sharing one Redis limit storage share one count of login attempts."""
     from tests.servers import Redis
 
     redis = Redis()
     try:
-        apps = [create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
-                            "RATELIMIT": "", "RATELIMIT_STORAGE": redis.url}) for _ in range(2)]
+        apps = [make_app(WTF_CSRF_ENABLED=True, RATELIMIT_STORAGE=redis.url) for _ in range(2)]
         _set_password(apps[0])
         for n in range(5):
             assert _login(apps[n % 2].test_client(), "wrong password!").status_code == 401

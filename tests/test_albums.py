@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 from PIL import Image, ImageFilter
 
-from hantei import create_app
 from hantei.records import Judgement
 from tests.photos import encoded, rgb
 
@@ -28,6 +27,7 @@ def post_api(client, files, **headers):
     return client.post("/api/v1/albums", data=parts(*files), content_type="multipart/form-data", headers=headers)
 
 
+@pytest.mark.stores
 def test_api_judges_each_photo_and_reports_the_broken_one(client, photos):
     answer = post_api(client, [*photos, ("broken.png", BROKEN)], **{"Accept-Language": "en"})
     assert answer.status_code == 201 and answer.headers["Location"] == answer.json["url"]
@@ -49,9 +49,8 @@ def test_every_file_refused_is_an_error_and_no_album(client):
 
 
 @pytest.mark.parametrize("lang, words", [("ja", "最大 2 枚"), ("en", "at most 2 photos")])
-def test_too_many_photos_are_refused_in_both_languages(tmp_path, photos, lang, words):
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": "",
-                      "ALBUM_PHOTOS": 2})
+def test_too_many_photos_are_refused_in_both_languages(make_app, photos, lang, words):
+    app = make_app(ALBUM_PHOTOS=2)
     answer = post_api(app.test_client(), photos, **{"Accept-Language": lang})
     assert answer.status_code == 413 and answer.json["error"]["code"] == "too_many_photos"
     assert words in answer.json["error"]["message"]
@@ -60,14 +59,14 @@ def test_too_many_photos_are_refused_in_both_languages(tmp_path, photos, lang, w
     assert page.status_code == 413 and words in page.get_data(as_text=True)
 
 
-def test_an_album_larger_than_its_byte_limit_is_refused(tmp_path, photos):
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": "",
-                      "ALBUM_MB": 0.2})
+def test_an_album_larger_than_its_byte_limit_is_refused(make_app, photos):
+    app = make_app(ALBUM_MB=0.2)
     answer = post_api(app.test_client(), photos, **{"Accept-Language": "en"})
     assert answer.status_code == 413 and answer.json["error"]["code"] == "album_too_large"
     assert "0.2 MB" in answer.json["error"]["message"]
 
 
+@pytest.mark.stores
 def test_the_form_without_javascript_makes_an_album_page(client, photos):
     answer = client.post("/judge", data=parts(*photos, ("broken.png", BROKEN)), content_type="multipart/form-data")
     assert answer.status_code == 303 and answer.headers["Location"].startswith("/a/")
@@ -86,6 +85,7 @@ def sharpness(image):
     return float((pixels[2:-2, 2:-2] ** 2).mean())
 
 
+@pytest.mark.stores
 def test_the_card_keeps_sensitive_photos_blurred_and_kept_photos_out(app):
     store = app.extensions["hantei.store"]
     photo = rgb("astronaut")
@@ -104,6 +104,7 @@ def test_the_card_keeps_sensitive_photos_blurred_and_kept_photos_out(app):
     assert (np.abs(mark - [214, 51, 108]).sum(axis=1) < 30).mean() > 0.6  # the site's colour and mark, no photo
 
 
+@pytest.mark.stores
 def test_the_owner_deletes_one_photo_then_the_whole_album(client, photos):
     made = client.post("/judge", data=parts(*photos), content_type="multipart/form-data").headers["Location"]
     album_id = made.rsplit("/", 1)[1]
@@ -122,12 +123,14 @@ def test_the_owner_deletes_one_photo_then_the_whole_album(client, photos):
     assert store.photos.named("albums", album_id) == []
 
 
+@pytest.mark.stores
 def test_the_api_delete_url_deletes_the_album(client, photos):
     body = post_api(client, photos[:2]).json
     assert client.post(body["delete_url"]).status_code == 200
     assert client.get(f"/api/v1/albums/{body['id']}").status_code == 410
 
 
+@pytest.mark.stores
 def test_albums_expire_with_their_results(client, app, photos):
     body = post_api(client, photos[:2]).json
     store = app.extensions["hantei.store"]
@@ -136,9 +139,9 @@ def test_albums_expire_with_their_results(client, app, photos):
     assert client.get(body["results"][0]["url"]).status_code == 410
 
 
-def test_the_share_target_needs_no_form_token(tmp_path, photos):
+def test_the_share_target_needs_no_form_token(make_app, photos):
     """Android posts shared photos to /share without hantei's token: one lands on its result, several on an album."""
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "RATELIMIT": ""})
+    app = make_app(WTF_CSRF_ENABLED=True)
     client = app.test_client()
     one = client.post("/share", data=parts(photos[0]), content_type="multipart/form-data")
     assert one.status_code == 303 and one.headers["Location"].startswith("/r/")
@@ -147,8 +150,8 @@ def test_the_share_target_needs_no_form_token(tmp_path, photos):
     assert client.post("/judge", data=parts(*photos), content_type="multipart/form-data").status_code == 400
 
 
-def test_each_photo_of_an_album_counts_against_the_rate_limit(tmp_path, photos):
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": "4/minute"})
+def test_each_photo_of_an_album_counts_against_the_rate_limit(make_app, photos):
+    app = make_app(RATELIMIT="4/minute")
     client = app.test_client()
     assert post_api(client, photos).status_code == 201  # three of four
     assert client.post("/api/v1/judge", data=parts(photos[0])).status_code == 201

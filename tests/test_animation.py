@@ -82,11 +82,8 @@ def test_a_300_frame_gif_stays_within_the_work_budget(red_judge, monkeypatch):
     assert animation_seen.decoded_pixels <= budget and len(animation_seen.frames) == 5
 
 
-def test_the_api_and_page_say_which_frame_decided_and_keep_it(tmp_path, red_judge):
-    from hantei import create_app
-
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path,
-                      "DEFAULT_JUDGE": "red", "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
+def test_the_api_and_page_say_which_frame_decided_and_keep_it(make_app, tmp_path, red_judge):
+    app = make_app(DATA_DIR=tmp_path / "data", MODELS_DIR=tmp_path, DEFAULT_JUDGE="red")
     client = app.test_client()
     data = animation("GIF", [BLUE] * 3 + [RED] + [BLUE] * 4)
     answer = client.post("/api/v1/judge", data={"image": (io.BytesIO(data), "loop.gif")},

@@ -2,6 +2,8 @@
 
 import io
 
+import pytest
+
 from tests.helpers import FACES
 from tests.photos import encoded, rgb, upload
 
@@ -10,6 +12,7 @@ def post(client, data, **form):
     return upload(client, data, path="/api/v1/judge", **form)
 
 
+@pytest.mark.stores
 def test_judge_answers_the_documented_json(client, astronaut_jpeg):
     response = post(client, astronaut_jpeg)
     assert response.status_code == 201
@@ -28,12 +31,14 @@ def test_judge_answers_the_documented_json(client, astronaut_jpeg):
     assert client.get(body["url"]).status_code == 200
 
 
+@pytest.mark.stores
 def test_delete_url_deletes(client, astronaut_jpeg):
     body = post(client, astronaut_jpeg).json
     assert client.post(body["delete_url"], headers={"Accept": "application/json"}).json == {"deleted": body["id"]}
     assert client.get(body["url"]).status_code == 410
 
 
+@pytest.mark.stores
 def test_public_url_is_used_for_links(app, client, astronaut_jpeg):
     app.config["PUBLIC_URL"] = "https://hantei.example"
     body = post(client, astronaut_jpeg).json

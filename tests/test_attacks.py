@@ -326,17 +326,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def carded(tmp_path):
+def carded(make_app, tmp_path):
     """An app whose judge folder has a CARD.md with a label folder name made of markup and the server's paths."""
-    from hantei import create_app
-
     folder = tmp_path / "models" / "keshikaran"
     shutil.copytree(ROOT / "models" / "keshikaran", folder)
     (folder / "CARD.md").write_text(
         "# Card\n\n- Folder: `/srv/private/photos/`\n- Model: " + str(folder / "model.onnx") + "\n\n"
         "| label | photos |\n|---|---:|\n| <script>alert(1)</script><img src=x onerror=alert(2)> | 3 |\n"
         "| <a href=\"javascript:alert(3)\">cat</a> | 4 |\n", encoding="utf-8")
-    return create_app({"TESTING": True, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models"})
+    return make_app(DATA_DIR=tmp_path / "data", MODELS_DIR=tmp_path / "models")
 
 
 def test_a_model_card_cannot_inject_markup_nor_show_server_paths(carded, tmp_path):
@@ -348,10 +346,8 @@ def test_a_model_card_cannot_inject_markup_nor_show_server_paths(carded, tmp_pat
 
 
 @pytest.fixture
-def runner(tmp_path):
-    from hantei import create_app
-
-    return create_app({"TESTING": True, "DATA_DIR": tmp_path / "data"}).test_cli_runner()
+def runner(make_app, tmp_path):
+    return make_app(DATA_DIR=tmp_path / "data").test_cli_runner()
 
 
 def _manifest(tmp_path, judge_id, model_path="model.onnx"):
@@ -422,10 +418,8 @@ def test_install_model_refuses_a_zip_bomb_by_its_compression_ratio(tmp_path, lie
     "sensitive = { serval = 1.5 }", "sensitive = { serval = -0.5 }", "mean = nan", "std = [1, inf, 1]",
     "scale = -1", "scale = nan",
 ])
-def test_a_manifest_number_that_is_not_finite_or_in_range_is_refused(tmp_path, setting):
+def test_a_manifest_number_that_is_not_finite_or_in_range_is_refused(make_app, tmp_path, setting):
     """min_score, iou, thresholds and band bounds were checked already; these were not."""
-    from hantei import create_app
-
     judge = labels_judge(tmp_path / "models" / "friends")
     shutil.copytree(ROOT / "models" / "keshikaran", tmp_path / "models" / "keshikaran")
     text = (judge / "judge.toml").read_text(encoding="utf-8")
@@ -436,7 +430,7 @@ def test_a_manifest_number_that_is_not_finite_or_in_range_is_refused(tmp_path, s
         text, found = re.subn(rf"\b{key} = (\[[^\]]*\]|[-\d.e]+)", setting, text, count=1)
         assert found == 1
     (judge / "judge.toml").write_text(text, encoding="utf-8")
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models"})
+    app = make_app(DATA_DIR=tmp_path / "data", MODELS_DIR=tmp_path / "models")
     result = app.test_cli_runner().invoke(args=["judges", "check"])
     assert result.exit_code == 1 and "BROKEN  friends" in result.output and key in result.output, result.output
     assert "friends" not in app.extensions["hantei.judges"].loaded  # start-up serves no such judge either

@@ -71,6 +71,7 @@ def test_a_broken_form_is_no_form(body, caplog, request_class):
     assert not [record for record in caplog.records if record.levelno >= logging.WARNING]  # the client's mistake
 
 
+@pytest.mark.stores
 def test_a_form_cut_short_is_refused_and_nothing_is_kept(app, client, astronaut_jpeg):
     body = form(("image", "a.jpg", astronaut_jpeg), end=False)
     answer = client.post("/api/v1/judge", data=body, content_type=f"multipart/form-data; boundary={BOUNDARY}",

@@ -8,7 +8,7 @@ from PIL import Image
 
 from hantei.judges import Judges, ManifestError, open_judge
 from hantei.vision.classifiers import Output, Preprocess, SignatureError
-from tests.helpers import TEST_SETTINGS, labels_judge, smile_judge
+from tests.helpers import labels_judge, smile_judge
 from tests.photos import rgb
 
 def test_stretch_nchw_normalises_each_channel():
@@ -124,13 +124,11 @@ def test_a_corrupt_onnx_file_breaks_only_its_own_judge(tmp_path, runner):
     assert judges.get("friends").judge(rgb("camera")).labels
 
 
-def test_judges_check_prints_the_same_report(tmp_path):
-    from hantei import create_app
-
+def test_judges_check_prints_the_same_report(make_app, tmp_path):
     shutil.copytree("models/keshikaran", tmp_path / "models" / "keshikaran")
     labels_judge(tmp_path / "models" / "friends")
     labels_judge(tmp_path / "models" / "wrong", id="wrong", outputs=5)
-    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models"})
+    app = make_app(DATA_DIR=tmp_path / "data", MODELS_DIR=tmp_path / "models")
     result = app.test_cli_runner().invoke(args=["judges", "check"])
     assert result.exit_code == 1
     lines = result.output.splitlines()

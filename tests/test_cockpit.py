@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from bs4 import BeautifulSoup
 
-from hantei import create_app
+from tests.helpers import build_app
 from tests.photos import upload
 
 IPHONE = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) "
@@ -29,12 +29,10 @@ PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
-def launched(tmp_path, database_url, astronaut_jpeg):
+def launched(make_app, database_url, astronaut_jpeg):
     """An instance after a small launch: four uploads (one not kept, one deleted), views, taps, card fetches,
     a refusal and two reports; returns (app, the result ids by device)."""
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": database_url,
-                      "WTF_CSRF_ENABLED": False, "RATELIMIT": "",
-                      "DEFAULT_JUDGE": "keshikaran"})
+    app = make_app(DATABASE_URL=database_url)
     visitors = {ua: app.test_client() for ua in (IPHONE, ANDROID, DESKTOP)}
     ids = {}
     for ua, client in visitors.items():
@@ -188,10 +186,9 @@ def test_a_report_without_consent_keeps_no_photo(launched, tmp_path):
     assert not list((tmp_path / "training").rglob("*.jpg"))
 
 
-def test_counters_add_up_across_servers(tmp_path, database_url):
+def test_counters_add_up_across_servers(make_app, tmp_path, database_url):
     """Two apps on one database (two servers) add to the same hourly rows."""
-    apps = [create_app({"TESTING": True, "DATA_DIR": tmp_path / name, "DATABASE_URL": database_url})
-            for name in ("a", "b")]
+    apps = [make_app(DATA_DIR=tmp_path / name, DATABASE_URL=database_url) for name in ("a", "b")]
     for app in apps:
         for _ in range(3):
             app.extensions["hantei.cockpit"].counters.add("share", "x", "keshikaran")
@@ -199,9 +196,9 @@ def test_counters_add_up_across_servers(tmp_path, database_url):
     assert totals["share"] == {"x": 6}
 
 
-def test_one_batch_may_count_the_same_event_twice(tmp_path, database_url):
+def test_one_batch_may_count_the_same_event_twice(make_app, database_url):
     """add_many is one executemany of one upsert: a repeat within it adds up (one multi-row statement would not)."""
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": database_url})
+    app = make_app(DATABASE_URL=database_url)
     counters = app.extensions["hantei.cockpit"].counters
     counters.add_many([("verdict", "megane", "tagger"), ("verdict", "megane", "tagger"), ("verdict", "face", "tagger")])
     counters.add_many([("verdict", "megane", "tagger")], n=2)
@@ -209,8 +206,8 @@ def test_one_batch_may_count_the_same_event_twice(tmp_path, database_url):
     assert totals["verdict"] == {"megane": 4, "face": 1}
 
 
-def test_counters_older_than_400_days_are_pruned(tmp_path, database_url):
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": database_url})
+def test_counters_older_than_400_days_are_pruned(make_app, database_url):
+    app = make_app(DATABASE_URL=database_url)
     counters = app.extensions["hantei.cockpit"].counters
     now = datetime.now(timezone.utc)
     counters.add("upload", "", "keshikaran", at=now - timedelta(days=401))
@@ -229,21 +226,19 @@ def test_the_dashboard_filters_by_judge_and_window(launched):
     assert _tables(admin.get("/admin?window=day&judge=other-judge").text)["photos"]["uploads"] == "1"
 
 
-def test_reports_are_rate_limited_per_client(tmp_path, astronaut_jpeg):
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": "",
-                      "DEFAULT_JUDGE": "keshikaran"})
+def test_reports_are_rate_limited_per_client(make_app, astronaut_jpeg):
+    app = make_app()
     result_ids = [upload(app.test_client(), astronaut_jpeg).headers["Location"].rsplit("/", 1)[1] for _ in range(7)]
     answers = [app.test_client().post(f"/r/{result_id}/report", data={"answer": "higher"}).status_code
                for result_id in result_ids for _ in range(3)]  # 21 visitors behind one address, 3 on each result
     assert answers == [303] * 20 + [429]
 
 
-def test_the_admin_sees_a_sensitive_photo_blurred_until_revealed(tmp_path):
+def test_the_admin_sees_a_sensitive_photo_blurred_until_revealed(make_app):
     from hantei.records import Judgement
     from tests.photos import encoded, rgb
 
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": False, "RATELIMIT": "",
-                      "DEFAULT_JUDGE": "keshikaran"})
+    app = make_app()
     clear = encoded(rgb("astronaut"), "JPEG", quality=90)
     judgement = Judgement("keshikaran", "score", 0.9, {"ja": "けしからん", "en": "Naughty"}, True, [], [],
                           {"total": 10.0})
@@ -257,9 +252,7 @@ def test_the_admin_sees_a_sensitive_photo_blurred_until_revealed(tmp_path):
 
 
 def _instance(tmp_path, database_url):
-    return create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": database_url,
-                       "WTF_CSRF_ENABLED": False, "RATELIMIT": "",
-                      "DEFAULT_JUDGE": "keshikaran"})
+    return build_app(DATA_DIR=tmp_path, DATABASE_URL=database_url)
 
 
 def _visitor(app, address, agent=IPHONE):

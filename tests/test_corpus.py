@@ -25,12 +25,6 @@ CORNERS = {
 CLEAN_JPEG_MARKERS = {0xD8, 0xE0, 0xDB, 0xC4, 0xC0, 0xDD, 0xDA}
 
 
-@pytest.fixture
-def database_url(tmp_path):
-    """The corpus is about intake, not storage: SQLite is enough (conftest runs stores on PostgreSQL too)."""
-    return f"sqlite:///{tmp_path / 'hantei.db'}"
-
-
 def corpus(accepted=None):
     return [name for name, want in sorted(EXPECTED.items()) if accepted is None or (want["status"] == 201) == accepted]
 

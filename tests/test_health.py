@@ -2,6 +2,7 @@
 
 import io
 
+import pytest
 import sqlalchemy as sa
 
 
@@ -9,6 +10,7 @@ def test_liveness(client):
     assert client.get("/healthz").json == {"status": "alive"}
 
 
+@pytest.mark.stores
 def test_ready_once_models_are_loaded(app, client):
     app.extensions["hantei.judges"].load()
     response = client.get("/healthz/ready")
@@ -22,6 +24,7 @@ def test_not_ready_without_a_database(app, client, tmp_path):
     assert response.status_code == 503 and "database" in response.json["problems"][0]
 
 
+@pytest.mark.stores
 def test_metrics_count_requests_judging_and_refusals(client, astronaut_jpeg):
     client.post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")})
     client.post("/api/v1/judge", data={"image": (io.BytesIO(b"not an image"), "a.jpg")})

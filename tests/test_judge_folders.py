@@ -9,18 +9,17 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from hantei import create_app
 from tests.servers import Gunicorn
-from tests.helpers import TEST_SETTINGS, labels_judge
+from tests.helpers import labels_judge
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
-def two_judges(tmp_path):
+def two_judges(make_app, tmp_path):
     shutil.copytree(ROOT / "models" / "keshikaran", tmp_path / "models" / "keshikaran")
     labels_judge(tmp_path / "models" / "friends")
-    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models"})
+    return make_app(DATA_DIR=tmp_path / "data", MODELS_DIR=tmp_path / "models")
 
 
 def test_judges_are_not_loaded_until_first_used(two_judges):

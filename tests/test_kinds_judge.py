@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from hantei import create_app
 from tests.photos import SKIMAGE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -15,10 +14,8 @@ KINDS = ROOT / "models" / "kinds"
 
 
 @pytest.fixture
-def client(tmp_path):
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
-                      "MODELS_DIR": ROOT / "models", "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
-    return app.test_client()
+def client(make_app):
+    return make_app(MODELS_DIR=ROOT / "models").test_client()
 
 
 def test_a_fresh_install_offers_kinds_beside_keshikaran(client):

@@ -13,6 +13,7 @@ from hantei.records import JudgedRegion
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.stores
 def test_reveal_address_answers_303_to_the_result(client, astronaut_jpeg):
     answer = client.post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).get_json()
     response = client.get(f"/r/{answer['id']}/reveal")

@@ -6,21 +6,18 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from hantei import create_app
-from tests.helpers import TEST_SETTINGS
-
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "training-example"
 
 
 @pytest.fixture
-def carded(tmp_path):
+def carded(make_app, tmp_path):
     models = tmp_path / "models"
     shutil.copytree(ROOT / "models" / "keshikaran", models / "keshikaran")
     for name in ("CARD.md", "confusion.png", "roc.png"):
         shutil.copy(EXAMPLE / name, models / "keshikaran" / name)
     (models / "keshikaran" / "secret.txt").write_text("not served")
-    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": models}).test_client()
+    return make_app(DATA_DIR=tmp_path / "data", MODELS_DIR=models).test_client()
 
 
 def test_judges_page_links_the_card(carded, client):

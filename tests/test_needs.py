@@ -123,6 +123,7 @@ def test_keep_0_judges_like_keep_1_at_a_fraction_of_the_pixels(keshikaran, name)
         assert abs(twin.score - region.score) <= 0.15
 
 
+@pytest.mark.stores
 def test_the_api_answers_keep_0_in_the_frame_of_keep_1(client):
     data = twelve_megapixels("astronaut.jpg")
     answers = [client.post("/api/v1/judge", data={"image": (io.BytesIO(data), "p.jpg"), "keep": keep}).get_json()
@@ -144,6 +145,7 @@ def test_an_upload_lands_in_memory_and_reaches_intake_without_a_copy(app):
         assert body == data and body is uploaded_bytes(file)  # the stream's own buffer, handed over as it is
 
 
+@pytest.mark.stores
 def test_the_default_stored_copy_fills_a_phone_and_a_12_megapixel_jpeg_decodes_at_a_quarter(client, app):
     assert app.config["STORE_LONG_SIDE"] == 1024
     location = client.post("/api/v1/judge", data={"image": (io.BytesIO(phone_jpeg(size=(4032, 3024))), "p.jpg")}

@@ -12,7 +12,7 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 
-from hantei import config, create_app
+from hantei import config
 from hantei.store import open_store
 from hantei.store.objects import S3Photos
 from tests.servers import Gunicorn, Nginx, Redis, SeaweedFS, free_port
@@ -87,22 +87,20 @@ def test_the_bucket_holds_files_as_the_folder_does(aws):
     assert photos.names() == ["ab/abcd.card-ja.k1.jpg"]
 
 
-def test_a_bucket_needs_the_shared_secret_key(aws, tmp_path):
+def test_a_bucket_needs_the_shared_secret_key(aws, make_app, tmp_path):
     with pytest.raises(RuntimeError, match="HANTEI_SECRET_KEY"):
-        create_app({"TESTING": True, "DATA_DIR": tmp_path, "STORAGE_URL": "s3://b/p", "SECRET_KEY": None})
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "STORAGE_URL": "s3://b/p", "SECRET_KEY": SECRET})
+        make_app(STORAGE_URL="s3://b/p", SECRET_KEY=None)
+    app = make_app(STORAGE_URL="s3://b/p", SECRET_KEY=SECRET)
     said = config.deployment(app.config)
     assert "secret key from HANTEI_SECRET_KEY" in said and "every server needs the same HANTEI_SECRET_KEY" in said
     assert "SQLite and in-memory limits belong to this server alone" in said
-    local = config.deployment(create_app({"TESTING": True, "DATA_DIR": tmp_path / "one"}).config)
+    local = config.deployment(make_app(DATA_DIR=tmp_path / "one").config)
     assert f"secret key from {tmp_path / 'one' / 'secret_key'} (this server only)" in local
 
 
-def test_unreachable_store_refuses_uploads_in_the_visitors_language(tmp_path, aws, astronaut_jpeg):
+def test_unreachable_store_refuses_uploads_in_the_visitors_language(make_app, aws, astronaut_jpeg):
     nowhere = f"http://127.0.0.1:{free_port()}"
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "RATELIMIT": "", "SECRET_KEY": SECRET,
-                      "DEFAULT_JUDGE": "keshikaran",
-                      "WTF_CSRF_ENABLED": False, "STORAGE_URL": "s3://nowhere/p", "S3_ENDPOINT_URL": nowhere})
+    app = make_app(SECRET_KEY=SECRET, STORAGE_URL="s3://nowhere/p", S3_ENDPOINT_URL=nowhere)
     client = app.test_client()
     for language, words in (("en", "photo storage"), ("ja", "保存先")):
         answer = client.post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")},
@@ -229,11 +227,10 @@ def test_a_server_killed_under_load_leaves_nothing_half_written(cluster, seaweed
     assert all(store.photos.exists(f"{result_id[:2]}/{result_id}.jpg") for result_id in kept)
 
 
-def test_migration_moves_a_local_instance_and_every_old_link_still_works(tmp_path, aws, astronaut_jpeg):
-    base = {"TESTING": True, "RATELIMIT": "", "SECRET_KEY": SECRET, "MODELS_DIR": strict_models(tmp_path),
-            "DEFAULT_JUDGE": "keshikaran",
+def test_migration_moves_a_local_instance_and_every_old_link_still_works(make_app, tmp_path, aws, astronaut_jpeg):
+    base = {"WTF_CSRF_ENABLED": True, "SECRET_KEY": SECRET, "MODELS_DIR": strict_models(tmp_path),
             "DATABASE_URL": f"sqlite:///{tmp_path / 'hantei.db'}"}
-    local = create_app({**base, "DATA_DIR": tmp_path / "old"})
+    local = make_app(**base, DATA_DIR=tmp_path / "old")
     client = local.test_client()
     answers = [client.post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg"), "keep": keep}).json
                for keep in ("1", "1", "0")]
@@ -251,7 +248,7 @@ def test_migration_moves_a_local_instance_and_every_old_link_still_works(tmp_pat
     again = local.test_cli_runner().invoke(args=["storage", "migrate", "--to", target])
     assert f"copied 1 file, {len(files) - 1} already" in again.output, again.output
 
-    moved = create_app({**base, "DATA_DIR": tmp_path / "new", "STORAGE_URL": target, "S3_ENDPOINT_URL": aws.url})
+    moved = make_app(**base, DATA_DIR=tmp_path / "new", STORAGE_URL=target, S3_ENDPOINT_URL=aws.url)
     visitor = moved.test_client()
     for link, data in before.items():
         answer = visitor.get(link)
@@ -261,12 +258,11 @@ def test_migration_moves_a_local_instance_and_every_old_link_still_works(tmp_pat
     assert not (tmp_path / "new" / "photos").exists() or not any((tmp_path / "new" / "photos").rglob("*.jpg"))
 
 
-def test_cards_and_blurred_copies_may_come_from_a_cdn_but_never_the_clear_photo(tmp_path, aws, astronaut_jpeg):
+def test_cards_and_blurred_copies_may_come_from_a_cdn_but_never_the_clear_photo(make_app, tmp_path, aws,
+                                                                               astronaut_jpeg):
     bucket = aws.new_bucket()
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "RATELIMIT": "", "SECRET_KEY": SECRET,
-                      "DEFAULT_JUDGE": "keshikaran",
-                      "MODELS_DIR": strict_models(tmp_path), "STORAGE_URL": f"s3://{bucket}/site",
-                      "S3_ENDPOINT_URL": aws.url, "MEDIA_URL": "https://cdn.example/site/media"})
+    app = make_app(WTF_CSRF_ENABLED=True, SECRET_KEY=SECRET, MODELS_DIR=strict_models(tmp_path),
+                   STORAGE_URL=f"s3://{bucket}/site", S3_ENDPOINT_URL=aws.url, MEDIA_URL="https://cdn.example/site/media")
     client = app.test_client()
     page = path_of(client.post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).json["url"])
     for name, made in (("photo.jpg", ".blurred."), ("card.jpg", ".card-ja.")):
@@ -279,11 +275,10 @@ def test_cards_and_blurred_copies_may_come_from_a_cdn_but_never_the_clear_photo(
     assert clear.data[:3] == b"\xff\xd8\xff"
 
 
-def test_retention_empties_the_bucket_of_expired_results(tmp_path, aws, astronaut_jpeg):
+def test_retention_empties_the_bucket_of_expired_results(make_app, aws, astronaut_jpeg):
     bucket = aws.new_bucket()
-    app = create_app({"TESTING": True, "DATA_DIR": tmp_path, "RATELIMIT": "", "SECRET_KEY": SECRET,
-                      "DEFAULT_JUDGE": "keshikaran",
-                      "STORAGE_URL": f"s3://{bucket}/site", "S3_ENDPOINT_URL": aws.url})
+    app = make_app(WTF_CSRF_ENABLED=True, SECRET_KEY=SECRET, STORAGE_URL=f"s3://{bucket}/site",
+                   S3_ENDPOINT_URL=aws.url)
     client = app.test_client()
     page = path_of(client.post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).json["url"])
     assert client.get(page + "/card.jpg").status_code == 200 and len(aws.keys(bucket)) == 2

@@ -11,11 +11,10 @@ import sqlalchemy as sa
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from hantei import create_app
 from hantei.share import cards as share
 from hantei.judges import open_judge
 from hantei.store import photo_name
-from tests.helpers import TEST_SETTINGS, strict_models
+from tests.helpers import strict_models
 from tests.photos import SKIMAGE, encoded, result_url, rgb
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,15 +33,13 @@ def opened(response):
 
 
 @pytest.fixture
-def strict_app(tmp_path, database_url):
-    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": strict_models(tmp_path),
-                       "DATABASE_URL": database_url})
+def strict_app(make_app, tmp_path, database_url):
+    return make_app(DATA_DIR=tmp_path / "data", MODELS_DIR=strict_models(tmp_path), DATABASE_URL=database_url)
 
 
-def test_reveal_and_the_delete_link_need_no_form_token(tmp_path, astronaut_jpeg):
+def test_reveal_and_the_delete_link_need_no_form_token(make_app, tmp_path, astronaut_jpeg):
     """With CSRF protection on, as in production: neither form can expire on a visitor from a shared link."""
-    guarded = create_app({**TEST_SETTINGS, "WTF_CSRF_ENABLED": True, "DATA_DIR": tmp_path / "data",
-                          "MODELS_DIR": strict_models(tmp_path)})
+    guarded = make_app(WTF_CSRF_ENABLED=True, DATA_DIR=tmp_path / "data", MODELS_DIR=strict_models(tmp_path))
     answer = guarded.test_client().post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).json
     visitor = guarded.test_client()
     assert visitor.post(answer["url"] + "/reveal").status_code == 200
@@ -93,6 +90,7 @@ def test_reveal_is_a_deliberate_tap_and_never_cached(strict_app, astronaut_jpeg)
     assert "reveal" not in page.find("meta", property="og:image")["content"]
 
 
+@pytest.mark.stores
 def test_shipped_judge_marks_the_colour_chart_sensitive(app, client):
     # skimage's colour wheel makes NudeNet see BUTTOCKS_EXPOSED (0.83): a safe stand-in for a risqué photo.
     chart = Image.open(SKIMAGE / "color.png").convert("RGB")
@@ -134,6 +132,7 @@ def test_deleting_removes_every_row_and_file(strict_app, astronaut_jpeg):
     assert client.get("/r/" + "B" * 22).status_code == 404  # never issued: not found, not gone
 
 
+@pytest.mark.stores
 def test_delete_link_is_shown_once_and_works_from_anywhere(app, client, astronaut_jpeg):
     location = result_url(client, astronaut_jpeg)
     first = BeautifulSoup(client.get(location).data, "html.parser")
@@ -152,6 +151,7 @@ def test_delete_link_is_shown_once_and_works_from_anywhere(app, client, astronau
     assert client.get(location).status_code == 410
 
 
+@pytest.mark.stores
 def test_dont_keep_my_photo_keeps_the_verdict_and_card(client, astronaut_jpeg):
     box = BeautifulSoup(client.get("/").data, "html.parser").find("input", attrs={"name": "keep"})
     assert box["type"] == "checkbox" and box["value"] == "0"
@@ -171,6 +171,7 @@ def expire(store, result_id):
                            {"t": datetime.now(timezone.utc) - timedelta(minutes=1), "id": result_id})
 
 
+@pytest.mark.stores
 def test_flask_purge_deletes_expired_results(app, client, runner, astronaut_jpeg):
     store = app.extensions["hantei.store"]
     old, new = result_url(client, astronaut_jpeg), result_url(client, astronaut_jpeg)
@@ -182,6 +183,7 @@ def test_flask_purge_deletes_expired_results(app, client, runner, astronaut_jpeg
     assert client.get(old).status_code == 410 and client.get(new).status_code == 200
 
 
+@pytest.mark.stores
 def test_a_sweep_deletes_a_bounded_batch(app, client, astronaut_jpeg):
     store = app.extensions["hantei.store"]
     for location in [result_url(client, astronaut_jpeg) for _ in range(3)]:
@@ -189,6 +191,7 @@ def test_a_sweep_deletes_a_bounded_batch(app, client, astronaut_jpeg):
     assert store.purge(limit=2) == 2 and store.purge(limit=2) == 1 and store.purge() == 0
 
 
+@pytest.mark.stores
 def test_expired_result_is_gone_even_before_a_sweep(app, client, astronaut_jpeg):
     app.extensions["hantei.sweeper"].next_run = float("inf")
     location = result_url(client, astronaut_jpeg)
@@ -198,8 +201,8 @@ def test_expired_result_is_gone_even_before_a_sweep(app, client, astronaut_jpeg)
     assert app.extensions["hantei.store"].files(result_id) == []
 
 
-def test_app_sweeps_expired_results_while_serving(tmp_path, astronaut_jpeg):
-    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "SWEEP_MINUTES": 0})
+def test_app_sweeps_expired_results_while_serving(make_app, astronaut_jpeg):
+    app = make_app(SWEEP_MINUTES=0)
     client = app.test_client()
     location = result_url(client, astronaut_jpeg)
     result_id = location.rsplit("/", 1)[1]
@@ -214,8 +217,8 @@ def test_sweeps_are_rationed(app):
     assert sweeper.due() and not sweeper.due()  # ten minutes by default before the next one
 
 
-def test_retention_is_at_least_a_week(tmp_path, astronaut_jpeg):
-    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "RETENTION_DAYS": 1})
+def test_retention_is_at_least_a_week(make_app, astronaut_jpeg):
+    app = make_app(RETENTION_DAYS=1)
     assert app.config["RETENTION_DAYS"] == 7
     answer = app.test_client().post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).json
     created, expires = (datetime.fromisoformat(answer[k]) for k in ("created_at", "expires_at"))

@@ -6,6 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import pytest
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,6 +43,7 @@ def test_bands_table_matches_the_manifest():
     assert bounds == [band["below"] for band in bands[:-1] for _ in range(2)]  # a bound ends one band, starts the next
 
 
+@pytest.mark.stores
 def test_api_example_has_the_keys_the_api_answers(client, astronaut_jpeg):
     example = json.loads(re.search(r"```json\n(.*?)```", README, re.S).group(1).replace("…", ""))
     answer = client.post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).json

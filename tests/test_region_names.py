@@ -3,9 +3,7 @@
 import pytest
 from bs4 import BeautifulSoup
 
-from hantei import create_app
 from hantei.judges import ManifestError, open_judge
-from tests.helpers import TEST_SETTINGS
 from tests.photos import encoded, rgb, upload
 
 FACES_WEIGH = """
@@ -22,12 +20,11 @@ bands = [{{ below = 0.5, ja = "少なめ", en = "Few" }}, {{ ja = "多め", en =
 """
 
 
-def faces_app(tmp_path, extra=""):
+def faces_app(make_app, tmp_path, extra=""):
     folder = tmp_path / "models" / "faces"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "judge.toml").write_text(FACES_WEIGH.format(extra=extra), encoding="utf-8")
-    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models",
-                       "DEFAULT_JUDGE": "faces"})
+    return make_app(DATA_DIR=tmp_path / "data", MODELS_DIR=tmp_path / "models", DEFAULT_JUDGE="faces")
 
 
 def result_page(app, lang):
@@ -37,19 +34,20 @@ def result_page(app, lang):
 
 
 @pytest.mark.parametrize("lang, face", [("ja", "顔"), ("en", "Face")])
-def test_a_face_is_a_face_whatever_nudenet_guessed(tmp_path, lang, face):
-    html = result_page(faces_app(tmp_path), lang)
+def test_a_face_is_a_face_whatever_nudenet_guessed(make_app, tmp_path, lang, face):
+    html = result_page(faces_app(make_app, tmp_path), lang)
     page = BeautifulSoup(html, "html.parser")
     assert [n.get_text() for n in page.select(".region-name")] == [face]  # NudeNet said FACE_FEMALE
     assert face in page.select_one("svg.regions text").get_text()
     assert not any(word in html for word in ("FACE_FEMALE", "女性", "female", "Female"))
 
 
-def test_a_manifest_renames_and_hides_detector_labels(tmp_path):
-    renamed = faces_app(tmp_path / "a", 'names = { FACE_FEMALE = { ja = "ひと", en = "Person" } }')
+def test_a_manifest_renames_and_hides_detector_labels(make_app, tmp_path):
+    renamed = faces_app(make_app, tmp_path / "a", 'names = { FACE_FEMALE = { ja = "ひと", en = "Person" } }')
     assert [n.get_text() for n in BeautifulSoup(result_page(renamed, "en"), "html.parser").select(".region-name")] == [
         "Person"]
-    hidden = BeautifulSoup(result_page(faces_app(tmp_path / "b", 'hide = ["FACE_FEMALE"]'), "ja"), "html.parser")
+    hidden = BeautifulSoup(result_page(faces_app(make_app, tmp_path / "b", 'hide = ["FACE_FEMALE"]'), "ja"),
+                           "html.parser")
     assert not hidden.select(".region-name") and not hidden.select("svg.regions g")
     assert float(hidden.select_one("[data-score]")["data-score"]) > 0  # hidden from the page, still counted
 

@@ -5,14 +5,11 @@ import io
 import pytest
 from bs4 import BeautifulSoup
 
-from hantei import create_app
-from tests.helpers import TEST_SETTINGS
-
 
 @pytest.fixture
-def guarded(tmp_path):
+def guarded(make_app):
     """An app with CSRF protection on, as in production."""
-    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "WTF_CSRF_ENABLED": True})
+    return make_app(WTF_CSRF_ENABLED=True)
 
 
 def token_from(client, path="/"):
@@ -29,6 +26,7 @@ def test_headers_on_pages_and_api(client):
         assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
 
 
+@pytest.mark.stores
 def test_pages_have_no_inline_script_or_style(client, astronaut_jpeg):
     result = client.post("/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).headers["Location"]
     for path in ["/", result]:
@@ -63,9 +61,8 @@ def test_api_needs_no_csrf_token(guarded, astronaut_jpeg):
     assert response.status_code == 201
 
 
-def test_cookies_are_secure_behind_https(tmp_path, astronaut_jpeg):
-    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path,
-                      "PUBLIC_URL": "https://hantei.example"})
+def test_cookies_are_secure_behind_https(make_app, astronaut_jpeg):
+    app = make_app(PUBLIC_URL="https://hantei.example")
     response = app.test_client().post("/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")})
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie

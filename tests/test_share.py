@@ -17,9 +17,8 @@ from bs4 import BeautifulSoup
 from fontTools.ttLib import TTFont
 from PIL import Image
 
-from hantei import config, create_app
+from hantei import config
 from hantei.share import cards as share
-from tests.helpers import TEST_SETTINGS
 from tests.photos import result_url, rgb
 from tests.servers import Gunicorn, Nginx
 
@@ -39,8 +38,8 @@ def crawl(client, path, **headers):
 
 
 @pytest.fixture
-def public_app(tmp_path):
-    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "PUBLIC_URL": PUBLIC})
+def public_app(make_app):
+    return make_app(PUBLIC_URL=PUBLIC)
 
 
 def test_result_link_passes_the_x_card_rules(public_app, astronaut_jpeg):
@@ -80,21 +79,21 @@ def test_english_page_shares_an_english_card(public_app, astronaut_jpeg):
     assert crawl(client, location + "?lang=en").parsed_result.metadata["og"]["image"] == english.metadata["og"]["image"]
 
 
-def test_absolute_urls_follow_the_proxy_only_when_told(tmp_path, astronaut_jpeg):
+def test_absolute_urls_follow_the_proxy_only_when_told(make_app, tmp_path, astronaut_jpeg):
     forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "judge.example.jp"}
-    behind = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "a", "PROXY_FIX": 1,
-                         "ALLOWED_HOSTS": "judge.example.jp,localhost"}).test_client()
+    behind = make_app(DATA_DIR=tmp_path / "a", PROXY_FIX=1, ALLOWED_HOSTS="judge.example.jp,localhost").test_client()
     location = result_url(behind, astronaut_jpeg)
     tags = BeautifulSoup(behind.get(location, headers=forwarded).data, "html.parser")
     assert tags.find("meta", property="og:url")["content"] == "https://judge.example.jp" + location
     assert tags.find("meta", property="og:image")["content"].startswith("https://judge.example.jp/r/")
 
-    direct = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "b"}).test_client()
+    direct = make_app(DATA_DIR=tmp_path / "b").test_client()
     location = result_url(direct, astronaut_jpeg)
     tags = BeautifulSoup(direct.get(location, headers=forwarded).data, "html.parser")
     assert tags.find("meta", property="og:url")["content"] == "http://localhost" + location
 
 
+@pytest.mark.stores
 def test_card_is_drawn_once_and_again_when_the_result_changes(app, client, astronaut_jpeg):
     location = result_url(client, astronaut_jpeg)
     result_id = location.rsplit("/", 1)[1]
@@ -155,6 +154,7 @@ def test_crop_keeps_the_regions_in_frame():
     assert share.crop_box((1000, 3000), [], 1.0) == (0, 700, 1000, 1700)
 
 
+@pytest.mark.stores
 def test_share_buttons_need_no_third_party_script(client, astronaut_jpeg):
     page = BeautifulSoup(client.get(result_url(client, astronaut_jpeg)).data, "html.parser")
     page_url = page.find(id="share-url")["value"]
@@ -185,6 +185,7 @@ def test_robots_let_link_previews_in_and_search_engines_out(client):
         assert robots.can_fetch("https://hantei.example/", bot), bot  # the upload page alone may be found
 
 
+@pytest.mark.stores
 def test_every_image_a_page_points_at_exists(client, astronaut_jpeg):
     page = BeautifulSoup(client.get(result_url(client, astronaut_jpeg)).data, "html.parser")
     for img in page.find_all("img"):

@@ -9,10 +9,9 @@ import pytest
 from bs4 import BeautifulSoup
 from PIL import Image
 
-from hantei import create_app
 from hantei.judges import ManifestError, open_judge
 from hantei.share import cards
-from tests.helpers import TAGS, TEST_SETTINGS, tags_judge
+from tests.helpers import TAGS, tags_judge
 from tests.photos import encoded, rgb
 
 def test_every_tag_over_its_own_threshold_is_given(tmp_path):
@@ -31,17 +30,16 @@ def test_every_tag_over_its_own_threshold_is_given(tmp_path):
     assert not nothing.judge(photo).sensitive  # nsfw, never given, blurs nothing
 
 
-def test_several_tags_at_once_through_the_api_kept_as_judged(tmp_path):
+def test_several_tags_at_once_through_the_api_kept_as_judged(make_app, tmp_path):
     tags_judge(tmp_path / "models" / "tagger", "{ nsfw = 0.0, megane = 0.0 }")
-    settings = {**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models",
-                "DEFAULT_JUDGE": "tagger"}
-    client = create_app(settings).test_client()
+    settings = {"DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models", "DEFAULT_JUDGE": "tagger"}
+    client = make_app(**settings).test_client()
     data = encoded(rgb("astronaut"), "JPEG")
     answer = client.post("/api/v1/judge", data={"image": (io.BytesIO(data), "a.jpg")}).json
     assert {"nsfw", "megane"} <= set(answer["tags"]) and answer["sensitive"] is True  # nsfw is given: blurred
     assert "メガネ" in answer["verdict"]["ja"] and "Glasses" in answer["verdict"]["en"]
     tags_judge(tmp_path / "models" / "tagger", "{ nsfw = 1.0, megane = 1.0 }")
-    later = create_app(settings)
+    later = make_app(**settings)
     with later.app_context():
         record = later.extensions["hantei.store"].get(answer["id"])
     assert record.judgement.tags == answer["tags"]
@@ -60,11 +58,10 @@ def test_tags_manifest_mistakes_are_named(tmp_path, change, complaint):
         open_judge(folder)
 
 
-def tagged_result(tmp_path, lang):
+def tagged_result(make_app, tmp_path, lang):
     """A tags judge that gives megane and nsfw to every photo, the result page of one photo, and its client."""
     tags_judge(tmp_path / "models" / "tagger", "{ nsfw = 0.0, megane = 0.0, photo = 1.0, illust = 1.0, face = 1.0 }")
-    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models",
-                      "DEFAULT_JUDGE": "tagger"})
+    app = make_app(DATA_DIR=tmp_path / "data", MODELS_DIR=tmp_path / "models", DEFAULT_JUDGE="tagger")
     client = app.test_client()
     headers = {"Accept-Language": lang}
     location = client.post("/judge", data={"image": (io.BytesIO(encoded(rgb("astronaut"), "JPEG")), "a.jpg")},
@@ -73,8 +70,8 @@ def tagged_result(tmp_path, lang):
 
 
 @pytest.mark.parametrize("lang, megane", [("ja", "メガネ"), ("en", "Glasses")])
-def test_the_page_shows_the_tags_as_chips_and_the_share_text_carries_them(tmp_path, lang, megane):
-    page, _, _ = tagged_result(tmp_path, lang)
+def test_the_page_shows_the_tags_as_chips_and_the_share_text_carries_them(make_app, tmp_path, lang, megane):
+    page, _, _ = tagged_result(make_app, tmp_path, lang)
     chips = [chip.get_text() for chip in page.select("#verdict .tag-chip")]
     assert sorted(chips) == sorted([megane, "nsfw"])
     assert page.select_one("[data-stamp] text").get_text() == chips[0]  # the stamp shows the first tag
@@ -85,8 +82,8 @@ def test_the_page_shows_the_tags_as_chips_and_the_share_text_carries_them(tmp_pa
     assert ("【" if lang == "ja" else "[") in page.select_one("#share")["data-text"]
 
 
-def test_the_card_draws_the_tags_as_chips(tmp_path):
-    page, client, headers = tagged_result(tmp_path, "en")
+def test_the_card_draws_the_tags_as_chips(make_app, tmp_path):
+    page, client, headers = tagged_result(make_app, tmp_path, "en")
     card = client.get(page.find("meta", property="og:image")["content"], headers=headers)
     assert card.status_code == 200 and card.mimetype == "image/jpeg"
     band = np.asarray(Image.open(io.BytesIO(card.data)).convert("RGB"))[96:316, 600:1140].astype(int)
@@ -98,10 +95,9 @@ def test_the_card_draws_the_tags_as_chips(tmp_path):
     assert (np.abs(plain_band - np.array(cards.ACCENT)).sum(axis=2) < 60).mean() < 0.001
 
 
-def test_the_cockpit_counts_each_tag_given(tmp_path):
+def test_the_cockpit_counts_each_tag_given(make_app, tmp_path):
     tags_judge(tmp_path / "models" / "tagger", "{ nsfw = 0.0, megane = 0.0, photo = 1.0, illust = 1.0, face = 1.0 }")
-    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path / "data", "MODELS_DIR": tmp_path / "models",
-                      "DEFAULT_JUDGE": "tagger"})
+    app = make_app(DATA_DIR=tmp_path / "data", MODELS_DIR=tmp_path / "models", DEFAULT_JUDGE="tagger")
     client = app.test_client()
     for _ in range(2):
         client.post("/api/v1/judge", data={"image": (io.BytesIO(encoded(rgb("astronaut"), "JPEG")), "a.jpg")})

@@ -5,9 +5,7 @@ import threading
 
 import pytest
 
-from hantei import create_app
 from hantei.web.throttle import Busy, Capacity
-from tests.helpers import TEST_SETTINGS
 from tests.photos import upload
 
 
@@ -18,8 +16,8 @@ def rows(app):
 
 
 @pytest.fixture
-def limited(tmp_path):
-    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "RATELIMIT": "2/minute"})
+def limited(make_app):
+    return make_app(RATELIMIT="2/minute")
 
 
 def test_page_and_api_share_one_upload_budget(limited, astronaut_jpeg):
@@ -44,6 +42,7 @@ def test_other_clients_keep_their_budget(limited, astronaut_jpeg):
     assert response.status_code == 303
 
 
+@pytest.mark.stores
 def test_busy_worker_answers_503_and_stores_nothing(app, client, astronaut_jpeg):
     capacity = Capacity(slots=1, wait_seconds=0.2)
     app.extensions["hantei.capacity"] = capacity

@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from hantei import create_app
 from hantei.judges import open_judge
 from hantei.training import dataset, head
 from tests import training_photos
-from tests.helpers import TEST_SETTINGS, labels_judge, tags_judge
+from tests.helpers import build_app, labels_judge, tags_judge
 from tests.photos import MATPLOTLIB, SKIMAGE
 
 # What each kind of picture carries, and where its pictures come from.
@@ -98,8 +97,7 @@ def listed_in_a_csv(root, seed=0):
 def app_for(tmp_path):
     models = tmp_path / "models"
     models.mkdir(exist_ok=True)
-    return create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
-                       "MODELS_DIR": models, "RATELIMIT": ""}), models
+    return build_app(DATA_DIR=tmp_path, MODELS_DIR=models), models
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,6 @@ from PIL import Image
 from hantei.training import dataset, evaluation, served_scores, train
 from hantei.vision import embedder, features, runtime
 from tests import training_photos
-from tests.helpers import TEST_SETTINGS
 
 
 @pytest.fixture(scope="module")
@@ -96,13 +95,10 @@ def test_a_folder_with_one_label_is_refused_with_what_to_do(tmp_path):
         dataset.read(tmp_path)
 
 
-def test_flask_train_writes_a_judge_folder_under_the_models_dir(tmp_path):
-    from hantei import create_app
-
+def test_flask_train_writes_a_judge_folder_under_the_models_dir(make_app, tmp_path):
     models = tmp_path / "models"
     models.mkdir()
-    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
-                      "MODELS_DIR": models, "RATELIMIT": ""})
+    app = make_app(MODELS_DIR=models)
     root = training_photos.build(tmp_path / "kinds", {"train": 6, "val": 3, "test": 3})
     (root / "train" / "photo" / "broken.jpg").write_bytes(b"\xff\xd8\xff not a photo")
     runner = app.test_cli_runner()
@@ -170,14 +166,11 @@ def test_a_tree_with_only_train_gets_validation_photos_drawn_from_it(tmp_path):
     assert data.counts() == {"train": {"cat": 8, "dog": 8}, "val": {"cat": 2, "dog": 2}}
 
 
-def test_a_trained_judge_serves_at_once_through_the_api(trained, tmp_path):
-    from hantei import create_app
-
+def test_a_trained_judge_serves_at_once_through_the_api(make_app, trained, tmp_path):
     root, out, summary, _, _ = trained
     models = tmp_path / "models"
     shutil.copytree(out, models / "kinds")
-    app = create_app({**TEST_SETTINGS, "DATA_DIR": tmp_path, "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
-                      "MODELS_DIR": models, "DEFAULT_JUDGE": "kinds", "WTF_CSRF_ENABLED": False, "RATELIMIT": ""})
+    app = make_app(MODELS_DIR=models, DEFAULT_JUDGE="kinds")
     client = app.test_client()
     for relative in summary["test_photos"][::20]:  # one photo of each label
         truth = relative.split("/")[1]

@@ -7,7 +7,6 @@ import json
 import tomllib
 from pathlib import Path
 
-from hantei import create_app
 from hantei.admin import versions
 from tests import training_photos
 
@@ -24,12 +23,11 @@ def test_admin_never_imports_flask_web_or_cli():
                 assert not name.startswith(("flask", "..web", "..cli", "hantei.web", "hantei.cli")), (path, name)
 
 
-def test_train_a_candidate_with_reports_compare_and_activate(tmp_path):
+def test_train_a_candidate_with_reports_compare_and_activate(make_app, tmp_path):
     models = tmp_path / "models"
     models.mkdir()
-    settings = {"TESTING": True, "DATA_DIR": tmp_path / "data", "DATABASE_URL": f"sqlite:///{tmp_path / 'h.db'}",
-                "MODELS_DIR": models, "DEFAULT_JUDGE": "kinds", "RATELIMIT": ""}
-    app = create_app({**settings, "WTF_CSRF_ENABLED": False})
+    settings = {"DATA_DIR": tmp_path / "data", "MODELS_DIR": models, "DEFAULT_JUDGE": "kinds"}
+    app = make_app(**settings)
     runner = app.test_cli_runner()
     root = training_photos.build(tmp_path / "kinds", {"train": 6, "val": 3, "test": 3})
     assert runner.invoke(args=["train", str(root), "--name", "kinds"]).exit_code == 0
@@ -71,7 +69,7 @@ def test_train_a_candidate_with_reports_compare_and_activate(tmp_path):
     assert list((models / ".retired").iterdir())[0].name.startswith("kinds-1-")
     assert runner.invoke(args=["judges", "activate", "kinds"]).exit_code == 1  # nothing waiting any more
 
-    served = create_app({**settings, "WTF_CSRF_ENABLED": False})  # the servers reloaded
+    served = make_app(**settings)  # the servers reloaded
     after = served.extensions["hantei.store"].get(result_id)
     assert after.judgement.version == "1" and after.judgement.verdict == before.judgement.verdict
     again = served.test_client().post("/judge", data={"image": (io.BytesIO(photo), "a.png")})

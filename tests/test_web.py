@@ -3,6 +3,7 @@
 import io
 import re
 
+import pytest
 from bs4 import BeautifulSoup
 
 from tests.photos import phone_jpeg, upload
@@ -20,6 +21,7 @@ def test_upload_page_is_phone_ready(client):
     assert not [s for s in assets if "//" in (s.get("src") or s.get("href") or "")]  # no CDN
 
 
+@pytest.mark.stores
 def test_upload_redirects_to_a_result_page_with_verdict(client, astronaut_jpeg):
     response = upload(client, astronaut_jpeg)
     assert response.status_code == 303
@@ -34,6 +36,7 @@ def test_upload_redirects_to_a_result_page_with_verdict(client, astronaut_jpeg):
     assert try_form["action"] == "/judge" and page.select_one("#try-button").get_text(strip=True) == "もう一枚"
 
 
+@pytest.mark.stores
 def test_english_when_the_browser_prefers_it(client, astronaut_jpeg):
     headers = {"Accept-Language": "en-GB,en;q=0.9,ja;q=0.5"}
     page = BeautifulSoup(client.get("/", headers=headers).data, "html.parser")
@@ -75,6 +78,7 @@ def test_too_large_upload_is_refused_with_a_page(app, client):
     assert "ファイルが大きすぎます" in response.data.decode()
 
 
+@pytest.mark.stores
 def test_page_script_gets_json_answers(client, astronaut_jpeg):
     headers = {"Accept": "application/json"}
     ok = client.post("/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}, headers=headers)

@@ -10,10 +10,10 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from hantei import create_app
 from hantei.admin import versions
 from tests import training_photos
 from tests.browser.conftest import device_options, serious_violations
+from tests.helpers import build_app
 from tests.servers import Gunicorn
 
 PASSWORD = "correct horse battery"
@@ -25,7 +25,7 @@ def instance(tmp_path_factory):
     root = tmp_path_factory.mktemp("cockpit-browser")
     models, data = root / "models", root / "data"
     models.mkdir()
-    app = create_app({"TESTING": True, "DATA_DIR": data, "MODELS_DIR": models, "DEFAULT_JUDGE": "kinds"})
+    app = build_app(DATA_DIR=data, MODELS_DIR=models, DEFAULT_JUDGE="kinds")
     runner = app.test_cli_runner()
     photos = training_photos.build(root / "kinds", {"train": 6, "val": 3, "test": 3})
     assert runner.invoke(args=["train", str(photos), "--name", "kinds"]).exit_code == 0
