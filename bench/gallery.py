@@ -12,7 +12,6 @@ every per-face judge pays anyway. Writes bench/results/gallery.md.
 import argparse
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -24,6 +23,7 @@ from PIL import Image, ImageEnhance, ImageOps
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.preprocess import median_ms  # noqa: E402
 from hantei.judges import gallery, manifest  # noqa: E402
 from hantei.vision import runtime  # noqa: E402
 from hantei.vision.descriptors import FaceDescriber, face_crop  # noqa: E402
@@ -57,15 +57,6 @@ def judge_folder(root, photos, rng):
         path = PORTRAITS[number % len(PORTRAITS)]
         variant(path, number, rng).save(root / "gallery" / path.stem / f"{number:03}.jpg", quality=90)
     return manifest.read(root)
-
-
-def median_ms(work, runs):
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
 
 
 def main():
