@@ -4,10 +4,11 @@ from flask import Blueprint, abort, current_app, make_response, redirect, render
 from flask_babel import gettext
 
 from ...refusals import Refused
-from ...services import albums, cockpit, lang, store
+from ...services import albums, lang, store
 from ...share import cards, collage
 from .. import owners
 from ..answers import PRIVATE, done, found_album, message, private, send_stored, wants_json
+from ..erasing import erase_album, erase_album_photo
 from ..links import external
 from ..posting import judge_files, posted_files, save_album
 from ..presenting import title_of
@@ -95,10 +96,7 @@ def delete(album_id):
         abort(410 if albums().gone(album_id) else 404)
     if not owner_or_403(album_id):
         return message("not_owner", 403)
-    photos = [record.id for record in albums().get(album_id).records]
-    albums().delete(album_id)
-    for result_id in photos:
-        cockpit().review.forget(result_id)  # reports, review and any training copy of each photo
+    erase_album(album_id)
     owners.forget("albums", album_id)
     return done(gettext("The album and its photos were deleted."), deleted=album_id)
 
@@ -110,9 +108,8 @@ def delete_photo(album_id, result_id):
     found_album(album_id)
     if not owner_or_403(album_id):
         return message("not_owner", 403)
-    if not albums().delete_photo(album_id, result_id):
+    if not erase_album_photo(album_id, result_id):
         abort(404)
-    cockpit().review.forget(result_id)
     if wants_json():
         return {"deleted": result_id}
     return redirect(url_for("albums.album", album_id=album_id), 303)

@@ -9,6 +9,7 @@ from ...share import cards
 from ...store import photo_name
 from .. import counting, owners
 from ..answers import done, found, message, private, send_stored
+from ..erasing import erase_result
 from ..links import external
 from ..presenting import present
 from ..security import csrf
@@ -119,8 +120,7 @@ def delete(result_id):
     if not store().is_owner(result_id, token):
         return message("not_owner", 403)
     record = store().get(result_id)
-    if store().delete(result_id) and record:
+    if erase_result(result_id) and record:
         counting.deleted(record.judgement.judge)
-    cockpit().review.forget(result_id)  # reports, review and any training copy kept with consent
     owners.forget("owned", result_id)
     return done(gettext("The result, its photo and everything kept about it were deleted."), deleted=result_id)
