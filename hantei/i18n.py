@@ -30,7 +30,7 @@ def shell_language():
     return "en" if os.environ.get("LANG", "ja").startswith(("en", "C")) else "ja"
 
 
-# Why an upload was refused, by intake's reason code (and the web layer's own).
+# Why an upload was refused, by intake's refusal code (and the web layer's own).
 REFUSALS = {
     "no_file": _l("Please choose a photo first."),
     "empty": _l("The file is empty. Please choose a photo."),
@@ -77,9 +77,9 @@ REFUSALS = {
 }
 
 
-def refusal(reason, lang, **values):
-    """The refusal message for a reason, in a language, with its numbers filled in."""
-    text = translate(REFUSALS[reason], lang)
+def refusal(code, lang, **values):
+    """The refusal message for a refusal code, in a language, with its numbers filled in."""
+    text = translate(REFUSALS[code], lang)
     return text % values if values else text
 
 

@@ -154,7 +154,7 @@ def _face(path, detector, crops):
     try:
         image = read_photo(Path(path).read_bytes()).image
     except Refused as refused:
-        return None, f"not a photo hantei reads ({refused.reason})"
+        return None, f"not a photo hantei reads ({refused.code})"
     box, reason = largest_face(image, detector)
     if box is not None:
         crops.append(face_crop(image, box))

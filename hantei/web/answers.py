@@ -41,9 +41,9 @@ def refusal(refused):
     return upload_page(refused.message(lang()), refused.status, refused.headers)
 
 
-def message(reason, status, headers=None, **values):
+def message(code, status, headers=None, **values):
     """A page (or JSON error) that says one thing, with a way back to the upload page."""
-    refused = Refused(reason, status, headers, **values)
+    refused = Refused(code, status, headers, **values)
     if wants_json():
         return refused.as_json(lang())
     return render_template("message.html", message=refused.message(lang())), status, headers or {}

@@ -48,8 +48,8 @@ def uploaded(record, kept):
     _add_many(events + ([] if kept else [("no_photo", "", judge)]))
 
 
-def refused(reason, judge=""):
-    _add("refused", reason, judge)
+def refused(code, judge=""):
+    _add("refused", code, judge)
 
 
 def viewed(record):

@@ -54,9 +54,9 @@ def judge_files(files, judge_id, keep):
                     raise too_large()
                 records.append(judge_upload(file, judge_id, keep))
             except Refused as refused:
-                if refused.reason in ("unknown_judge", "bad_request"):  # no such judge; the client is gone
+                if refused.code in ("unknown_judge", "bad_request"):  # no such judge; the client is gone
                     raise
-                failures.append({"position": position, "name": (file.filename or "")[-80:], "code": refused.reason,
+                failures.append({"position": position, "name": (file.filename or "")[-80:], "code": refused.code,
                                  "values": refused.values})
     except BaseException:
         forget(records)

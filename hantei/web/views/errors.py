@@ -13,8 +13,8 @@ from ..bodies import BadFormName
 from ..uploads import STORAGE_RETRY_SECONDS, rate_limited, too_large
 
 bp = Blueprint("errors", __name__)
-# The reason code of each HTTP status the app or Werkzeug may raise; any other status says so in general terms.
-REASONS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 410: "gone",
+# The refusal code of each HTTP status the app or Werkzeug may raise; any other status says so in general terms.
+CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 410: "gone",
            500: "server_error", 503: "unavailable"}
 PASSED_ON = ("Allow", "Retry-After", "WWW-Authenticate")  # headers of an HTTP error that the answer keeps
 
@@ -80,8 +80,8 @@ def http_error(error):
     """Any other HTTP error Flask or Werkzeug raises (404, 405, 400, 503…), in hantei's words."""
     status = error.code or 500
     headers = {name: value for name, value in error.get_headers() if name in PASSED_ON}
-    reason = REASONS.get(status, "http_error")
-    return message(reason, status, headers, **({"status": status} if reason == "http_error" else {}))
+    code = CODES.get(status, "http_error")
+    return message(code, status, headers, **({"status": status} if code == "http_error" else {}))
 
 
 @bp.app_errorhandler(Exception)

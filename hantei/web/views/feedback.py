@@ -18,7 +18,7 @@ TARGETS = ("x", "line", "copy", "sheet")
 
 @bp.app_context_processor
 def report_helpers():
-    return {"refusal_message": lambda reason: refusal(reason, lang())}
+    return {"refusal_message": lambda code: refusal(code, lang())}
 
 
 @bp.post("/r/<result_id>/shared")
