@@ -22,6 +22,7 @@ from ..answers import message
 from ..attempts import login_wait
 from ..bodies import uploaded_bytes
 from ..presenting import region_answer
+from ..uploads import too_large
 from ..security import csrf
 
 bp = Blueprint("cockpit", __name__, url_prefix="/admin")
@@ -39,6 +40,12 @@ def guard():
     """No password, no admin area (404); without a live session, the login page or a 403."""
     if not cockpit().access.enabled():
         abort(404)
+    if request.method == "POST" and _too_large():
+        # reading the form (for its token) would refuse it unanswered; the photo forms refuse it on their page
+        if logged_in() and request.endpoint in ("cockpit.add_photos", "cockpit.try_gallery"):
+            return None
+        refused = too_large()
+        return message(refused.reason, refused.status, **refused.values)
     if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()  # here, not app-wide first, so that without a password even a POST finds nothing
     if request.endpoint in OPEN or logged_in():
@@ -205,6 +212,11 @@ def _act(judge_id, action, *args, **kwargs):
     return redirect(url_for("cockpit.gallery_page", judge_id=judge_id), 303)
 
 
+def _too_large():
+    """Whether the body is over the upload limit (told before the form is read, which would refuse it unanswered)."""
+    return (request.content_length or 0) > current_app.config["MAX_CONTENT_LENGTH"]
+
+
 @bp.get("/galleries")
 def galleries_page():
     """Look-alike judges: the drafts, the live ones, and a form for a new one."""
@@ -247,6 +259,8 @@ def remove_label(judge_id, label):
 @bp.post("/galleries/<judge_id>/labels/<label>/photos")
 def add_photos(judge_id, label):
     """Reference photos for a label (taken or picked, several at once); each refused one is named on the page."""
+    if _too_large():
+        return _draft_page(judge_id, [too_large().message(lang())], 413)
     files = [(file.filename or "", uploaded_bytes(file)) for file in request.files.getlist("photos")]
     try:
         _, refused = galleries.add_photos(_models(), judge_id, label, files, limits())
@@ -299,6 +313,8 @@ def label_image(judge_id, label):
 @bp.post("/galleries/<judge_id>/try")
 def try_gallery(judge_id):
     """Judge a photo with the draft as it is: the answer is shown once, the photo and its faces are not kept."""
+    if _too_large():
+        return _draft_page(judge_id, [too_large().message(lang())], 413)
     file = request.files.get("image")
     try:
         small, size, judgement = galleries.try_photo(_models(), judge_id, uploaded_bytes(file) if file else b"",
