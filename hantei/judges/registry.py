@@ -80,6 +80,7 @@ class Judges:
             stamp, published = self._read_published()
             changed = [judge_id for judge_id, token in published.items() if self._published.get(judge_id) != token]
             loaded, problems = dict(self._loaded), dict(self._problems)
+            warm = any(judge.warm for judge in loaded.values())  # a worker that loaded its judges loads these too
             for judge_id in changed:
                 loaded.pop(judge_id, None)
                 problems.pop(judge_id, None)
@@ -88,6 +89,8 @@ class Judges:
                     continue
                 try:
                     loaded[judge_id] = open_judge(folder)
+                    if warm:
+                        loaded[judge_id].load()
                 except ManifestError as error:
                     problems[judge_id] = str(error)
                     log.warning("judge left out: %s", error)
