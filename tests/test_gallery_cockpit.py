@@ -16,6 +16,7 @@ from hantei.admin import galleries
 from hantei.cli.gallery import gallery_build
 from hantei.judges import gallery
 from hantei.judges.registry import Judges
+from hantei.share import cards
 from tests.helpers import FACES
 from tests.photos import upload
 
@@ -216,14 +217,16 @@ def test_publishing_serves_it_in_every_process_and_shows_the_label_picture(admin
     add(client, "obama", GALLERY / "obama.jpg", GALLERY / "obama2.jpg")
     add(client, "hopper", FACES / "grace_hopper.jpg")
     name = sorted((models / ".candidates" / "look" / "gallery" / "obama").iterdir())[0].name
-    assert client.post("/admin/galleries/look/labels/obama/image", data={"name": name}).status_code == 303
+    assert client.post("/admin/galleries/look/labels/obama/image", data={"name": name, "card": "1"}).status_code == 303
     assert client.post("/admin/galleries/look/publish").status_code == 303
     assert (models / "look" / "judge.toml").is_file() and not (models / ".candidates" / "look").exists()
     assert "look" in other.loaded and other.loaded["look"].describe()["references"] == 3
     served = {j["id"]: j for j in client.get("/api/v1/judges").json["judges"]}
     assert served["look"]["per_face"]
-    page = client.get(upload(client, (GALLERY / "obama3.jpg").read_bytes(), judge="look").headers["Location"],
-                      headers={"Accept-Language": "en"}).text
+    result = upload(client, (GALLERY / "obama3.jpg").read_bytes(), judge="look").headers["Location"]
+    page = client.get(result, headers={"Accept-Language": "en"}).text
+    card = client.get(result + "/card.jpg")
+    assert card.status_code == 200 and Image.open(io.BytesIO(card.data)).size == (cards.WIDTH, cards.HEIGHT)
     assert "Barack Obama" in page and 'class="face-picture"' in page
     picture = page.split('class="face-picture" src="', 1)[1].split('"', 1)[0]
     assert client.get(picture.replace("http://localhost", "")).data == \
@@ -261,3 +264,16 @@ def test_removing_a_photo_or_label_rebuilds(admin, models):
     assert not (folder / "gallery" / "obama").exists()
     assert "obama" not in tomllib.loads((folder / "judge.toml").read_text())["gallery"]["labels"]
     assert client.post("/admin/galleries/look/discard").status_code == 303 and not folder.exists()
+
+
+def test_a_card_shows_the_label_picture_beside_the_face_when_allowed():
+    photo = Image.open(GALLERY / "obama3.jpg").convert("RGB")
+    text = cards.CardText(judge="そっくりさん", verdict="バラク・オバマ", score=0.8, score_label="似てる度 80%",
+                          site="hantei",
+                          faces=(((120.0, 60.0, 110.0, 150.0), "バラク・オバマ 80%"),))
+    plain = np.asarray(Image.open(io.BytesIO(cards.render(text, photo))), dtype=np.int16)
+    pictured = np.asarray(Image.open(io.BytesIO(cards.render(
+        cards.CardText(**{**text.__dict__, "pictures": (str(GALLERY / "obama.jpg"),)}), photo))), dtype=np.int16)
+    changed = np.abs(plain - pictured).max(axis=2) > 40
+    assert changed.sum() > 2000  # a badge of the picture, tens of pixels across
+    assert not changed[:, cards.PHOTO_WIDTH + 10:].any()  # on the photo's side, not over the words

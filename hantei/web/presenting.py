@@ -41,7 +41,7 @@ class FaceAnswer:
     sticker: object  # layout.Sticker, or None when it fits nowhere on the photo (the list below still has it)
     heads: bool  # the face the headline is about
     picture: str = ""  # look-alike judges: the address of the matched label's picture, when the operator shows one
-    picture_on_card: bool = False  # … and whether share cards may show it
+    card_picture: str = ""  # … its file, when share cards may show it too
 
 
 @dataclass(frozen=True)
@@ -168,7 +168,7 @@ def label_picture(judge, kind, region):
     if matched not in images:
         return {}
     return {"picture": external("catalogue.label_picture", judge_id=judge.id, label=matched),
-            "picture_on_card": images[matched]["card"]}
+            "card_picture": str(images[matched]["path"]) if images[matched]["card"] else ""}
 
 
 def sticker_font(size):
@@ -249,6 +249,7 @@ def card_text(record, headline, faces=()):
         caption=headline["caption"],
         tags=tuple(name for _, name, _ in headline["tags"]),
         faces=tuple((tuple(face.region.box), face.answer) for face in faces),
+        pictures=tuple(face.card_picture for face in faces) if any(face.card_picture for face in faces) else (),
         pick=headline["pick"],
     )
 
