@@ -135,6 +135,8 @@ def edit(models_dir, judge_id):
     if judge_id not in served(models_dir):
         raise Refused("no_draft", 404, judge=judge_id)
     folder = draft_folder(models_dir, judge_id)
+    if folder.exists() and not _is_gallery(folder):
+        raise Refused("judge_taken", 409, judge=judge_id)  # a trained candidate of that id waits already
     if not folder.exists():
         folder.parent.mkdir(parents=True, exist_ok=True)
         shutil.copytree(live, folder)
@@ -379,7 +381,10 @@ def publish(models_dir, judge_id):
     then has the judges read it again. Returns the new versions.Version."""
     folder, _ = _draft_data(models_dir, judge_id)
     _servable(folder)
-    _, live = versions.activate(models_dir, judge_id)
+    try:
+        _, live = versions.activate(models_dir, judge_id)
+    except versions.ActivateError as error:  # its judge.toml names another id (a folder made by hand)
+        raise Refused("draft_broken", 409, problem=str(error)) from None
     return live
 
 

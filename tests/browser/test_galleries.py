@@ -74,12 +74,19 @@ def test_a_look_alike_judge_made_on_a_phone_judges_on_the_public_page(browser, p
     expect(page.locator("[data-tried-face]")).to_contain_text("バラク・オバマ")
     assert not list((models / ".candidates" / "lookalike").rglob("obama3*"))
 
+    name = page.locator("section[data-label='obama'] figure").first.get_attribute("data-photo")
+    page.locator(f"figure[data-photo='{name}'] .admin-image-form button").click()  # its picture beside answers
+    expect(page.locator("section[data-label='obama'] figcaption strong")).to_be_visible()
     page.click("#publish")
     expect(page.locator("[data-published='lookalike']")).to_be_visible()
     page.click("[data-published] a")  # "open it": the upload page with the new judge chosen
     expect(page.locator("#judge-lookalike")).to_be_checked()
     page.set_input_files("#image", str(GALLERY / "obama3.jpg"))  # picking it judges it at once
     expect(page.locator(".face-list")).to_contain_text("バラク・オバマ")
+    expect(page.locator(".face-list img.face-picture")).to_be_visible()
+    assert page.locator(".face-list img.face-picture").evaluate("img => img.naturalWidth") > 0
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=Path(SHOTS) / "galleries-result-ja-light.png", full_page=True)
     # both workers serve it: every answer of /api/v1/judges lists it
     for _ in range(6):
         judges = page.request.get(server.url + "/api/v1/judges").json()["judges"]
