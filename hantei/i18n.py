@@ -67,6 +67,23 @@ REFUSALS = {
                   "fields). Only the photo may be big."),
     "bad_filename": _l("The photo's file name cannot be read (it is not UTF-8 text). Please rename the file "
                   "and try again."),
+    "bad_judge_id": _l("A judge's id is 1 to 40 small letters (a-z), digits, - or _, starting with a letter or digit."),
+    "judge_taken": _l("There is already a judge or a draft called “%(judge)s”. Please choose another id."),
+    "names_needed": _l("Please give the name in both Japanese and English (at most %(characters)s characters each)."),
+    "bad_threshold": _l("The threshold is a number over %(low)s and at most %(high)s."),
+    "no_draft": _l("There is no look-alike draft called “%(judge)s”."),
+    "bad_label": _l("A label's key is 1 to 32 small letters (a-z), digits, - or _, starting with a letter or digit."),
+    "label_taken": _l("This judge already has a label “%(label)s”."),
+    "no_label": _l("This judge has no label “%(label)s”."),
+    "no_photo": _l("This reference photo is not there (any more)."),
+    "too_many_references": _l("Please send at most %(photos)s photos at a time."),
+    "no_face_in": _l("No face was found in this photo, so it was not added. Please choose one where the face is "
+                     "clear."),
+    "face_not_isolated": _l("That face could not be told apart from the others. Please crop the photo to it and "
+                            "send it again."),
+    "no_labels": _l("Add at least one label with photos first."),
+    "empty_label": _l("“%(label)s” has no photo with a face yet: every label needs one before the draft can judge."),
+    "draft_broken": _l("The draft cannot judge yet: %(problem)s"),
     "bad_request": _l("This request could not be understood. Please reload the page and try again."),
     "bad_host": _l("This server does not answer for that address."),
     "forbidden": _l("This page is not open to you."),
