@@ -36,7 +36,7 @@ class Reference:
     label: str
     name: str
     box: list = None
-    reason: str = ""  # "" (used), "no_face", "several" (faces of about one size) or "unreadable"
+    problem: str = ""  # "" (used), "no_face", "several" (faces of about one size) or "unreadable"
     faces: int = 0  # how many faces the build saw when it left the photo out for several
     size: tuple = (0, 0)  # the photo's width and height, in the pixels of its box
 
@@ -173,11 +173,8 @@ def read(models_dir, judge_id):
             reference = Reference(key, path.rsplit("/", 1)[1])
             built = entries.get(path, {})
             reference.box = built.get("box")
-            reason = built.get("reason", "")
-            several = re.match(r"(\d+) faces", reason)
-            reference.reason = "" if reference.box else "several" if several else "no_face" \
-                if reason.startswith("no face") else "unreadable"
-            reference.faces = int(several.group(1)) if several else 0
+            reference.problem = "" if reference.box else built.get("problem", "unreadable")
+            reference.faces = built.get("faces", 0)
             reference.size = _size(folder / path)
             label.photos.append(reference)
         labels.append(label)
@@ -263,7 +260,7 @@ def add_photos(models_dir, judge_id, label, files, limits=None):
     build(folder)
     index, _ = gallery.read_index(folder)
     faceless = [entry["path"].rsplit("/", 1)[1] for entry in index["skipped"]
-                if entry["path"].startswith(f"{gallery.PHOTOS}/{label}/") and entry["reason"].startswith("no face")]
+                if entry["path"].startswith(f"{gallery.PHOTOS}/{label}/") and entry["problem"] == "no_face"]
     dropped = [name for name in faceless if name in kept]
     for name in dropped:
         (folder / gallery.PHOTOS / label / name).unlink()

@@ -43,10 +43,14 @@ def refusal(refused):
 
 def message(code, status, headers=None, **values):
     """A page (or JSON error) that says one thing, with a way back to the upload page."""
-    refused = Refused(code, status, headers, **values)
+    return explained(Refused(code, status, headers, **values))
+
+
+def explained(refused):
+    """A page (or JSON error) that says why something was refused, with a way back to the upload page."""
     if wants_json():
         return refused.as_json(lang())
-    return render_template("message.html", message=refused.message(lang())), status, headers or {}
+    return render_template("message.html", message=refused.message(lang())), refused.status, refused.headers
 
 
 def done(text, **json):

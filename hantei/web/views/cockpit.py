@@ -18,7 +18,7 @@ from ...services import cockpit, judges, lang, limits, store
 from ...share import cards
 from ...store import photo_name
 from .. import model_cards
-from ..answers import message
+from ..answers import explained, message
 from ..attempts import login_wait
 from ..bodies import uploaded_bytes
 from ..presenting import region_answer
@@ -45,7 +45,7 @@ def guard():
         if logged_in() and request.endpoint in ("cockpit.add_photos", "cockpit.try_gallery"):
             return None
         refused = too_large()
-        return message(refused.reason, refused.status, **refused.values)
+        return explained(refused)
     if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()  # here, not app-wide first, so that without a password even a POST finds nothing
     if request.endpoint in OPEN or logged_in():
@@ -197,7 +197,7 @@ def _draft_page(judge_id, errors=(), status=200, tried=None):
     try:
         draft = galleries.read(_models(), judge_id)
     except Refused as refused:
-        return message(refused.reason, refused.status, **refused.values)
+        return explained(refused)
     return render_template("cockpit/gallery.html", draft=draft, errors=errors, tried=tried,
                            at_once=galleries.AT_ONCE,
                            max_mb=round(current_app.config["MAX_CONTENT_LENGTH"] / 2**20)), status
@@ -287,7 +287,7 @@ def faces_page(judge_id, label, name):
     try:
         size, boxes = galleries.faces(_models(), judge_id, label, name)
     except Refused as refused:
-        return message(refused.reason, refused.status, **refused.values)
+        return explained(refused)
     return render_template("cockpit/gallery_faces.html", judge_id=judge_id, label=label, name=name, size=size,
                            boxes=boxes)
 
@@ -347,5 +347,5 @@ def discard_gallery(judge_id):
     try:
         galleries.discard(_models(), judge_id)
     except Refused as refused:
-        return message(refused.reason, refused.status, **refused.values)
+        return explained(refused)
     return redirect(url_for("cockpit.galleries_page"), 303)
