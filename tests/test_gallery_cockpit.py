@@ -1,4 +1,4 @@
-"""Look-alike judges made in the cockpit (admin/galleries.py): the draft is the folder `flask gallery build` reads,
+"""Look-alike judges made in the cockpit (cockpit/galleries.py): the draft is the folder `flask gallery build` reads,
 built by the same code; bad input gets a 4xx in the visitor's language; a try keeps nothing; publishing serves it in
 every process without a restart, with the label's picture beside its matches."""
 
@@ -12,7 +12,7 @@ from bs4 import BeautifulSoup
 from click.testing import CliRunner
 from PIL import Image
 
-from hantei.admin import galleries
+from hantei.cockpit import galleries
 from hantei.cli.gallery import gallery_build
 from hantei.judges import gallery
 from hantei.judges.registry import Judges

@@ -53,7 +53,7 @@ tombstones = table(
     sa.Column("gone_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
 
-# The operator's cockpit (hantei.admin). Counters: one row per hour, event, key and judge ('' when none), adding
+# The operator's cockpit (hantei.cockpit). Counters: one row per hour, event, key and judge ('' when none), adding
 # up across servers by upsert; only numbers, never who or what browser.
 counts = table(
     "counts",

@@ -5,8 +5,8 @@ import logging
 import sqlalchemy as sa
 from flask import request
 
-from ..admin.counters import timing_key
-from ..admin.devices import crawler, device
+from ..cockpit.counters import timing_key
+from ..cockpit.devices import crawler, device
 from ..services import cockpit
 from .attempts import first_time
 

@@ -1,7 +1,7 @@
 """The operator's cockpit under /admin: its door (404 until a password is set, a login slowed per client and per
 account, sessions that expire, logout; every answer noindex and no-store, its cookie HttpOnly, SameSite=Strict,
 Secure on HTTPS) and the pages behind it: the launch dashboard, the review queue of reported results, judge
-versions, and look-alike judges made from a phone (admin/galleries.py does the work)."""
+versions, and look-alike judges made from a phone (cockpit/galleries.py does the work)."""
 
 import base64
 import io
@@ -9,9 +9,9 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_file, url_for
 
-from ...admin import dashboard, galleries, versions
-from ...admin.access import SESSION_MINUTES
-from ...admin.charts import bars
+from ...cockpit import dashboard, galleries, versions
+from ...cockpit.access import SESSION_MINUTES
+from ...cockpit.charts import bars
 from ...i18n import translate
 from ...refusals import Refused
 from ...services import cockpit, judges, lang, limits, store

@@ -4,7 +4,7 @@ import secrets
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 
-from ...admin.reports import AlreadyReported, answers_for, visitor_hash
+from ...cockpit.reports import AlreadyReported, answers_for, visitor_hash
 from ...i18n import refusal
 from ...services import cockpit, judges, lang
 from .. import counting, owners
