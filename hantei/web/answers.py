@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 
 from flask import abort, current_app, redirect, render_template, request, send_file
 
+from ..i18n import refusal as refusal_text
+from ..i18n import wait_words
 from ..refusals import Refused
 from ..services import judges, lang, store
 from . import site_card
@@ -34,11 +36,25 @@ def upload_page(error=None, status=200, headers=None):
     ), status, headers or {}
 
 
+# Refusals that ask the visitor to wait: the form's own page says for how long (the answer's Retry-After). The
+# page's script says it in its own words while it keeps the photo and sends it again (static/hantei.js).
+WAITED = {"busy": "busy_page", "rate_limited": "rate_limited_page"}
+
+
 def refusal(refused):
     """A refused upload: JSON for scripts, else the upload page with the message, same status either way."""
     if wants_json():
         return refused.as_json(lang())
-    return upload_page(refused.message(lang()), refused.status, refused.headers)
+    return upload_page(page_message(refused), refused.status, refused.headers)
+
+
+def page_message(refused):
+    """What the upload page says of a refusal; one that asks the visitor to wait says how long."""
+    waited = WAITED.get(refused.reason)
+    after = str(refused.headers.get("Retry-After", ""))
+    if waited and after.isdigit():
+        return refusal_text(waited, lang(), wait=wait_words(int(after), lang()))
+    return refused.message(lang())
 
 
 def message(reason, status, headers=None, **values):
