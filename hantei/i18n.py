@@ -50,11 +50,6 @@ REFUSALS = {
     "not_owner": _l("Only the person who uploaded this photo can delete it."),
     "busy": _l("hantei is very busy right now. Please try again in a few seconds."),
     "rate_limited": _l("You have sent many photos in a short time. Please wait a moment and try again."),
-    # The same two on the form's own page (no JavaScript), which can say how long to wait (the answer's Retry-After).
-    "busy_page": _l("hantei is very busy right now, so your photo was not judged yet. Please wait about %(wait)s, "
-                    "then choose your photo and send it again (without JavaScript this page cannot keep it for you)."),
-    "rate_limited_page": _l("You have sent many photos in a short time. You can send a photo again in about "
-                            "%(wait)s."),
     "too_many_photos": _l("An album holds at most %(photos)s photos. Please choose fewer photos."),
     "album_too_large": _l("These photos are too big together (an album takes at most %(megabytes)s MB). "
                           "Please choose fewer or smaller photos."),
@@ -82,6 +77,13 @@ REFUSALS = {
 }
 
 
+# Two refusals as the form's own page (no JavaScript) says them: how long to wait (the answer's Retry-After).
+WAITING = {
+    "busy": _l("hantei is very busy right now, so your photo was not judged yet. Please wait about %(wait)s, then "
+               "choose your photo and send it again (without JavaScript this page cannot keep it for you)."),
+    "rate_limited": _l("You have sent many photos in a short time. You can send a photo again in about %(wait)s."),
+}
+
 # A wait as a person reads it at a glance: seconds up to 90, then whole minutes (rounded up).
 WAITS = {"second": _l("1 second"), "seconds": _l("%(n)s seconds"), "minutes": _l("%(n)s minutes")}
 
@@ -94,6 +96,11 @@ def wait_words(seconds, lang):
     if seconds <= 90:
         return translate(WAITS["seconds"], lang) % {"n": seconds}
     return translate(WAITS["minutes"], lang) % {"n": -(-seconds // 60)}
+
+
+def waiting(reason, seconds, lang):
+    """What the form's page says of a refusal that asks to wait `seconds`; None for a refusal that does not."""
+    return translate(WAITING[reason], lang) % {"wait": wait_words(seconds, lang)} if reason in WAITING else None
 
 
 def refusal(reason, lang, **values):

@@ -7,8 +7,7 @@ from datetime import datetime, timezone
 
 from flask import abort, current_app, redirect, render_template, request, send_file
 
-from ..i18n import refusal as refusal_text
-from ..i18n import wait_words
+from ..i18n import waiting
 from ..refusals import Refused
 from ..services import judges, lang, store
 from . import site_card
@@ -36,11 +35,6 @@ def upload_page(error=None, status=200, headers=None):
     ), status, headers or {}
 
 
-# Refusals that ask the visitor to wait: the form's own page says for how long (the answer's Retry-After). The
-# page's script says it in its own words while it keeps the photo and sends it again (static/hantei.js).
-WAITED = {"busy": "busy_page", "rate_limited": "rate_limited_page"}
-
-
 def refusal(refused):
     """A refused upload: JSON for scripts, else the upload page with the message, same status either way."""
     if wants_json():
@@ -49,12 +43,10 @@ def refusal(refused):
 
 
 def page_message(refused):
-    """What the upload page says of a refusal; one that asks the visitor to wait says how long."""
-    waited = WAITED.get(refused.reason)
+    """What the upload page says of a refusal; one that asks the visitor to wait (busy, over their limit) says how
+    long, from its Retry-After. The page's script says it in its own words, as it keeps the photo (static/hantei.js)."""
     after = str(refused.headers.get("Retry-After", ""))
-    if waited and after.isdigit():
-        return refusal_text(waited, lang(), wait=wait_words(int(after), lang()))
-    return refused.message(lang())
+    return (after.isdigit() and waiting(refused.reason, int(after), lang())) or refused.message(lang())
 
 
 def message(reason, status, headers=None, **values):

@@ -95,7 +95,7 @@ def test_six_phones_at_once_on_one_slot_all_land_on_their_results(browser, playw
 
 
 def shot(page, name):
-    """A screenshot of the phone's first screen, kept with the others (artifacts/screenshots) and in /tmp/spike-shots."""
+    """The phone's first screen, kept with the other screenshots (artifacts/screenshots) and in /tmp/spike-shots."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SHOTS / f"spike-{name}")
     SPIKE_SHOTS.mkdir(exist_ok=True)
