@@ -14,6 +14,7 @@ from tests.photos import phone_jpeg
 from tests.servers import Gunicorn
 
 RESULT = re.compile(r"/r/([A-Za-z0-9_-]{22})$")
+ALBUM = re.compile(r"/a/[A-Za-z0-9_-]{22}$")
 PAGES = 6
 PHOTOS = ["astronaut", "coffee", "chelsea", "camera", "astronaut", "coffee"]
 SPIKE_SHOTS = Path("/tmp/spike-shots")
@@ -139,6 +140,33 @@ def test_past_the_cap_one_tap_sends_the_kept_photo(browser, playwright, full_ser
         again.click()
         page.wait_for_url(RESULT, timeout=60_000)
         expect(page.locator("#verdict")).not_to_be_empty()
+    finally:
+        context.close()
+
+
+def test_an_album_turned_away_is_sent_again_whole(browser, playwright, full_server):
+    """A busy answer to an album (a server turns one away whole: tests/test_throttle.py) waits as one photo does,
+    then the same photos go to the real server and land on their album."""
+    context = phone(browser, playwright)
+    try:
+        page = context.new_page()
+        answers = []
+
+        def busy_once(route):
+            answers.append(route.request.post_data_buffer.count(b'name="image"'))
+            if len(answers) == 1:
+                always_busy(route)
+            else:
+                route.continue_()
+
+        page.route("**/judge", busy_once)
+        page.goto(full_server.url + "/")
+        page.set_input_files("#image", [{**photo(name, size=(768, 1024)), "name": f"IMG_000{n}.JPG"}
+                                        for n, name in enumerate(["astronaut", "coffee", "chelsea"])])
+        expect(page.locator('[data-role="line-text"]')).to_contain_text("順番待ち中")
+        page.wait_for_url(ALBUM, timeout=60_000)
+        expect(page.locator(".album-item")).to_have_count(3)
+        assert answers == [3, 3]  # all three photos, both times
     finally:
         context.close()
 
