@@ -218,6 +218,8 @@ def test_the_busy_state_on_a_phone(browser, playwright, full_server, locale, sch
                                              else r"you are in line\. Sending your photo again in about \d+ seconds"))
         expect(page.locator("#preview")).to_be_visible()
         expect(page.locator("#upload-form [data-role=cancel]")).to_be_visible()
+        box = text.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= page.viewport_size["height"]  # on the first screen
         first = text.text_content()
         page.wait_for_timeout(2100)
         assert text.text_content() != first  # the countdown ticks
