@@ -1,6 +1,7 @@
 """Overload is answered, not queued: 429 over a client's upload budget, 503 when every judging slot is busy."""
 
 import io
+import re
 import threading
 from contextlib import contextmanager
 
@@ -28,8 +29,8 @@ def test_page_and_api_share_one_upload_budget(limited, astronaut_jpeg):
     assert upload(client, astronaut_jpeg).status_code == 303
     assert upload(client, astronaut_jpeg, path="/api/v1/judge").status_code == 201
     page = upload(client, astronaut_jpeg)
-    assert page.status_code == 429 and int(page.headers["Retry-After"]) > 0
-    wait = wait_words(int(page.headers["Retry-After"]), "ja")  # the form's page says how long, from Retry-After
+    assert page.status_code == 429 and 55 <= int(page.headers["Retry-After"]) <= 61  # the minute's window
+    wait = wait_words(int(page.headers["Retry-After"]), "ja")  # the form's page says how long, as Retry-After does
     assert f"約{wait}後にまた送れます" in page.data.decode()
     api = upload(client, astronaut_jpeg, path="/api/v1/judge", headers={"Accept-Language": "en"})
     assert api.status_code == 429 and api.json["error"]["code"] == "rate_limited"
@@ -113,3 +114,24 @@ def test_a_busy_album_is_refused_whole_so_the_page_can_send_it_again(app, client
     assert album.status_code == 503 and album.headers["Retry-After"] == "1"
     assert album.json["error"]["code"] == "busy"
     assert rows(app) == 0
+
+
+def test_a_busy_answer_says_the_queues_wait_not_the_rate_windows(make_app, astronaut_jpeg):
+    """The limiter's own hint would stretch a busy 503's Retry-After to the client's minute: the page would wait a
+    minute for a slot free in a second."""
+    app = make_app(RATELIMIT="30/minute;500/day")
+    client = app.test_client()
+    assert upload(client, astronaut_jpeg).status_code == 303
+    with full(app):
+        busy = upload(client, astronaut_jpeg, path="/api/v1/judge")
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+    assert busy.headers["X-RateLimit-Remaining"] == "28"  # the limiter's headers are still there
+
+
+def test_a_day_limit_says_hours_not_a_minute(make_app, astronaut_jpeg):
+    app = make_app(RATELIMIT="30/minute;1/day")
+    client = app.test_client()
+    upload(client, astronaut_jpeg)
+    page = upload(client, astronaut_jpeg, headers={"Accept-Language": "en"})
+    assert page.status_code == 429 and int(page.headers["Retry-After"]) > 86_000
+    assert re.search(r"send a photo again in about 14[34]\d minutes", page.data.decode())
