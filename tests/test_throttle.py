@@ -135,3 +135,29 @@ def test_a_day_limit_says_hours_not_a_minute(make_app, astronaut_jpeg):
     page = upload(client, astronaut_jpeg, headers={"Accept-Language": "en"})
     assert page.status_code == 429 and int(page.headers["Retry-After"]) > 86_000
     assert re.search(r"send a photo again in about 14[34]\d minutes", page.data.decode())
+
+
+class FullAfter(Capacity):
+    """Room for `free` photos, then none: an album's later photo turned away after the first were judged."""
+
+    def __init__(self, free):
+        super().__init__(slots=1, wait_seconds=0.05)
+        self.free = free
+
+    @contextmanager
+    def slot(self):
+        if not self.free:
+            raise Busy()
+        self.free -= 1
+        with super().slot():
+            yield
+
+
+@pytest.mark.stores
+def test_an_album_turned_away_halfway_keeps_none_of_it(app, client, astronaut_jpeg):
+    app.extensions["hantei.capacity"] = FullAfter(free=2)
+    photos = [(io.BytesIO(astronaut_jpeg), f"{n}.jpg") for n in range(3)]
+    album = client.post("/judge", data={"image": photos})
+    assert album.status_code == 503 and album.headers["Retry-After"] == "1"
+    assert "混み合っている" in album.data.decode()
+    assert rows(app) == 0  # the two judged first are deleted: nobody holds their links
