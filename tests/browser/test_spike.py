@@ -133,7 +133,8 @@ def test_past_the_cap_one_tap_sends_the_kept_photo(browser, playwright, full_ser
         gaps = [(b - a) / 1000 for a, b in zip(sends, sends[1:])]
         assert 4 <= len(sends) <= 15, gaps
         assert all(1 <= gap <= 31 for gap in gaps), gaps  # the floor, and the ceiling of one wait
-        assert (sends[-1] - sends[0]) / 1000 <= 120, gaps  # the cap on the whole wait
+        # The cap on the whole wait: two minutes from the first busy answer (a countdown ticks each 250 ms).
+        assert (sends[-1] - sends[0]) / 1000 <= 121, gaps
         assert sum(gaps[len(gaps) // 2:]) / len(gaps[len(gaps) // 2:]) > sum(gaps[:2]) / 2  # it backs off
         page.clock.run_for(60_000)
         assert len(recorded(page, "sends")) == len(sends)  # past the cap, nothing is sent without the tap
