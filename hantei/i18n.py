@@ -94,6 +94,32 @@ REFUSALS = {
 }
 
 
+# Two refusals as the form's own page (no JavaScript) says them: how long to wait (the answer's Retry-After).
+WAITING = {
+    "busy": _l("hantei is very busy right now, so your photo was not judged yet. Please wait about %(wait)s, then "
+               "choose your photo and send it again (without JavaScript this page cannot keep it for you)."),
+    "rate_limited": _l("You have sent many photos in a short time. You can send a photo again in about %(wait)s."),
+}
+
+# A wait as a person reads it at a glance: seconds up to 90, then whole minutes (rounded up).
+WAITS = {"second": _l("1 second"), "seconds": _l("%(n)s seconds"), "minutes": _l("%(n)s minutes")}
+
+
+def wait_words(seconds, lang):
+    """How long to wait, in words of a language: "1 second", "45 seconds", "3 minutes"."""
+    seconds = max(1, int(seconds))
+    if seconds == 1:
+        return translate(WAITS["second"], lang)
+    if seconds <= 90:
+        return translate(WAITS["seconds"], lang) % {"n": seconds}
+    return translate(WAITS["minutes"], lang) % {"n": -(-seconds // 60)}
+
+
+def waiting(code, seconds, lang):
+    """What the form's page says of a refusal that asks to wait `seconds`; None for a refusal that does not."""
+    return translate(WAITING[code], lang) % {"wait": wait_words(seconds, lang)} if code in WAITING else None
+
+
 def refusal(code, lang, **values):
     """The refusal message for a refusal code, in a language, with its numbers filled in."""
     text = translate(REFUSALS[code], lang)

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from flask import abort, current_app, redirect, render_template, request, send_file
 
+from ..i18n import waiting
 from ..refusals import Refused
 from ..services import judges, lang, store
 from . import site_card
@@ -38,7 +39,14 @@ def refusal(refused):
     """A refused upload: JSON for scripts, else the upload page with the message, same status either way."""
     if wants_json():
         return refused.as_json(lang())
-    return upload_page(refused.message(lang()), refused.status, refused.headers)
+    return upload_page(page_message(refused), refused.status, refused.headers)
+
+
+def page_message(refused):
+    """What the upload page says of a refusal; one that asks the visitor to wait (busy, over their limit) says how
+    long, from its Retry-After. The page's script says it in its own words, as it keeps the photo (static/hantei.js)."""
+    after = str(refused.headers.get("Retry-After", ""))
+    return (after.isdigit() and waiting(refused.code, int(after), lang())) or refused.message(lang())
 
 
 def message(code, status, headers=None, **values):

@@ -10,6 +10,7 @@ from ...refusals import Refused
 from ...store import StorageDown
 from ..answers import message, refusal
 from ..bodies import BadFormName
+from ..throttle import seconds_to_reset
 from ..uploads import STORAGE_RETRY_SECONDS, rate_limited, too_large
 
 bp = Blueprint("errors", __name__)
@@ -43,9 +44,9 @@ def upload_too_large(_error):
 
 
 @bp.app_errorhandler(RateLimitExceeded)
-def upload_rate_limited(error):
-    retry_after = error.retry_after if getattr(error, "retry_after", None) else 60
-    return refusal(rate_limited(int(retry_after)))
+def upload_rate_limited(_error):
+    """Over the client's upload limit: a 429 whose Retry-After (and message) says when its window lets it in."""
+    return refusal(rate_limited(seconds_to_reset()))
 
 
 @bp.app_errorhandler(StorageDown)
