@@ -7,7 +7,7 @@
       if (!input.files || !input.files.length) return;
       var label = document.querySelector("label[for='" + input.id + "']");
       if (label && input.dataset.busy) label.textContent = input.dataset.busy;
-      if (label) label.classList.add("is-busy");
+      if (label) label.classList.add("admin-sending");
       input.form.submit();
     });
   });
