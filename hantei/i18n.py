@@ -101,8 +101,9 @@ WAITING = {
     "rate_limited": _l("You have sent many photos in a short time. You can send a photo again in about %(wait)s."),
 }
 
-# A wait as a person reads it at a glance: seconds up to 90, then whole minutes (rounded up).
-WAITS = {"second": _l("1 second"), "seconds": _l("%(n)s seconds"), "minutes": _l("%(n)s minutes")}
+# A wait as a person reads it at a glance: seconds up to 90, minutes up to 90 (rounded up), then hours (rounded).
+WAITS = {"second": _l("1 second"), "seconds": _l("%(n)s seconds"), "minutes": _l("%(n)s minutes"),
+         "hours": _l("%(n)s hours")}
 
 
 def wait_words(seconds, lang):
@@ -112,7 +113,9 @@ def wait_words(seconds, lang):
         return translate(WAITS["second"], lang)
     if seconds <= 90:
         return translate(WAITS["seconds"], lang) % {"n": seconds}
-    return translate(WAITS["minutes"], lang) % {"n": -(-seconds // 60)}
+    if seconds <= 90 * 60:
+        return translate(WAITS["minutes"], lang) % {"n": -(-seconds // 60)}
+    return translate(WAITS["hours"], lang) % {"n": round(seconds / 3600)}
 
 
 def waiting(code, seconds, lang):

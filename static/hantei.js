@@ -18,7 +18,8 @@
     function wait(seconds) {
       if (seconds <= 1) return words.second;
       if (seconds <= 90) return words.seconds.replace("{n}", seconds);
-      return words.minutes.replace("{n}", Math.ceil(seconds / 60));
+      if (seconds <= 90 * 60) return words.minutes.replace("{n}", Math.ceil(seconds / 60));
+      return words.hours.replace("{n}", Math.round(seconds / 3600));
     }
     function show(message, spoken) {
       box.classList.remove("d-none");
