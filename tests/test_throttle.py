@@ -1,7 +1,6 @@
 """Overload is answered, not queued: 429 over a client's upload budget, 503 when every judging slot is busy."""
 
 import io
-import re
 import threading
 from contextlib import contextmanager
 
