@@ -21,6 +21,9 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tools.make_kinds_photos import debian  # noqa: E402  (apt-get download, unpacked once into the cache)
+
 MANIFEST = ROOT / "tools" / "people_photos.csv"
 CACHE = Path.home() / ".cache" / "hantei-people"
 
@@ -28,18 +31,6 @@ CACHE = Path.home() / ".cache" / "hantei-people"
 def rows(manifest=MANIFEST):
     with open(manifest, newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
-
-
-def debian(package, version, cache):
-    """The unpacked tree of one Debian package version, downloaded once into the cache."""
-    tree = cache / f"{package}_{version}".replace(":", "%3a")
-    if not tree.is_dir():
-        subprocess.run(["apt-get", "download", f"{package}={version}"], cwd=cache, check=True,
-                       stdout=subprocess.DEVNULL)
-        deb = next(cache.glob(f"{package}_*.deb"))
-        subprocess.run(["dpkg-deb", "-x", str(deb), str(tree)], check=True)
-        deb.unlink()
-    return tree
 
 
 def pypi(package, version, cache, sdist):
