@@ -11,7 +11,7 @@ def create_app(overrides=None):
     from flask import Flask
 
     from . import cli, config, services, web
-    from .admin import Cockpit
+    from .cockpit import Cockpit
     from .intake import Limits
     from .judges import Judges
     from .store import open_store

@@ -30,7 +30,7 @@ def shell_language():
     return "en" if os.environ.get("LANG", "ja").startswith(("en", "C")) else "ja"
 
 
-# Why an upload was refused, by intake's reason code (and the web layer's own).
+# Why an upload was refused, by intake's refusal code (and the web layer's own).
 REFUSALS = {
     "no_file": _l("Please choose a photo first."),
     "empty": _l("The file is empty. Please choose a photo."),
@@ -67,6 +67,23 @@ REFUSALS = {
                   "fields). Only the photo may be big."),
     "bad_filename": _l("The photo's file name cannot be read (it is not UTF-8 text). Please rename the file "
                   "and try again."),
+    "bad_judge_id": _l("A judge's id is 1 to 40 small letters (a-z), digits, - or _, starting with a letter or digit."),
+    "judge_taken": _l("There is already a judge or a draft called “%(judge)s”. Please choose another id."),
+    "names_needed": _l("Please give the name in both Japanese and English (at most %(characters)s characters each)."),
+    "bad_threshold": _l("The threshold is a number over %(low)s and at most %(high)s."),
+    "no_draft": _l("There is no look-alike draft called “%(judge)s”."),
+    "bad_label": _l("A label's key is 1 to 32 small letters (a-z), digits, - or _, starting with a letter or digit."),
+    "label_taken": _l("This judge already has a label “%(label)s”."),
+    "no_label": _l("This judge has no label “%(label)s”."),
+    "no_photo": _l("This reference photo is not there (any more)."),
+    "too_many_references": _l("Please send at most %(photos)s photos at a time."),
+    "no_face_in": _l("No face was found in this photo, so it was not added. Please choose one where the face is "
+                     "clear."),
+    "face_not_isolated": _l("That face could not be told apart from the others. Please crop the photo to it and "
+                            "send it again."),
+    "no_labels": _l("Add at least one label with photos first."),
+    "empty_label": _l("“%(label)s” has no photo with a face yet: every label needs one before the draft can judge."),
+    "draft_broken": _l("The draft cannot judge yet: %(problem)s"),
     "bad_request": _l("This request could not be understood. Please reload the page and try again."),
     "bad_host": _l("This server does not answer for that address."),
     "forbidden": _l("This page is not open to you."),
@@ -77,9 +94,38 @@ REFUSALS = {
 }
 
 
-def refusal(reason, lang, **values):
-    """The refusal message for a reason, in a language, with its numbers filled in."""
-    text = translate(REFUSALS[reason], lang)
+# Two refusals as the form's own page (no JavaScript) says them: how long to wait (the answer's Retry-After).
+WAITING = {
+    "busy": _l("hantei is very busy right now, so your photo was not judged yet. Please wait about %(wait)s, then "
+               "choose your photo and send it again (without JavaScript this page cannot keep it for you)."),
+    "rate_limited": _l("You have sent many photos in a short time. You can send a photo again in about %(wait)s."),
+}
+
+# A wait as a person reads it at a glance: seconds up to 90, minutes up to 90 (rounded up), then hours (rounded).
+WAITS = {"second": _l("1 second"), "seconds": _l("%(n)s seconds"), "minutes": _l("%(n)s minutes"),
+         "hours": _l("%(n)s hours")}
+
+
+def wait_words(seconds, lang):
+    """How long to wait, in words of a language: "1 second", "45 seconds", "3 minutes"."""
+    seconds = max(1, int(seconds))
+    if seconds == 1:
+        return translate(WAITS["second"], lang)
+    if seconds <= 90:
+        return translate(WAITS["seconds"], lang) % {"n": seconds}
+    if seconds <= 90 * 60:
+        return translate(WAITS["minutes"], lang) % {"n": -(-seconds // 60)}
+    return translate(WAITS["hours"], lang) % {"n": round(seconds / 3600)}
+
+
+def waiting(code, seconds, lang):
+    """What the form's page says of a refusal that asks to wait `seconds`; None for a refusal that does not."""
+    return translate(WAITING[code], lang) % {"wait": wait_words(seconds, lang)} if code in WAITING else None
+
+
+def refusal(code, lang, **values):
+    """The refusal message for a refusal code, in a language, with its numbers filled in."""
+    text = translate(REFUSALS[code], lang)
     return text % values if values else text
 
 

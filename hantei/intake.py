@@ -94,11 +94,11 @@ class Photo:
     source_format: str
     source_size: tuple
     source: Image.Image = None  # with keep_source: the oriented, full-size decode in its own mode
-    frame: tuple = None  # the size a stored copy would have: boxes and records are given in its pixels
+    stored_size: tuple = None  # the size a stored copy would have: boxes and records are given in its pixels
 
     @property
     def size(self):
-        return self.frame or self.image.size
+        return self.stored_size or self.image.size
 
     @property
     def uploaded_size(self):
@@ -207,10 +207,11 @@ def _decoded(opened, data, limits, keep_source, need, frames):
     except (ValueError, ImageCms.PyCMSError):
         raise Refused("unsupported", 415) from None  # a colour model that cannot be turned into RGB
     image.info = {}
-    frame = None
-    if target != limits.long_side:  # decoded for the judge alone: boxes go in the frame of the copy not kept
-        frame = _capped_size(_upright_size(source_size, image.size), limits.long_side)
-    photo = Photo(image=image, source_format=source_format, source_size=source_size, source=source, frame=frame)
+    stored_size = None
+    if target != limits.long_side:  # decoded for the judge alone: boxes go in the pixels of the copy not kept
+        stored_size = _capped_size(_upright_size(source_size, image.size), limits.long_side)
+    photo = Photo(image=image, source_format=source_format, source_size=source_size, source=source,
+                  stored_size=stored_size)
     deadline = started + limits.seconds
     animation = _animation(animated, data, limits, keep_source, deadline) if animated is not None else None
     return Upload(photo=photo, animation=animation, cost=cost)
@@ -628,8 +629,8 @@ def _in_child(data, limits, keep_source, need, frames):
         _LANE.release()
     kind, value = answer
     if kind == "refused":
-        reason, status, headers, values = value
-        raise Refused(reason, status, headers, **values)
+        code, status, headers, values = value
+        raise Refused(code, status, headers, **values)
     return value
 
 
@@ -647,7 +648,7 @@ def _child(send, data, limits, keep_source, need, frames):
                     peak_bytes=_status_bytes("VmHWM:") - before)
         answer = ("upload", Upload(photo=upload.photo, animation=upload.animation, cost=cost))
     except Refused as refused:
-        answer = ("refused", (refused.reason, refused.status, refused.headers, refused.values))
+        answer = ("refused", (refused.code, refused.status, refused.headers, refused.values))
     except BaseException:
         answer = ("refused", ("corrupt", 400, {}, {}))
     send.send(answer)

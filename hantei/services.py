@@ -46,7 +46,7 @@ def capacity():
 
 
 def cockpit():
-    """This app's counters, operator access, reports and review (hantei.admin.Cockpit)."""
+    """This app's counters, operator access, reports and review (hantei.cockpit.Cockpit)."""
     return service("cockpit")
 
 

@@ -41,6 +41,7 @@
   }
 
   input.addEventListener("change", function () {
+    line.hide();  // a new pick ends any wait for the last one
     rows();
     if (input.files && input.files.length > maxPhotos) showError(form.dataset.msgTooMany);
   });
@@ -58,7 +59,14 @@
     }, Promise.resolve()).then(function () { return done; });
   }
 
+  // A full server sends the whole album again (it kept none of it); album.js shows the wait as hantei.js does.
+  var line = window.hanteiLine ? window.hanteiLine(form, function () { resend(); }, function () { submit.disabled = false; })
+    : { took: function () { return false; }, hide: function () {} };
+  var resend = function () {};
+
   function send(parts, bars) {
+    resend = function () { submit.disabled = true; send(parts, bars); };
+    bars.forEach(function (bar) { bar.value = 10; });
     var data = new FormData(form);
     data.delete("image");
     parts.forEach(function (part) { data.append("image", part.blob, part.name); });
@@ -80,6 +88,7 @@
       var answer = null;
       try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
       if (xhr.status < 300 && answer && answer.url) { window.location.assign(answer.url); return; }
+      if (line.took(xhr, answer && answer.error && answer.error.code)) return;
       submit.disabled = false;
       showError(answer && answer.error ? answer.error.message : form.dataset.msgFailed);
     };
@@ -104,6 +113,7 @@
     var files = Array.prototype.slice.call(input.files);
     if (files.length > maxPhotos) { showError(form.dataset.msgTooMany); return; }
     showError("");
+    line.hide();
     submit.disabled = true;
     var bars = rows();
     shrinkAll(files, bars).then(function (parts) {

@@ -1,3 +1,83 @@
+// Waiting in line. A full server (503 "busy", or a 503 from a proxy in front) is not a failure: the photo is kept
+// and sent again by itself after the answer's Retry-After, each wait drawn at random between that floor and a ceiling
+// that doubles with each try (at most TRY_MAX s), for at most LINE_MAX s after the first busy answer; then one tap
+// sends it again. Over their own upload limit (429) a visitor is told when they may send again and gets the tap,
+// never an automatic resend. hantei.js and album.js share it: line(form, resend, idle) -> {took(xhr), hide()}.
+(function () {
+  "use strict";
+  var TRY_MAX = 30, LINE_MAX = 120;
+  window.hanteiLine = function (form, resend, idle) {
+    var box = form.querySelector('[data-role="line"]');
+    var said = form.querySelector('[data-role="line-said"]');  // for screen readers: each state once
+    if (!box || !said) return { took: function () { return false; }, hide: function () {} };
+    var text = box.querySelector('[data-role="line-text"]');  // what is seen: the countdown ticks
+    var again = box.querySelector('[data-role="retry"]');
+    var words = box.dataset;
+    var timer = null, tries = 0, since = 0;
+
+    function wait(seconds) {
+      if (seconds <= 1) return words.second;
+      if (seconds <= 90) return words.seconds.replace("{n}", seconds);
+      if (seconds <= 90 * 60) return words.minutes.replace("{n}", Math.ceil(seconds / 60));
+      return words.hours.replace("{n}", Math.round(seconds / 3600));
+    }
+    function show(message, spoken) {
+      box.classList.remove("d-none");
+      form.classList.add("is-waiting");
+      text.textContent = message;
+      if (spoken) said.textContent = message;
+    }
+    function stop() { clearInterval(timer); timer = null; }
+    function countdown(seconds, template, done) {
+      var end = Date.now() + seconds * 1000;
+      function tick() {
+        var left = Math.max(0, Math.ceil((end - Date.now()) / 1000));
+        show(template.replace("{wait}", wait(Math.max(1, left))), false);
+        if (!left) { stop(); done(); }
+      }
+      stop();
+      again.classList.add("d-none");
+      show(template.replace("{wait}", wait(seconds)), true);
+      timer = setInterval(tick, 250);
+    }
+    function offer(message) {
+      stop();
+      show(message, true);
+      again.onclick = function () { hide(); resend(); };  // the form's two scripts share the button: the last offer
+      again.classList.remove("d-none");
+      idle();
+    }
+    function hide() {
+      stop();
+      tries = since = 0;
+      said.textContent = "";
+      box.classList.add("d-none");
+      again.classList.add("d-none");
+      form.classList.remove("is-waiting");
+    }
+    // Leaving the page stops the wait; come back to it (the back button) and one tap sends the photo.
+    window.addEventListener("pagehide", function () { if (timer) offer(words.gaveUp); });
+
+    function took(xhr, code) {
+      var after = parseInt(xhr.getResponseHeader("Retry-After"), 10);
+      var floor = Math.min(Math.max(after >= 0 ? after : 5, 1), TRY_MAX);
+      if (xhr.status === 429) {
+        countdown(after >= 1 ? after : 60, words.limited, function () { offer(words.limitOver); });
+        idle();
+        return true;
+      }
+      if (xhr.status !== 503 || (code && code !== "busy")) return false;
+      since = since || Date.now();
+      var ceiling = Math.min(floor * Math.pow(2, ++tries), TRY_MAX);
+      var seconds = Math.round(floor + Math.random() * (ceiling - floor));
+      if ((Date.now() - since) / 1000 + seconds > LINE_MAX) { offer(words.gaveUp); return true; }
+      countdown(seconds, words.waiting, function () { show(words.sending, true); resend(); });
+      return true;
+    }
+    return { took: took, hide: hide };
+  };
+})();
+
 // hantei upload forms (the upload page's and a result page's "try yours"): picking a photo starts judging at once,
 // with a preview, shrinking big photos before upload, progress and a way to cancel and pick again.
 // Without this script each form still posts as a plain multipart form with its own button.
@@ -22,6 +102,8 @@
     var previewUrl = null;
     var xhr = null;
     var cancelled = false;
+    var sent = null;  // the photo as last sent (shrunk already), kept to send again while the server is busy
+    var line = window.hanteiLine(form, function () { busy(true); send(sent.blob, sent.name); }, function () { busy(false); });
 
     function showError(message) {
       if (!errorBox.parentNode && message) {
@@ -103,6 +185,7 @@
     }
 
     function send(blob, name) {
+      sent = { blob: blob, name: name };
       var data = new FormData(form);
       data.set("image", blob, name);
       xhr = new XMLHttpRequest();
@@ -115,6 +198,7 @@
         var answer = null;
         try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
         if (xhr.status < 300 && answer && answer.url) { window.location.assign(answer.url); return; }
+        if (line.took(xhr, answer && answer.error && answer.error.code)) { setProgress(0); return; }
         busy(false);
         showError(answer && answer.error ? answer.error.message : form.dataset.msgFailed);
       };
@@ -125,6 +209,7 @@
 
     function start(file) {
       cancelled = false;
+      line.hide();
       busy(true);
       shrink(file).then(function (blob) {
         if (cancelled) return;
@@ -148,6 +233,7 @@
     if (cancel) {
       cancel.addEventListener("click", function () {
         cancelled = true;
+        line.hide();
         if (xhr) { xhr.onload = xhr.onerror = null; xhr.abort(); xhr = null; }
         busy(false);
         input.value = "";

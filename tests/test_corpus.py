@@ -29,10 +29,10 @@ def corpus(accepted=None):
     return [name for name, want in sorted(EXPECTED.items()) if accepted is None or (want["status"] == 201) == accepted]
 
 
-def expected_message(app, reason):
-    """The refusal message a Japanese visitor (the default) is shown for a reason."""
-    values = {"megapixels": round(app.config["MAX_PIXELS"] / 1e6)} if reason == "too_many_pixels" else {}
-    return Refused(reason, 0, **values).message("ja")
+def expected_message(app, code):
+    """The refusal message a Japanese visitor (the default) is shown for a refusal code."""
+    values = {"megapixels": round(app.config["MAX_PIXELS"] / 1e6)} if code == "too_many_pixels" else {}
+    return Refused(code, 0, **values).message("ja")
 
 
 def jpeg_markers(data):
@@ -97,7 +97,7 @@ def test_page(app, client, name):
     else:
         assert response.status_code == want["status"]
         alert = BeautifulSoup(response.data, "html.parser").find(id="upload-error")
-        assert alert and alert.get_text().strip() == expected_message(app, want["reason"])
+        assert alert and alert.get_text().strip() == expected_message(app, want["code"])
         assert stored_files(app) == []
 
 
@@ -114,7 +114,7 @@ def test_api(app, client, name):
         photo = client.get(f"/r/{body['id']}/photo.jpg")
         assert_clean_and_right(photo.data, name)
     else:
-        assert response.json["error"] == {"code": want["reason"], "message": expected_message(app, want["reason"])}
+        assert response.json["error"] == {"code": want["code"], "message": expected_message(app, want["code"])}
         assert stored_files(app) == []
 
 
@@ -130,7 +130,7 @@ def test_cli(app, runner, name, monkeypatch):
         assert 0 <= line["score"] <= 1
     else:
         assert result.exit_code == 1 and result.stdout == ""
-        assert result.stderr.strip() == f"{CORPUS / name}: {expected_message(app, want['reason'])}"
+        assert result.stderr.strip() == f"{CORPUS / name}: {expected_message(app, want['code'])}"
 
 
 @pytest.mark.parametrize("name", ["gps_iphone.jpg", "gps_exif_xmp.png", "gps_iphone.heic", "gps_exif_xmp.webp"])

@@ -81,7 +81,7 @@ def test_intake_answers_a_photo_or_a_reason(data):
     try:
         photo = read_photo(data, LIMITS)
     except Refused as rejected:
-        assert (rejected.reason, rejected.status) in {
+        assert (rejected.code, rejected.status) in {
             ("empty", 400), ("corrupt", 400), ("unsupported", 415), ("too_many_pixels", 422), ("too_small", 422),
             ("over_budget", 422), ("too_slow", 422),
         }

@@ -31,5 +31,5 @@ def test_metrics_count_requests_judging_and_refusals(client, astronaut_jpeg):
     text = client.get("/metrics").data.decode()
     assert 'hantei_requests_total{endpoint="api.judge",status="201"}' in text
     assert 'hantei_judging_seconds_bucket{judge="keshikaran",le="0.5",stage="detect"}' in text
-    assert 'hantei_rejected_uploads_total{reason="unsupported"}' in text
+    assert 'hantei_rejected_uploads_total{code="unsupported"}' in text
     assert "hantei_in_flight_requests" in text

@@ -31,8 +31,21 @@ def test_score_is_noisy_or_of_weighted_regions(keshikaran):
     assert noisy_or(keshikaran.spec, []) == 0
     assert noisy_or(keshikaran.spec, [face]) == 0
     assert noisy_or(keshikaran.spec, [exposed]) == pytest.approx(0.9 * 0.8)
-    assert noisy_or(keshikaran.spec, [exposed, covered]) == pytest.approx(1 - (1 - 0.72) * (1 - 0.25 * 0.6))
+    assert noisy_or(keshikaran.spec, [exposed, covered]) == pytest.approx(1 - (1 - 0.72) * (1 - 0.02 * 0.6))
     assert noisy_or(keshikaran.spec, [exposed] * 20) <= 1
+
+
+def test_clothes_never_leave_wholesome_and_exposed_parts_still_count(keshikaran):
+    """Four people in dresses (NudeNet sure of every covered breast, and of two covered bottoms) are 健全; one
+    exposed part NudeNet is fairly sure of is still けしからん and blurred, as before the covered weights were
+    lowered."""
+    dressed = [Region("FEMALE_BREAST_COVERED", 0.8, [0, 0, 10, 10])] * 4 + [
+        Region("BUTTOCKS_COVERED", 0.8, [0, 0, 10, 10])] * 2 + [Region("ARMPITS_EXPOSED", 0.6, [0, 0, 10, 10])]
+    assert keshikaran.verdict(noisy_or(keshikaran.spec, dressed))["ja"] == "健全"
+    for label in ("FEMALE_BREAST_EXPOSED", "FEMALE_GENITALIA_EXPOSED", "MALE_GENITALIA_EXPOSED", "ANUS_EXPOSED",
+                  "BUTTOCKS_EXPOSED"):
+        score = noisy_or(keshikaran.spec, [Region(label, 0.75, [0, 0, 10, 10])])
+        assert keshikaran.verdict(score)["ja"] in ("けしからん", "大変けしからん") and score > 0.5, label
 
 
 def test_verdict_bands(keshikaran):

@@ -140,13 +140,13 @@ def test_only_web_cli_services_and_the_factory_import_flask():
 
 @pytest.mark.parametrize("rule, forbidden", [
     ("vision", {"web", "cli", "judges", "store", "share", "training", "intake", "records", "refusals", "i18n",
-                "config", "admin"}),
-    ("judges", {"web", "cli", "store", "share", "admin"}),
+                "config", "cockpit"}),
+    ("judges", {"web", "cli", "store", "share", "cockpit"}),
     ("store", {"vision", "judges", "web", "cli", "share", "training"}),
     ("cli", {"web"}),
     ("intake", {"vision", "judges", "store", "web", "cli", "share", "training"}),
     ("records", {"vision", "judges", "store", "web", "cli", "share", "training", "intake"}),
-    ("services", {"vision", "judges", "store", "web", "cli", "share", "training", "intake", "admin", "records"}),
+    ("services", {"vision", "judges", "store", "web", "cli", "share", "training", "intake", "cockpit", "records"}),
 ])
 def test_no_layer_reaches_where_it_must_not(rule, forbidden):
     offenders = {str(p.relative_to(ROOT)): sorted(rooms_imported(p) & forbidden) for p in MODULES if room(p) == rule}

@@ -2,9 +2,12 @@
 
 import io
 import threading
+from contextlib import contextmanager
 
 import pytest
+from bs4 import BeautifulSoup
 
+from hantei.i18n import wait_words
 from hantei.web.throttle import Busy, Capacity
 from tests.photos import upload
 
@@ -25,8 +28,9 @@ def test_page_and_api_share_one_upload_budget(limited, astronaut_jpeg):
     assert upload(client, astronaut_jpeg).status_code == 303
     assert upload(client, astronaut_jpeg, path="/api/v1/judge").status_code == 201
     page = upload(client, astronaut_jpeg)
-    assert page.status_code == 429 and int(page.headers["Retry-After"]) > 0
-    assert "少し待って" in page.data.decode()
+    assert page.status_code == 429 and 55 <= int(page.headers["Retry-After"]) <= 61  # the minute's window
+    wait = wait_words(int(page.headers["Retry-After"]), "ja")  # the form's page says how long, as Retry-After does
+    assert f"約{wait}後にまた送れます" in page.data.decode()
     api = upload(client, astronaut_jpeg, path="/api/v1/judge", headers={"Accept-Language": "en"})
     assert api.status_code == 429 and api.json["error"]["code"] == "rate_limited"
     assert "wait a moment" in api.json["error"]["message"]
@@ -42,9 +46,10 @@ def test_other_clients_keep_their_budget(limited, astronaut_jpeg):
     assert response.status_code == 303
 
 
-@pytest.mark.stores
-def test_busy_worker_answers_503_and_stores_nothing(app, client, astronaut_jpeg):
-    capacity = Capacity(slots=1, wait_seconds=0.2)
+@contextmanager
+def full(app, wait_seconds=0.2):
+    """The app's one judging slot taken by another upload for as long as the block lasts."""
+    capacity = Capacity(slots=1, wait_seconds=wait_seconds)
     app.extensions["hantei.capacity"] = capacity
     held, release = threading.Event(), threading.Event()
 
@@ -57,13 +62,19 @@ def test_busy_worker_answers_503_and_stores_nothing(app, client, astronaut_jpeg)
     worker.start()
     held.wait(5)
     try:
-        page = upload(client, astronaut_jpeg)
-        api = upload(client, astronaut_jpeg, path="/api/v1/judge")
+        yield
     finally:
         release.set()
         worker.join()
+
+
+@pytest.mark.stores
+def test_busy_worker_answers_503_and_stores_nothing(app, client, astronaut_jpeg):
+    with full(app):
+        page = upload(client, astronaut_jpeg)
+        api = upload(client, astronaut_jpeg, path="/api/v1/judge")
     assert page.status_code == 503 and page.headers["Retry-After"] == "1"
-    assert "混み合っています" in page.data.decode()
+    assert "混み合っている" in page.data.decode()
     assert api.status_code == 503 and api.json["error"]["code"] == "busy"
     assert rows(app) == 0
     assert upload(client, astronaut_jpeg).status_code == 303
@@ -75,3 +86,77 @@ def test_capacity_bounds_concurrent_slots():
         pass
     with capacity.slot():
         pass
+
+
+@pytest.mark.parametrize(("language", "says"), [
+    ("ja", ["混み合っている", "約3秒待って", "写真を残しておけません"]),
+    ("en", ["very busy right now", "wait about 3 seconds", "cannot keep it for you"]),
+])
+def test_the_form_without_javascript_says_busy_how_long_and_that_the_photo_was_not_kept(
+        app, client, astronaut_jpeg, language, says):
+    with full(app, wait_seconds=2.6):  # Retry-After rounds the queue's wait: 3 s
+        page = upload(client, astronaut_jpeg, headers={"Accept-Language": language}, judge="keshikaran")
+    assert page.status_code == 503 and page.headers["Retry-After"] == "3"
+    html = BeautifulSoup(page.data, "html.parser")
+    alert = html.select_one("#upload-error").get_text()
+    assert all(words in alert for words in says), alert
+    form = html.select_one("form#upload-form")  # the form again, to send the photo once more
+    assert form["action"] == "/judge" and form.select_one('input[type=file][name=image]')
+    assert html.select_one("#judge-keshikaran").has_attr("checked")  # the judge it chose stays chosen
+
+
+@pytest.mark.stores
+def test_a_busy_album_is_refused_whole_so_the_page_can_send_it_again(app, client, astronaut_jpeg):
+    photos = [(io.BytesIO(astronaut_jpeg), f"{n}.jpg") for n in range(3)]
+    with full(app):
+        album = client.post("/judge", data={"image": photos}, headers={"Accept": "application/json"})
+    assert album.status_code == 503 and album.headers["Retry-After"] == "1"
+    assert album.json["error"]["code"] == "busy"
+    assert rows(app) == 0
+
+
+def test_a_busy_answer_says_the_queues_wait_not_the_rate_windows(make_app, astronaut_jpeg):
+    """The limiter's own hint would stretch a busy 503's Retry-After to the client's minute: the page would wait a
+    minute for a slot free in a second."""
+    app = make_app(RATELIMIT="30/minute;500/day")
+    client = app.test_client()
+    assert upload(client, astronaut_jpeg).status_code == 303
+    with full(app):
+        busy = upload(client, astronaut_jpeg, path="/api/v1/judge")
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "1"
+    assert busy.headers["X-RateLimit-Remaining"] == "28"  # the limiter's headers are still there
+
+
+def test_a_day_limit_says_hours_not_a_minute(make_app, astronaut_jpeg):
+    app = make_app(RATELIMIT="30/minute;1/day")
+    client = app.test_client()
+    upload(client, astronaut_jpeg)
+    page = upload(client, astronaut_jpeg, headers={"Accept-Language": "en"})
+    assert page.status_code == 429 and int(page.headers["Retry-After"]) > 86_000
+    assert "send a photo again in about 24 hours" in page.data.decode()
+
+
+class FullAfter(Capacity):
+    """Room for `free` photos, then none: an album's later photo turned away after the first were judged."""
+
+    def __init__(self, free):
+        super().__init__(slots=1, wait_seconds=0.05)
+        self.free = free
+
+    @contextmanager
+    def slot(self):
+        if not self.free:
+            raise Busy()
+        self.free -= 1
+        with super().slot():
+            yield
+
+
+@pytest.mark.stores
+def test_an_album_turned_away_halfway_keeps_none_of_it(app, client, astronaut_jpeg):
+    app.extensions["hantei.capacity"] = FullAfter(free=2)
+    photos = [(io.BytesIO(astronaut_jpeg), f"{n}.jpg") for n in range(3)]
+    album = client.post("/judge", data={"image": photos})
+    assert album.status_code == 503 and album.headers["Retry-After"] == "1"
+    assert "混み合っている" in album.data.decode()
+    assert rows(app) == 0  # the two judged first are deleted: nobody holds their links

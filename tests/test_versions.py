@@ -7,7 +7,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from hantei.admin import versions
+from hantei.cockpit import versions
 from tests import training_photos
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -28,8 +28,8 @@ def gallery_build(folder):
         sys.exit(1)
     started = time.perf_counter()
     built = gallery.build(spec)
-    for path, reason in built.skipped:
-        click.echo(f"left out  {path}: {reason}")
+    for path, entry in built.skipped:
+        click.echo(f"left out  {path}: {gallery.left_out(entry)}")
     for name in built.strays:
         click.echo(f"left out  {gallery.PHOTOS}/{name}/: no label {name!r} in [gallery.labels]")
     index, _ = gallery.read_index(spec.folder)

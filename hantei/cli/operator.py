@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..admin import dashboard, versions
+from ..cockpit import dashboard, versions
 from ..i18n import shell_language, translate
 from ..services import cockpit, judges
 from .judge_folders import judges_group

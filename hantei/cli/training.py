@@ -7,7 +7,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..admin import versions
+from ..cockpit import versions
 from ..judges import UnknownJudge
 from ..vision import runtime
 from ..services import service

@@ -19,6 +19,7 @@ from ..vision.detectors import CenterFaceDetector
 PHOTOS = "gallery"  # gallery/<label>/<photo>: the reference photos
 DESCRIPTORS = "gallery.npz"  # their descriptors, one row each, in the order of the index
 INDEX = "gallery.json"  # each reference's path, label, SHA-256 and face box; the photos left out and why
+INDEX_VERSION = 2  # 2: a photo left out says why by a code ("problem"); an index of another version is rebuilt
 NO_MATCH = {"ja": "似ている人はいません", "en": "Looks like nobody here"}
 SCORE_NAME = {"ja": "似てる度", "en": "Likeness"}
 # The readable likeness: cosine FLOOR and below reads 0%, the threshold 50%, CEILING and above 100%, linear between.
@@ -72,7 +73,7 @@ def read_index(folder):
             vectors = stored["descriptors"]
     except (OSError, ValueError, KeyError):
         return None, None
-    if len(index.get("references", [])) != len(vectors):
+    if index.get("version") != INDEX_VERSION or len(index.get("references", [])) != len(vectors):
         return None, None
     return index, vectors
 
@@ -92,14 +93,24 @@ def stale(folder, labels):
 
 
 def largest_face(image, detector):
-    """The box of the one largest face, or a reason the photo cannot serve as a reference."""
+    """The box of the one largest face, or why the photo cannot serve as a reference: {"problem": "no_face"} or
+    {"problem": "several", "faces": how many} (faces of about one size)."""
     faces = sorted(detector.detect(image), key=lambda region: -region.box[2] * region.box[3])
     if not faces:
-        return None, "no face found"
+        return None, {"problem": "no_face"}
     area = faces[0].box[2] * faces[0].box[3]
     if len(faces) > 1 and faces[1].box[2] * faces[1].box[3] >= TIE * area:
-        return None, f"{len(faces)} faces, none clearly the largest"
-    return faces[0].box, ""
+        return None, {"problem": "several", "faces": len(faces)}
+    return faces[0].box, {}
+
+
+def left_out(entry):
+    """Why a reference photo was left out, in the words the CLI prints."""
+    if entry.get("problem") == "several":
+        return f"{entry['faces']} faces, none clearly the largest"
+    if entry.get("problem") == "unreadable":
+        return f"not a photo hantei reads ({entry['code']})"
+    return "no face found"
 
 
 @dataclass
@@ -109,7 +120,7 @@ class Built:
     described: int = 0
     kept: int = 0
     dropped: int = 0
-    skipped: list = None  # [(path, reason)]
+    skipped: list = None  # [(path, the index entry that says why: see largest_face)]
     strays: list = None  # folders under gallery/ that name no label
 
 
@@ -132,9 +143,8 @@ def build(spec, detector=None, describer=None):
             kept[path] = (entry, vector)
             done.kept += 1
             continue
-        box, reason = _face(folder / path, detector, crops)
-        fresh.append((path, {"path": path, "label": label, "sha256": sha, **({"box": box} if box else
-                                                                             {"reason": reason})}))
+        box, why = _face(folder / path, detector, crops)
+        fresh.append((path, {"path": path, "label": label, "sha256": sha, **({"box": box} if box else why)}))
     described = iter(describer.describe_many(crops))
     for path, entry in fresh:
         kept[path] = (entry, next(described) if "box" in entry else None)
@@ -143,23 +153,23 @@ def build(spec, detector=None, describer=None):
     order = [path for _, path in photos]
     used = [kept[path] for path in order if kept[path][1] is not None]
     skipped = [kept[path][0] for path in order if kept[path][1] is None]
-    done.skipped = [(entry["path"], entry["reason"]) for entry in skipped]
+    done.skipped = [(entry["path"], entry) for entry in skipped]
     matrix = np.stack([vector for _, vector in used]).astype(np.float32) if used else np.zeros((0, 1024), np.float32)
-    _write(folder, {"version": 1, "references": [entry for entry, _ in used], "skipped": skipped}, matrix)
+    _write(folder, {"version": INDEX_VERSION, "references": [entry for entry, _ in used], "skipped": skipped}, matrix)
     return done
 
 
 def _face(path, detector, crops):
-    """Find a reference photo's face and queue its crop: (box, "") or (None, why it is left out)."""
+    """Find a reference photo's face and queue its crop: (box, {}) or (None, why it is left out)."""
     try:
         image = read_photo(Path(path).read_bytes()).image
     except Refused as refused:
-        return None, f"not a photo hantei reads ({refused.reason})"
-    box, reason = largest_face(image, detector)
+        return None, {"problem": "unreadable", "code": refused.code}
+    box, why = largest_face(image, detector)
     if box is not None:
         crops.append(face_crop(image, box))
         box = [round(float(v), 1) for v in box]
-    return box, reason
+    return box, why
 
 
 def _write(folder, index, matrix):

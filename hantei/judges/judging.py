@@ -5,7 +5,7 @@ import time
 from contextlib import nullcontext
 
 from .. import intake
-from .needs import judge_need, to_frame
+from .needs import judge_need, to_stored_pixels
 
 
 def judge_bytes(data, judge, limits, keep_photo=True):
@@ -41,7 +41,7 @@ def judge_decoded(decoded, judge):
     judgement = judge.judge(photo.image, photo.source)
     if decoded.upload.animation is not None:
         photo, judgement = most_decided_frame(decoded.upload.animation, judge, photo, judgement)
-    to_frame(judgement.regions, photo.image.size, photo.size)
+    to_stored_pixels(judgement.regions, photo.image.size, photo.size)
     judgement.timings_ms = {
         "intake": decoded.intake_ms,
         **judgement.timings_ms,

@@ -35,11 +35,11 @@ def judge_need(judge):
     return Need(long_side=long_side, short_side=short_side)
 
 
-def to_frame(regions, judged_size, frame):
-    """Give boxes found on a reduced decode in the pixels of the photo's frame (the size a stored copy has)."""
-    if tuple(judged_size) == tuple(frame):
+def to_stored_pixels(regions, judged_size, stored_size):
+    """Give boxes found on a reduced decode in the pixels of the size a stored copy has."""
+    if tuple(judged_size) == tuple(stored_size):
         return
-    sx, sy = frame[0] / judged_size[0], frame[1] / judged_size[1]
+    sx, sy = stored_size[0] / judged_size[0], stored_size[1] / judged_size[1]
     for region in regions:
         x, y, w, h = region.box
         region.box = [round(x * sx), round(y * sy), max(1, round(w * sx)), max(1, round(h * sy))]

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
 
-from PIL import Image, ImageColor, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageDraw, ImageFont, ImageOps
 
 from ..intake import jpeg_bytes
 from ..store import photo_name
@@ -44,6 +44,7 @@ class CardText:
     caption: str = None  # the stamp's small line (None: the percentage; or which face of a group it is about)
     faces: tuple = ()  # ((x, y, w, h), answer) of each face a judge answered, boxes in the stored photo's pixels
     pick: str = ""  # of a group: which face the verdict is about ("最年少：2番")
+    pictures: tuple = ()  # look-alike judges: each face's label picture the operator allows on cards (a file), or ""
 
 
 def key(text, boxes, photo):
@@ -170,6 +171,26 @@ def _stickers(card, faces):
     return stickers
 
 
+def _pictures(card, stickers, pictures):
+    """A look-alike label's picture as a round badge at its sticker's outer end (when the operator allows it)."""
+    for sticker, path in zip(stickers, pictures):
+        if sticker is None or not path:
+            continue
+        x, y, w, h = sticker.box
+        side = round(h * 1.6)
+        left = round(x + w + 4) if x + w + 4 + side <= PHOTO_WIDTH else round(x - side - 4)
+        try:
+            with Image.open(path) as picture:
+                badge = ImageOps.fit(picture.convert("RGB"), (side, side), Image.Resampling.LANCZOS)
+        except (OSError, Image.DecompressionBombError):
+            continue
+        mask = Image.new("L", (side, side), 0)
+        ImageDraw.Draw(mask).ellipse((0, 0, side - 1, side - 1), fill=255)
+        top, left = max(0, min(HEIGHT - side, round(y + h / 2 - side / 2))), max(0, left)
+        card.paste(badge, (left, top), mask)
+        ImageDraw.Draw(card).ellipse((left, top, left + side - 1, top + side - 1), outline=GOLD, width=3)
+
+
 def render(text, photo=None, boxes=(), source_size=None):
     """Draw a card and return it as a metadata-free JPEG.
 
@@ -189,6 +210,7 @@ def render(text, photo=None, boxes=(), source_size=None):
             on_card = [tuple((v - offset) * shown for v, offset in zip(box, (frame[0], frame[1], 0, 0)))
                        for box in face_boxes]
             stickers = _stickers(card, tuple(zip(on_card, (a for _, a in text.faces)))) if text.faces else []
+            _pictures(card, stickers, text.pictures)
             for side in (250, 200, 160):
                 spot = layout.stamp_place((PHOTO_WIDTH, HEIGHT), on_card, stickers, side=side / 1.2)
                 if spot:

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
-from .results import digest, owns, row_of
+from .results import digest, owns, row_and_parts
 from .tables import album_photos, albums, tombstones
 
 
@@ -59,12 +59,10 @@ class Albums:
 
     def get(self, album_id):
         """The Album with this id (its results that still exist), or None; expired ones are returned, marked."""
-        with self.engine.connect() as connection:
-            row = row_of(connection, albums, album_id)
-            if row is None:
-                return None
-            members = connection.execute(sa.select(album_photos.c.result_id, album_photos.c.position).where(
-                album_photos.c.album_id == album_id).order_by(album_photos.c.position)).all()
+        row, photos = row_and_parts(self.engine, albums, album_id, album_photos, "album_id")
+        if row is None:
+            return None
+        members = [(photo["result_id"], photo["position"]) for photo in photos]
         records = [record for record in (self.store.get(result_id) for result_id, _ in members) if record]
         return Album(id=row["id"], judge=row["judge"], records=records, failures=json.loads(row["failures"]),
                      created_at=_utc(row["created_at"]), expires_at=_utc(row["expires_at"]),

@@ -32,6 +32,17 @@ def row_of(connection, table, item_id):
     return connection.execute(sa.select(table).where(table.c.id == item_id)).mappings().first()
 
 
+def row_and_parts(engine, table, item_id, parts, key):
+    """A row of a table (results, albums) and, in order of position, the rows of its parts table (regions, album
+    photos) whose `key` column names it; (None, []) when there is no such row."""
+    with engine.connect() as connection:
+        row = row_of(connection, table, item_id)
+        if row is None:
+            return None, []
+        return row, connection.execute(
+            sa.select(parts).where(parts.c[key] == item_id).order_by(parts.c.position)).mappings().all()
+
+
 def owns(engine, table, item_id, token):
     """Whether a token is the one handed to the uploader of a row of a table (results, albums)."""
     if not token or not ID_PATTERN.match(item_id or ""):
@@ -114,14 +125,8 @@ class Store:
 
     def get(self, result_id):
         """The Record with this id, or None when there is none (expired ones are returned, marked expired)."""
-        with self.engine.connect() as connection:
-            row = row_of(connection, results, result_id)
-            if row is None:
-                return None
-            found = connection.execute(
-                sa.select(regions).where(regions.c.result_id == result_id).order_by(regions.c.position)
-            ).mappings().all()
-        return rows.record(row, found)
+        row, found = row_and_parts(self.engine, results, result_id, regions, "result_id")
+        return rows.record(row, found) if row is not None else None
 
     def is_owner(self, result_id, token):
         """Whether the token is the one handed to this result's uploader."""

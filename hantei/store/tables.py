@@ -3,9 +3,15 @@
 import sqlalchemy as sa
 
 metadata = sa.MetaData()
-results = sa.Table(
+
+
+def table(name, *columns):
+    """A table of hantei's metadata."""
+    return sa.Table(name, metadata, *columns)
+
+
+results = table(
     "results",
-    metadata,
     sa.Column("id", sa.String(32), primary_key=True),
     sa.Column("judge", sa.String(64), nullable=False),
     sa.Column("kind", sa.String(16), nullable=False),
@@ -29,9 +35,8 @@ results = sa.Table(
     sa.Column("uploaded_width", sa.Integer, nullable=True),  # the photo as uploaded, upright: the API's boxes' size
     sa.Column("uploaded_height", sa.Integer, nullable=True),
 )
-regions = sa.Table(
+regions = table(
     "regions",
-    metadata,
     sa.Column("result_id", sa.String(32), sa.ForeignKey("results.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("position", sa.Integer, primary_key=True),
     sa.Column("label", sa.String(64), nullable=False),
@@ -42,18 +47,16 @@ regions = sa.Table(
     sa.Column("look", sa.Text, nullable=True),  # its own answer's look, as judged (JSON: value, colour, comment)
 )
 # A deleted or expired result leaves only the SHA-256 of its id, so that its address answers 410, not 404.
-tombstones = sa.Table(
+tombstones = table(
     "tombstones",
-    metadata,
     sa.Column("id_hash", sa.String(64), primary_key=True),
     sa.Column("gone_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
 
-# The operator's cockpit (hantei.admin). Counters: one row per hour, event, key and judge ('' when none), adding
+# The operator's cockpit (hantei.cockpit). Counters: one row per hour, event, key and judge ('' when none), adding
 # up across servers by upsert; only numbers, never who or what browser.
-counts = sa.Table(
+counts = table(
     "counts",
-    metadata,
     sa.Column("hour", sa.DateTime(timezone=True), primary_key=True),
     sa.Column("event", sa.String(32), primary_key=True),
     sa.Column("key", sa.String(64), primary_key=True),
@@ -61,9 +64,8 @@ counts = sa.Table(
     sa.Column("n", sa.BigInteger, nullable=False),
 )
 # "判定が違う？": what was judged and what the reporter said; the visitor only as a keyed hash per result.
-reports = sa.Table(
+reports = table(
     "reports",
-    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("result_id", sa.String(32), nullable=False, index=True),
     sa.Column("visitor_hash", sa.String(64), nullable=False),
@@ -77,9 +79,8 @@ reports = sa.Table(
     sa.UniqueConstraint("result_id", "visitor_hash", name="one_report_per_visitor"),
 )
 # The admin's decision on a reported result, kept after the result expires.
-reviews = sa.Table(
+reviews = table(
     "reviews",
-    metadata,
     sa.Column("result_id", sa.String(32), primary_key=True),
     sa.Column("judge", sa.String(64), nullable=False),
     sa.Column("judged", sa.String(64), nullable=False),
@@ -88,22 +89,19 @@ reviews = sa.Table(
     sa.Column("training_name", sa.String(200), nullable=True),  # the photo kept in the training area
     sa.Column("decided_at", sa.DateTime(timezone=True), nullable=False),
 )
-admin_settings = sa.Table(
+admin_settings = table(
     "admin_settings",
-    metadata,
     sa.Column("name", sa.String(32), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
-admin_sessions = sa.Table(
+admin_sessions = table(
     "admin_sessions",
-    metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
 )
 # An album: several photos judged together, each its own result; it lives as long as they do.
-albums = sa.Table(
+albums = table(
     "albums",
-    metadata,
     sa.Column("id", sa.String(32), primary_key=True),
     sa.Column("judge", sa.String(64), nullable=False),
     sa.Column("failures", sa.Text, nullable=False),  # JSON [{position, name, code, values}] of files refused
@@ -111,9 +109,8 @@ albums = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
-album_photos = sa.Table(
+album_photos = table(
     "album_photos",
-    metadata,
     sa.Column("album_id", sa.String(32), sa.ForeignKey("albums.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("position", sa.Integer, primary_key=True),
     sa.Column("result_id", sa.String(32), sa.ForeignKey("results.id", ondelete="CASCADE"), nullable=False,

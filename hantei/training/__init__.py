@@ -58,7 +58,7 @@ def embed_split(items, model, rng, augmented=frozenset(), bar=None, skipped=None
             image = crop(image) if crop else image
         except (Refused, NoFace) as problem:
             if skipped is not None:
-                skipped.append(f"{path}: {problem.reason if isinstance(problem, Refused) else 'no face'}")
+                skipped.append(f"{path}: {problem.code if isinstance(problem, Refused) else 'no face'}")
             continue
         finally:
             if bar is not None:

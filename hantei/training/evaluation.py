@@ -89,7 +89,7 @@ def scored(pairs, labels, classify, progress=True):
         try:
             image = dataset.load(path)
         except Refused as rejected:
-            skipped.append(f"{path}: {rejected.reason}")
+            skipped.append(f"{path}: {rejected.code}")
             continue
         result = classify(image)
         truth.append(k)

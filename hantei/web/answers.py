@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from flask import abort, current_app, redirect, render_template, request, send_file
 
+from ..i18n import waiting
 from ..refusals import Refused
 from ..services import judges, lang, store
 from . import site_card
@@ -38,15 +39,26 @@ def refusal(refused):
     """A refused upload: JSON for scripts, else the upload page with the message, same status either way."""
     if wants_json():
         return refused.as_json(lang())
-    return upload_page(refused.message(lang()), refused.status, refused.headers)
+    return upload_page(page_message(refused), refused.status, refused.headers)
 
 
-def message(reason, status, headers=None, **values):
+def page_message(refused):
+    """What the upload page says of a refusal; one that asks the visitor to wait (busy, over their limit) says how
+    long, from its Retry-After. The page's script says it in its own words, as it keeps the photo (static/hantei.js)."""
+    after = str(refused.headers.get("Retry-After", ""))
+    return (after.isdigit() and waiting(refused.code, int(after), lang())) or refused.message(lang())
+
+
+def message(code, status, headers=None, **values):
     """A page (or JSON error) that says one thing, with a way back to the upload page."""
-    refused = Refused(reason, status, headers, **values)
+    return explained(Refused(code, status, headers, **values))
+
+
+def explained(refused):
+    """A page (or JSON error) that says why something was refused, with a way back to the upload page."""
     if wants_json():
         return refused.as_json(lang())
-    return render_template("message.html", message=refused.message(lang())), status, headers or {}
+    return render_template("message.html", message=refused.message(lang())), refused.status, refused.headers
 
 
 def done(text, **json):

@@ -5,8 +5,8 @@ import logging
 import sqlalchemy as sa
 from flask import request
 
-from ..admin.counters import timing_key
-from ..admin.devices import crawler, device
+from ..cockpit.counters import timing_key
+from ..cockpit.devices import crawler, device
 from ..services import cockpit
 from .attempts import first_time
 
@@ -48,8 +48,8 @@ def uploaded(record, kept):
     _add_many(events + ([] if kept else [("no_photo", "", judge)]))
 
 
-def refused(reason, judge=""):
-    _add("refused", reason, judge)
+def refused(code, judge=""):
+    _add("refused", code, judge)
 
 
 def viewed(record):

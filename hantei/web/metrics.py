@@ -10,7 +10,7 @@ from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, 
 REQUESTS = Counter("hantei_requests", "HTTP requests answered", ["endpoint", "status"])
 JUDGING = Histogram("hantei_judging_seconds", "Time spent judging a photo, by stage", ["judge", "stage"],
                     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-REJECTED = Counter("hantei_rejected_uploads", "Uploads refused, by reason", ["reason"])
+REJECTED = Counter("hantei_rejected_uploads", "Uploads refused, by code", ["code"])
 IN_FLIGHT = Gauge("hantei_in_flight_requests", "Requests being handled now", multiprocess_mode="livesum")
 
 
@@ -20,8 +20,8 @@ def observe_judgement(judgement):
         JUDGING.labels(judgement.judge, stage).observe(ms / 1000)
 
 
-def rejected(reason):
-    REJECTED.labels(reason).inc()
+def rejected(code):
+    REJECTED.labels(code).inc()
 
 
 def exposition():

@@ -54,9 +54,10 @@ def judge_files(files, judge_id, keep):
                     raise too_large()
                 records.append(judge_upload(file, judge_id, keep))
             except Refused as refused:
-                if refused.reason in ("unknown_judge", "bad_request"):  # no such judge; the client is gone
+                # No such judge; the client is gone; the server is full (the page sends the whole album again).
+                if refused.code in ("unknown_judge", "bad_request", "busy"):
                     raise
-                failures.append({"position": position, "name": (file.filename or "")[-80:], "code": refused.reason,
+                failures.append({"position": position, "name": (file.filename or "")[-80:], "code": refused.code,
                                  "values": refused.values})
     except BaseException:
         forget(records)

@@ -40,6 +40,8 @@ class FaceAnswer:
     color: str
     sticker: object  # layout.Sticker, or None when it fits nowhere on the photo (the list below still has it)
     heads: bool  # the face the headline is about
+    picture: str = ""  # look-alike judges: the address of the matched label's picture, when the operator shows one
+    card_picture: str = ""  # … its file, when share cards may show it too
 
 
 @dataclass(frozen=True)
@@ -153,9 +155,20 @@ def face_answers(judge, record):
     return tuple(
         FaceAnswer(number=number, region=region, answer=answer,
                    comment=pick_line((region.look or {}).get("comment"), f"{record.id}/{number}"),
-                   color=(region.look or {}).get("color", ""), sticker=sticker, heads=number == head)
+                   color=(region.look or {}).get("color", ""), sticker=sticker, heads=number == head,
+                   **label_picture(judge, record.judgement.kind, region))
         for number, (region, answer, sticker) in enumerate(zip(regions, answers, stickers), 1)
     )
+
+
+def label_picture(judge, kind, region):
+    """The picture the operator shows beside a look-alike face's match (judge.toml's image of its label), if any."""
+    images = judge.spec.gallery.images if judge is not None and kind == "gallery" and judge.spec.gallery else {}
+    matched = region.labels[0]["label"] if region.labels and (region.look or {}).get("value", 0.0) >= 0.5 else None
+    if matched not in images:
+        return {}
+    return {"picture": external("catalogue.label_picture", judge_id=judge.id, label=matched),
+            "card_picture": str(images[matched]["path"]) if images[matched]["card"] else ""}
 
 
 def sticker_font(size):
@@ -236,6 +249,7 @@ def card_text(record, headline, faces=()):
         caption=headline["caption"],
         tags=tuple(name for _, name, _ in headline["tags"]),
         faces=tuple((tuple(face.region.box), face.answer) for face in faces),
+        pictures=tuple(face.card_picture for face in faces) if any(face.card_picture for face in faces) else (),
         pick=headline["pick"],
     )
 

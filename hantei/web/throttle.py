@@ -1,18 +1,30 @@
 """Graceful overload: per-client upload rate limits (Flask-Limiter) and a bounded number of judgings per worker."""
 
+import math
 import threading
+import time
 from contextlib import contextmanager
 
 from flask import current_app, request
-from flask_limiter import Limiter
+from flask_limiter import HeaderNames, Limiter
 from flask_limiter.util import get_remote_address
 
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True)
+# Retry-After is hantei's own: a busy 503's is the queue's wait, a 429's the client's window. The limiter would
+# stretch every Retry-After to when the client's window resets (a busy 503 told to wait a minute, not 5 s), so
+# its hint goes under a name of its own, beside its X-RateLimit-* headers.
+limiter = Limiter(key_func=get_remote_address, headers_enabled=True,
+                  header_name_mapping={HeaderNames.RETRY_AFTER: "X-RateLimit-Retry-After"})
 
 
 def upload_limit():
     """The configured per-client upload limit, e.g. "20/minute;300/day"."""
     return current_app.config["RATELIMIT"]
+
+
+def seconds_to_reset():
+    """Whole seconds until the limit this request broke lets its client send again (60 if it cannot be told)."""
+    broken = limiter.current_limit
+    return max(1, math.ceil(broken.reset_at - time.time())) if broken else 60
 
 
 def photos_posted():

@@ -39,8 +39,8 @@ def judge_upload(file, judge_id=None, keep_photo=True):
     try:
         return _judge_upload(file, judge_id, keep_photo)
     except Refused as refused:
-        metrics.rejected(refused.reason)
-        counting.refused(refused.reason, judge_id if judge_id in judges().loaded else judges().default)
+        metrics.rejected(refused.code)
+        counting.refused(refused.code, judge_id if judge_id in judges().loaded else judges().default)
         raise
     finally:
         release_memory()  # the decoded photo is garbage by now: give its heap back

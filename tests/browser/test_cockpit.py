@@ -10,7 +10,7 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from hantei.admin import versions
+from hantei.cockpit import versions
 from tests import training_photos
 from tests.browser.conftest import device_options, serious_violations
 from tests.helpers import build_app

@@ -22,7 +22,7 @@ csrf.exempt(api)
 
 
 def failure_message(failure):
-    """A refused file's message, in the reader's language (the reason is stored, not the words)."""
+    """A refused file's message, in the reader's language (the code is stored, not the words)."""
     return Refused(failure["code"], 400, **failure["values"]).message(lang())
 
 

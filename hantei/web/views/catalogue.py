@@ -28,6 +28,17 @@ def model_card_figure(judge_id, name):
     return send_file(path, mimetype="image/png", max_age=3600)
 
 
+@bp.get("/judges/<judge_id>/labels/<label>.jpg")
+def label_picture(judge_id, label):
+    """The picture a look-alike judge's operator shows beside its label's matches (judge.toml's image)."""
+    judge = judges().loaded.get(judge_id)
+    gallery = judge.spec.gallery if judge else None
+    picture = gallery.images.get(label) if gallery else None
+    if picture is None or not picture["path"].is_file():
+        abort(404)
+    return send_file(picture["path"], max_age=3600)
+
+
 @bp.get("/judges")
 def judges_page():
     return render_template("judges.html", judges=list(judges()), default_judge=judges().default,

@@ -1,24 +1,28 @@
 """The operator's cockpit under /admin: its door (404 until a password is set, a login slowed per client and per
 account, sessions that expire, logout; every answer noindex and no-store, its cookie HttpOnly, SameSite=Strict,
 Secure on HTTPS) and the pages behind it: the launch dashboard, the review queue of reported results, judge
-versions."""
+versions, and look-alike judges made from a phone (cockpit/galleries.py does the work)."""
 
+import base64
 import io
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, send_file, url_for
 
-from ...admin import dashboard, versions
-from ...admin.access import SESSION_MINUTES
-from ...admin.charts import bars
+from ...cockpit import dashboard, galleries, versions
+from ...cockpit.access import SESSION_MINUTES
+from ...cockpit.charts import bars
 from ...i18n import translate
 from ...refusals import Refused
-from ...services import cockpit, judges, lang, store
+from ...services import cockpit, judges, lang, limits, store
 from ...share import cards
 from ...store import photo_name
 from .. import model_cards
-from ..answers import message
+from ..answers import explained, message
 from ..attempts import login_wait
+from ..bodies import uploaded_bytes
+from ..presenting import region_answer
+from ..uploads import too_large
 from ..security import csrf
 
 bp = Blueprint("cockpit", __name__, url_prefix="/admin")
@@ -36,6 +40,12 @@ def guard():
     """No password, no admin area (404); without a live session, the login page or a 403."""
     if not cockpit().access.enabled():
         abort(404)
+    if request.method == "POST" and _too_large():
+        # reading the form (for its token) would refuse it unanswered; the photo forms refuse it on their page
+        if logged_in() and request.endpoint in ("cockpit.add_photos", "cockpit.try_gallery"):
+            return None
+        refused = too_large()
+        return explained(refused)
     if request.method == "POST" and current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()  # here, not app-wide first, so that without a password even a POST finds nothing
     if request.endpoint in OPEN or logged_in():
@@ -169,3 +179,173 @@ def judges_page():
 def _card(folder):
     path = Path(folder) / model_cards.CARD
     return model_cards.render_text(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _models():
+    return current_app.config["MODELS_DIR"]
+
+
+def _galleries_page(error=None, status=200, published=None):
+    return render_template("cockpit/galleries.html", drafts=galleries.drafts(_models()),
+                           served=galleries.served(_models()), threshold=galleries.gallery.THRESHOLD,
+                           floor=galleries.gallery.FLOOR, ceiling=galleries.gallery.CEILING,
+                           published=published, error=error), status
+
+
+def _draft_page(judge_id, errors=(), status=200, tried=None):
+    """The draft's page; a refusal about the draft itself (there is none) answers as a message."""
+    try:
+        draft = galleries.read(_models(), judge_id)
+    except Refused as refused:
+        return explained(refused)
+    return render_template("cockpit/gallery.html", draft=draft, errors=errors, tried=tried,
+                           at_once=galleries.AT_ONCE,
+                           max_mb=round(current_app.config["MAX_CONTENT_LENGTH"] / 2**20)), status
+
+
+def _act(judge_id, action, *args, **kwargs):
+    """Do a draft's action and go back to its page; a refusal shows on the page, with its status."""
+    try:
+        action(_models(), judge_id, *args, **kwargs)
+    except Refused as refused:
+        return _draft_page(judge_id, [refused.message(lang())], refused.status)
+    return redirect(url_for("cockpit.gallery_page", judge_id=judge_id), 303)
+
+
+def _too_large():
+    """Whether the body is over the upload limit (told before the form is read, which would refuse it unanswered)."""
+    return (request.content_length or 0) > current_app.config["MAX_CONTENT_LENGTH"]
+
+
+@bp.get("/galleries")
+def galleries_page():
+    """Look-alike judges: the drafts, the live ones, and a form for a new one."""
+    published = judges().loaded.get(request.args.get("published", ""))
+    return _galleries_page(published=published)
+
+
+@bp.post("/galleries")
+def create_gallery():
+    form = request.form
+    try:
+        galleries.create(_models(), form.get("id"), form.get("title_ja"), form.get("title_en"),
+                         form.get("threshold") or galleries.gallery.THRESHOLD)
+    except Refused as refused:
+        return _galleries_page(refused.message(lang()), refused.status)
+    return redirect(url_for("cockpit.gallery_page", judge_id=form.get("id").strip()), 303)
+
+
+@bp.post("/galleries/<judge_id>/edit")
+def edit_gallery(judge_id):
+    return _act(judge_id, galleries.edit)
+
+
+@bp.get("/galleries/<judge_id>")
+def gallery_page(judge_id):
+    return _draft_page(judge_id)
+
+
+@bp.post("/galleries/<judge_id>/labels")
+def add_label(judge_id):
+    form = request.form
+    return _act(judge_id, galleries.add_label, form.get("key"), form.get("name_ja"), form.get("name_en"))
+
+
+@bp.post("/galleries/<judge_id>/labels/<label>/remove")
+def remove_label(judge_id, label):
+    return _act(judge_id, galleries.remove_label, label)
+
+
+@bp.post("/galleries/<judge_id>/labels/<label>/photos")
+def add_photos(judge_id, label):
+    """Reference photos for a label (taken or picked, several at once); each refused one is named on the page."""
+    if _too_large():
+        return _draft_page(judge_id, [too_large().message(lang())], 413)
+    files = [(file.filename or "", uploaded_bytes(file)) for file in request.files.getlist("photos")]
+    try:
+        _, refused = galleries.add_photos(_models(), judge_id, label, files, limits())
+    except Refused as why:
+        return _draft_page(judge_id, [why.message(lang())], why.status)
+    if refused:
+        return _draft_page(judge_id, [f"{name}: {why.message(lang())}" if name else why.message(lang())
+                                      for name, why in refused], 400)
+    return redirect(url_for("cockpit.gallery_page", judge_id=judge_id, _anchor=f"label-{label}"), 303)
+
+
+@bp.get("/galleries/<judge_id>/labels/<label>/<name>")
+def reference_photo(judge_id, label, name):
+    try:
+        path = galleries.photo_path(_models(), judge_id, label, name)
+    except Refused:
+        abort(404)
+    return send_file(path, mimetype="image/jpeg")
+
+
+@bp.get("/galleries/<judge_id>/labels/<label>/<name>/faces")
+def faces_page(judge_id, label, name):
+    """Every face found in a reference photo, numbered left to right, to pick the one the label is about."""
+    try:
+        size, boxes = galleries.faces(_models(), judge_id, label, name)
+    except Refused as refused:
+        return explained(refused)
+    return render_template("cockpit/gallery_faces.html", judge_id=judge_id, label=label, name=name, size=size,
+                           boxes=boxes)
+
+
+@bp.post("/galleries/<judge_id>/labels/<label>/<name>/faces")
+def pick_face(judge_id, label, name):
+    number = request.form.get("face", "")
+    return _act(judge_id, galleries.pick_face, label, name, int(number) if number.isdigit() else 0)
+
+
+@bp.post("/galleries/<judge_id>/labels/<label>/<name>/remove")
+def remove_photo(judge_id, label, name):
+    return _act(judge_id, galleries.remove_photo, label, name)
+
+
+@bp.post("/galleries/<judge_id>/labels/<label>/image")
+def label_image(judge_id, label):
+    """Show one of the label's photos beside its answers (on cards too when asked), or none."""
+    form = request.form
+    return _act(judge_id, galleries.show_image, label, form.get("name", ""), form.get("card") == "1")
+
+
+@bp.post("/galleries/<judge_id>/try")
+def try_gallery(judge_id):
+    """Judge a photo with the draft as it is: the answer is shown once, the photo and its faces are not kept."""
+    if _too_large():
+        return _draft_page(judge_id, [too_large().message(lang())], 413)
+    file = request.files.get("image")
+    try:
+        small, size, judgement = galleries.try_photo(_models(), judge_id, uploaded_bytes(file) if file else b"",
+                                                     limits())
+    except Refused as refused:
+        return _draft_page(judge_id, [refused.message(lang())], refused.status)
+    names = {label.key: label.names[lang()] for label in galleries.read(_models(), judge_id).labels}
+    tried = {"photo": "data:image/jpeg;base64," + base64.b64encode(small).decode(), "size": size,
+             "verdict": judgement.verdict[lang()],
+             "faces": [(region.box, region_answer("gallery", region),
+                        [(names.get(second["label"], second["label"]), round(second["score"] * 100))
+                         for second in region.labels[1:2]])
+                       for region in sorted(judgement.regions, key=lambda region: region.box[0])]}
+    return _draft_page(judge_id, tried=tried)
+
+
+@bp.post("/galleries/<judge_id>/publish")
+def publish_gallery(judge_id):
+    """Put the draft live and have every worker read it again: it is served from the next request on."""
+    try:
+        galleries.publish(_models(), judge_id)
+    except Refused as refused:
+        return _draft_page(judge_id, [refused.message(lang())], refused.status)
+    judges().publish(judge_id)
+    return redirect(url_for("cockpit.galleries_page", published=judge_id), 303)
+
+
+@bp.post("/galleries/<judge_id>/discard")
+def discard_gallery(judge_id):
+    try:
+        galleries.discard(_models(), judge_id)
+    except Refused as refused:
+        return explained(refused)
+    return redirect(url_for("cockpit.galleries_page"), 303)

@@ -10,11 +10,12 @@ from ...refusals import Refused
 from ...store import StorageDown
 from ..answers import message, refusal
 from ..bodies import BadFormName
+from ..throttle import seconds_to_reset
 from ..uploads import STORAGE_RETRY_SECONDS, rate_limited, too_large
 
 bp = Blueprint("errors", __name__)
-# The reason code of each HTTP status the app or Werkzeug may raise; any other status says so in general terms.
-REASONS = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 410: "gone",
+# The refusal code of each HTTP status the app or Werkzeug may raise; any other status says so in general terms.
+CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 410: "gone",
            500: "server_error", 503: "unavailable"}
 PASSED_ON = ("Allow", "Retry-After", "WWW-Authenticate")  # headers of an HTTP error that the answer keeps
 
@@ -43,9 +44,9 @@ def upload_too_large(_error):
 
 
 @bp.app_errorhandler(RateLimitExceeded)
-def upload_rate_limited(error):
-    retry_after = error.retry_after if getattr(error, "retry_after", None) else 60
-    return refusal(rate_limited(int(retry_after)))
+def upload_rate_limited(_error):
+    """Over the client's upload limit: a 429 whose Retry-After (and message) says when its window lets it in."""
+    return refusal(rate_limited(seconds_to_reset()))
 
 
 @bp.app_errorhandler(StorageDown)
@@ -80,8 +81,8 @@ def http_error(error):
     """Any other HTTP error Flask or Werkzeug raises (404, 405, 400, 503…), in hantei's words."""
     status = error.code or 500
     headers = {name: value for name, value in error.get_headers() if name in PASSED_ON}
-    reason = REASONS.get(status, "http_error")
-    return message(reason, status, headers, **({"status": status} if reason == "http_error" else {}))
+    code = CODES.get(status, "http_error")
+    return message(code, status, headers, **({"status": status} if code == "http_error" else {}))
 
 
 @bp.app_errorhandler(Exception)

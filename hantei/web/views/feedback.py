@@ -4,7 +4,7 @@ import secrets
 
 from flask import Blueprint, current_app, make_response, redirect, render_template, request, session, url_for
 
-from ...admin.reports import AlreadyReported, answers_for, visitor_hash
+from ...cockpit.reports import AlreadyReported, answers_for, visitor_hash
 from ...i18n import refusal
 from ...services import cockpit, judges, lang
 from .. import counting, owners
@@ -18,7 +18,7 @@ TARGETS = ("x", "line", "copy", "sheet")
 
 @bp.app_context_processor
 def report_helpers():
-    return {"refusal_message": lambda reason: refusal(reason, lang())}
+    return {"refusal_message": lambda code: refusal(code, lang())}
 
 
 @bp.post("/r/<result_id>/shared")
