@@ -84,7 +84,8 @@ def summary(answers, ideal):
     return {"uploads": len(answers), "seconds": wall, "judged/s": judged / wall, "ratio": judged / wall / ideal,
             "windows": rates, "median window": median,
             "lowest window / median": min(rates) / median if median else 0,
-            "p50 ms": latencies[len(latencies) // 2] * 1000, "p99 ms": latencies[int(0.99 * (len(latencies) - 1))] * 1000,
+            "p50 ms": latencies[len(latencies) // 2] * 1000,
+            "p99 ms": latencies[int(0.99 * (len(latencies) - 1))] * 1000,
             "answers": dict(Counter(str(status) for _, status, _ in answers))}
 
 
@@ -93,7 +94,7 @@ def recyclings(log, started_wall):
     events = []
     for line in Path(log).read_text(errors="replace").splitlines():
         stamp = re.match(r"\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) ([+-]\d{4})\]", line)
-        if not stamp or not ("Recycling worker" in line or "Booting worker" in line):
+        if not stamp or not any(mark in line for mark in ("Recycling worker", "Booting worker", "loaded its models")):
             continue
         at = time.mktime(time.strptime(stamp.group(1) + stamp.group(2), "%Y-%m-%d %H:%M:%S%z")) - time.timezone
         if at >= started_wall - 1:
@@ -109,9 +110,10 @@ def folder_figures(data_dir):
             "database MB": database / 1e6}
 
 
-def serve(root, data_dir, settings):
-    """gunicorn from a checkout (its deploy/gunicorn.conf.py and app) with nginx in front."""
-    app = Gunicorn(data_dir, workers=os.cpu_count() or 1, ratelimit="off", root=root, **settings)
+def serve(root, data_dir, settings, gunicorn_args=""):
+    """gunicorn from a checkout (its deploy/gunicorn.conf.py and app, gunicorn_args added) with nginx in front."""
+    env = {"GUNICORN_CMD_ARGS": gunicorn_args} if gunicorn_args else {}
+    app = Gunicorn(data_dir, workers=os.cpu_count() or 1, ratelimit="off", root=root, env=env, **settings)
     return app, Nginx(app)
 
 
@@ -131,7 +133,7 @@ def floor_figure(photo):
 def long_run(args, photo):
     data_dir = tempfile.mkdtemp(prefix="hantei-launch-")
     settings = {"recycle_uploads": args.recycle_uploads} if args.recycle_uploads else {}
-    app, nginx = serve(ROOT, data_dir, settings)
+    app, nginx = serve(ROOT, data_dir, settings, args.gunicorn_args)
     try:
         drive(nginx.url, photo, 40, CONCURRENCY)  # every worker warm
         floors = [floor_figure(photo)]
@@ -175,11 +177,20 @@ def compare(args, photo):
     return {"rev": args.compare, "floors": floors, "rounds": rows}
 
 
+def settings_note(args):
+    """The settings a run changed, as a clause of its heading."""
+    notes = ([f"HANTEI_RECYCLE_UPLOADS={args.recycle_uploads}"] if args.recycle_uploads else []) + (
+        [f"gunicorn {args.gunicorn_args}"] if args.gunicorn_args else [])
+    return "; " + ", ".join(notes) if notes else ""
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--uploads", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     parser.add_argument("--recycle-uploads", type=int, help="HANTEI_RECYCLE_UPLOADS for this run")
+    parser.add_argument("--gunicorn-args", default="", help="more gunicorn settings (GUNICORN_CMD_ARGS), e.g. "
+                        "'--max-requests 1000' as deploy/gunicorn.conf.py had it")
     parser.add_argument("--compare", metavar="REV", help="drive REV's code and this checkout in turns")
     parser.add_argument("--rounds", type=int, default=4)
     args = parser.parse_args()
@@ -187,14 +198,15 @@ def main():
     load = os.getloadavg()
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     head = (f"{os.cpu_count()} cores, load average {load[0]:.1f} at the start and {{end:.1f}} at the end, "
-            f"priority {os.nice(0)}; a {len(photo) / 1e3:.0f} kB 1024 x 768 JPEG, kept, {args.concurrency} at once "
-            "through nginx.")
+            f"priority {os.nice(0)}{settings_note(args)}; a {len(photo) / 1e3:.0f} kB 1024 x 768 JPEG, kept, "
+            f"{args.concurrency} at once through nginx.")
     if args.compare:
         result = compare(args, photo)
         lines = [f"# Before and after, through nginx, {when}", "", head.format(end=os.getloadavg()[0]), "",
                  f"Before: `{args.compare}`; after: this checkout. Rounds of {args.uploads // args.rounds // 2} "
                  "uploads each, in turn, the floor measured before each round.", "",
-                 "| round | floor /s | before /s | before / floor | after /s | after / floor |", "|---|---|---|---|---|---|"]
+                 "| round | floor /s | before /s | before / floor | after /s | after / floor |",
+                 "|---|---|---|---|---|---|"]
         for number, ((b, f), (a, _)) in enumerate(zip(result["rounds"]["before"], result["rounds"]["after"]), 1):
             lines.append(f"| {number} | {f:.1f} | {b:.1f} | {b / f:.2f} | {a:.1f} | {a / f:.2f} |")
         mean = {name: statistics.mean(rate / f for rate, f in rows) for name, rows in result["rounds"].items()}
