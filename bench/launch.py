@@ -127,7 +127,31 @@ def snapshot(rev):
 
 
 def floor_figure(photo):
-    return floor_throughput(photo, os.cpu_count() or 1, FLOOR_PHOTOS)
+    """The floor on every core at once: (photos per second, CPU ms a photo)."""
+    return floor_throughput(photo, os.cpu_count() or 1, FLOOR_PHOTOS, cpu=True)
+
+
+def cpu_seconds(app, nginx):
+    """CPU seconds the servers have used: gunicorn's master with every worker it reaped (a recycled one too) and
+    those alive, nginx's master and workers."""
+    total = 0
+    for master in (app.process.pid, nginx.process.pid):
+        fields = Path(f"/proc/{master}/stat").read_text().rsplit(")", 1)[1].split()
+        total += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+        for child in Path(f"/proc/{master}/task/{master}/children").read_text().split():
+            try:
+                fields = Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue  # gone meanwhile: its master counts it once reaped
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measured(app, nginx, photo, uploads, concurrency):
+    """Drive the servers; (answers, server CPU ms per upload)."""
+    cpu = cpu_seconds(app, nginx)
+    answers = drive(nginx.url, photo, uploads, concurrency)
+    return answers, 1000 * (cpu_seconds(app, nginx) - cpu) / len(answers)
 
 
 def long_run(args, photo):
@@ -140,7 +164,7 @@ def long_run(args, photo):
         rss = [worker_rss_mb(app.process.pid)]
         before = folder_figures(data_dir)
         started_wall = time.time()
-        answers = drive(nginx.url, photo, args.uploads, args.concurrency)
+        answers, cpu_ms = measured(app, nginx, photo, args.uploads, args.concurrency)
         rss.append(worker_rss_mb(app.process.pid))
         after = folder_figures(data_dir)
         floors.append(floor_figure(photo))
@@ -148,9 +172,11 @@ def long_run(args, photo):
     finally:
         nginx.stop()
         app.stop()
-    ideal = statistics.mean(floors)
-    return {"floors": floors, "ideal": ideal, "run": summary(answers, ideal), "rss": rss, "disk before": before,
-            "disk after": after, "recyclings": events}
+    ideal = statistics.mean(rate for rate, _ in floors)
+    floor_cpu = statistics.mean(used for _, used in floors)
+    return {"floors": floors, "ideal": ideal, "run": summary(answers, ideal), "cpu ms": cpu_ms,
+            "cpu ratio": floor_cpu / cpu_ms, "rss": rss, "disk before": before, "disk after": after,
+            "recyclings": events}
 
 
 def compare(args, photo):
@@ -164,12 +190,13 @@ def compare(args, photo):
     try:
         for _, nginx in servers.values():
             drive(nginx.url, photo, 40, CONCURRENCY)
-        for _ in range(args.rounds):
+        for number in range(args.rounds):
             floors.append(floor_figure(photo))
-            for name, (_, nginx) in servers.items():
-                answers = drive(nginx.url, photo, args.uploads // args.rounds // 2, args.concurrency)
-                rows[name].append((sum(status == 201 for _, status, _ in answers) / max(at for at, _, _ in answers),
-                                   floors[-1]))
+            for name in sorted(servers, reverse=number % 2 == 1):  # each goes first every other round
+                answers, cpu_ms = measured(*servers[name], photo, args.uploads // args.rounds // 2, args.concurrency)
+                rate = sum(status == 201 for _, status, _ in answers) / max(at for at, _, _ in answers)
+                rows[name].append({"rate": rate, "ratio": rate / floors[-1][0], "cpu ms": cpu_ms,
+                                   "cpu ratio": floors[-1][1] / cpu_ms})
     finally:
         for app, nginx in servers.values():
             nginx.stop()
@@ -205,19 +232,31 @@ def main():
         lines = [f"# Before and after, through nginx, {when}", "", head.format(end=os.getloadavg()[0]), "",
                  f"Before: `{args.compare}`; after: this checkout. Rounds of {args.uploads // args.rounds // 2} "
                  "uploads each, in turn, the floor measured before each round.", "",
-                 "| round | floor /s | before /s | before / floor | after /s | after / floor |",
-                 "|---|---|---|---|---|---|"]
-        for number, ((b, f), (a, _)) in enumerate(zip(result["rounds"]["before"], result["rounds"]["after"]), 1):
-            lines.append(f"| {number} | {f:.1f} | {b:.1f} | {b / f:.2f} | {a:.1f} | {a / f:.2f} |")
-        mean = {name: statistics.mean(rate / f for rate, f in rows) for name, rows in result["rounds"].items()}
-        lines += ["", f"Mean ratio to the floor: before {mean['before']:.2f}, after {mean['after']:.2f}."]
+                 "Throughput against the floor's on every core at once (wall), and the floor's CPU time a photo "
+                 "against the servers' (gunicorn and nginx) an upload (CPU: what the machine's other work changes "
+                 "least):", "",
+                 "| round | floor /s, CPU ms | before /s | ratio | CPU ms | CPU ratio | after /s | ratio | CPU ms | "
+                 "CPU ratio | after / before |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+        pairs = list(zip(result["floors"], result["rounds"]["before"], result["rounds"]["after"]))
+        for number, ((rate, used), b, a) in enumerate(pairs, 1):
+            lines.append(f"| {number} | {rate:.1f}, {used:.1f} | " + " | ".join(
+                f"{row['rate']:.1f} | {row['ratio']:.2f} | {row['cpu ms']:.1f} | {row['cpu ratio']:.2f}"
+                for row in (b, a)) + f" | {a['rate'] / b['rate']:.2f} |")
+        median = {name: {key: statistics.median(row[key] for row in rows) for key in rows[0]}
+                  for name, rows in result["rounds"].items()}
+        lines += ["", "Medians over the rounds: " + "; ".join(
+            f"{name} {m['ratio']:.2f} of the floor's throughput, {m['cpu ms']:.1f} CPU ms an upload "
+            f"({m['cpu ratio']:.2f} of the floor's)" for name, m in median.items())
+            + f"; after / before throughput {statistics.median(a['rate'] / b['rate'] for _, b, a in pairs):.2f}."]
         name = "launch-compare"
     else:
         result = long_run(args, photo)
         run = result["run"]
         lines = [f"# Launch through the front door, {when}", "", head.format(end=os.getloadavg()[0]), "",
-                 f"The floor on every core at once: {result['floors'][0]:.1f}/s before the uploads, "
-                 f"{result['floors'][1]:.1f}/s after; the ideal is their mean, {result['ideal']:.1f}/s.", "",
+                 f"The floor on every core at once: {result['floors'][0][0]:.1f}/s before the uploads, "
+                 f"{result['floors'][1][0]:.1f}/s after; the ideal is their mean, {result['ideal']:.1f}/s. "
+                 f"CPU: {result['cpu ms']:.1f} ms of gunicorn and nginx an upload, "
+                 f"{result['cpu ratio']:.2f} of the floor's a photo.", "",
                  f"**{run['uploads']} uploads in {run['seconds']:.0f} s: {run['judged/s']:.1f}/s, "
                  f"{run['ratio']:.2f} of the ideal**; answers {run['answers']}; p50 {run['p50 ms']:.0f} ms, "
                  f"p99 {run['p99 ms']:.0f} ms.", "",

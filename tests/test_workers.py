@@ -70,6 +70,7 @@ def test_workers_recycle_after_their_share_of_judged_uploads(tmp_path, astronaut
         app.stop()
     log = app.log.read_text()
     assert f"Recycling worker {first} after this request: " in log and "uploads judged" in log
+    assert f"Worker {second} loaded its models in " in log  # before it took a request: how long a recycle costs
 
 
 def test_workers_recycle_when_they_grow(tmp_path, astronaut_jpeg):
