@@ -147,11 +147,51 @@ def cpu_seconds(app, nginx):
     return total / os.sysconf("SC_CLK_TCK")
 
 
-def measured(app, nginx, photo, uploads, concurrency):
-    """Drive the servers; (answers, server CPU ms per upload)."""
-    cpu = cpu_seconds(app, nginx)
-    answers = drive(nginx.url, photo, uploads, concurrency)
-    return answers, 1000 * (cpu_seconds(app, nginx) - cpu) / len(answers)
+def machine_cpu():
+    """The machine's busy and total CPU seconds so far (/proc/stat), every core and tenant together."""
+    ticks = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK"), sum(ticks[:8]) / os.sysconf("SC_CLK_TCK")
+
+
+def measured(app, nginx, photo, uploads, concurrency, every=1.0):
+    """Drive the servers; (answers, server CPU ms per upload, samples of (second, server CPU s, machine busy s,
+    machine total s) taken every second meanwhile)."""
+    samples, done = [], threading.Event()
+    started = time.perf_counter()
+
+    def sample():
+        while True:
+            samples.append((time.perf_counter() - started, cpu_seconds(app, nginx), *machine_cpu()))
+            if done.wait(every):
+                break
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        answers = drive(nginx.url, photo, uploads, concurrency)
+    finally:
+        done.set()
+        sampler.join()
+    samples.append((time.perf_counter() - started, cpu_seconds(app, nginx), *machine_cpu()))
+    return answers, 1000 * (samples[-1][1] - samples[0][1]) / len(answers), samples
+
+
+def cpu_windows(answers, samples, width=WINDOW):
+    """For each whole window: the servers' CPU ms an upload answered in it, and the share of the machine's CPU
+    (all cores, every tenant) the servers had and the other tenants took."""
+    rows = []
+    for index in range(int(max(at for at, _, _ in answers) // width)):
+        inside = [sample for sample in samples if index * width <= sample[0] <= (index + 1) * width]
+        uploads = sum(index * width <= at < (index + 1) * width for at, _, _ in answers)
+        if len(inside) < 2 or not uploads:
+            continue
+        first, last = inside[0], inside[-1]
+        total = last[3] - first[3]
+        ours = last[1] - first[1]
+        rows.append({"cpu ms": 1000 * ours / uploads, "ours": ours / total,
+                     "others": (last[2] - first[2] - ours) / total})
+    return rows
 
 
 def long_run(args, photo):
@@ -164,7 +204,7 @@ def long_run(args, photo):
         rss = [worker_rss_mb(app.process.pid)]
         before = folder_figures(data_dir)
         started_wall = time.time()
-        answers, cpu_ms = measured(app, nginx, photo, args.uploads, args.concurrency)
+        answers, cpu_ms, samples = measured(app, nginx, photo, args.uploads, args.concurrency)
         rss.append(worker_rss_mb(app.process.pid))
         after = folder_figures(data_dir)
         floors.append(floor_figure(photo))
@@ -175,6 +215,7 @@ def long_run(args, photo):
     ideal = statistics.mean(rate for rate, _ in floors)
     floor_cpu = statistics.mean(used for _, used in floors)
     return {"floors": floors, "ideal": ideal, "run": summary(answers, ideal), "cpu ms": cpu_ms,
+            "cpu windows": cpu_windows(answers, samples),
             "cpu ratio": floor_cpu / cpu_ms, "rss": rss, "disk before": before, "disk after": after,
             "recyclings": events}
 
@@ -193,7 +234,8 @@ def compare(args, photo):
         for number in range(args.rounds):
             floors.append(floor_figure(photo))
             for name in sorted(servers, reverse=number % 2 == 1):  # each goes first every other round
-                answers, cpu_ms = measured(*servers[name], photo, args.uploads // args.rounds // 2, args.concurrency)
+                answers, cpu_ms, _ = measured(*servers[name], photo, args.uploads // args.rounds // 2,
+                                              args.concurrency)
                 rate = sum(status == 201 for _, status, _ in answers) / max(at for at, _, _ in answers)
                 rows[name].append({"rate": rate, "ratio": rate / floors[-1][0], "cpu ms": cpu_ms,
                                    "cpu ratio": floors[-1][1] / cpu_ms})
@@ -263,6 +305,11 @@ def main():
                  f"Judged uploads per second in each {WINDOW:.0f}-s window (median {run['median window']:.1f}, "
                  f"lowest {run['lowest window / median']:.2f} of it):", "",
                  ", ".join(f"{rate:.1f}" for rate in run["windows"]), "",
+                 "The servers' CPU ms an upload in each window (what the app itself costs, whatever else runs):", "",
+                 ", ".join(f"{row['cpu ms']:.1f}" for row in result["cpu windows"]), "",
+                 "The share of the machine's CPU (both cores) the servers had, and the other tenants', in each "
+                 "window:", "",
+                 ", ".join(f"{row['ours']:.2f}/{row['others']:.2f}" for row in result["cpu windows"]), "",
                  "Worker RSS (MB) before and after: " + " -> ".join("/".join(f"{mb:.0f}" for mb in step)
                                                                    for step in result["rss"]) + "; on disk after: "
                  f"{result['disk after']['files']} files, {result['disk after']['files MB']:.0f} MB, database "
