@@ -196,7 +196,7 @@ def cpu_windows(answers, samples, width=WINDOW):
 
 def long_run(args, photo):
     data_dir = tempfile.mkdtemp(prefix="hantei-launch-")
-    settings = {"recycle_uploads": args.recycle_uploads} if args.recycle_uploads else {}
+    settings = {"recycle_uploads": args.recycle_uploads} if args.recycle_uploads is not None else {}
     app, nginx = serve(ROOT, data_dir, settings, args.gunicorn_args)
     try:
         drive(nginx.url, photo, 40, CONCURRENCY)  # every worker warm
@@ -248,7 +248,7 @@ def compare(args, photo):
 
 def settings_note(args):
     """The settings a run changed, as a clause of its heading."""
-    notes = ([f"HANTEI_RECYCLE_UPLOADS={args.recycle_uploads}"] if args.recycle_uploads else []) + (
+    notes = ([f"HANTEI_RECYCLE_UPLOADS={args.recycle_uploads}"] if args.recycle_uploads is not None else []) + (
         [f"gunicorn {args.gunicorn_args}"] if args.gunicorn_args else [])
     return "; " + ", ".join(notes) if notes else ""
 
@@ -262,6 +262,7 @@ def main():
                         "'--max-requests 1000' as deploy/gunicorn.conf.py had it")
     parser.add_argument("--compare", metavar="REV", help="drive REV's code and this checkout in turns")
     parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--name", help="the results' file name in bench/results/ (launch, launch-compare)")
     args = parser.parse_args()
     photo = phone_photo()
     load = os.getloadavg()
@@ -290,7 +291,7 @@ def main():
             f"{name} {m['ratio']:.2f} of the floor's throughput, {m['cpu ms']:.1f} CPU ms an upload "
             f"({m['cpu ratio']:.2f} of the floor's)" for name, m in median.items())
             + f"; after / before throughput {statistics.median(a['rate'] / b['rate'] for _, b, a in pairs):.2f}."]
-        name = "launch-compare"
+        name = args.name or "launch-compare"
     else:
         result = long_run(args, photo)
         run = result["run"]
@@ -316,7 +317,7 @@ def main():
                  f"{result['disk after']['database MB']:.1f} MB.", "",
                  "Workers recycled and booted (second of the run: gunicorn's line):", ""]
         lines += [f"- {at} s: {line}" for at, line in result["recyclings"]] or ["- none"]
-        name = "launch"
+        name = args.name or "launch"
     text = "\n".join(lines) + "\n"
     (ROOT / "bench" / "results" / f"{name}.md").write_text(text)
     (ROOT / "bench" / "results" / f"{name}.json").write_text(json.dumps(result, indent=1, default=float))
