@@ -4,8 +4,9 @@ whatever follows its end): the same pixels without a decode and a second encode,
 import re
 
 SOI, EOI, SOS = 0xD8, 0xD9, 0xDA
-# What decoding needs: baseline, extended and progressive frames (Huffman-coded), their tables and restart interval.
-FRAMES = (0xC0, 0xC1, 0xC2)
+# What decoding needs: a baseline or extended frame (Huffman-coded), its tables and restart interval. A progressive
+# or greyscale JPEG is re-encoded, so that every stored copy is a sequential colour JPEG as it was before.
+FRAMES = (0xC0, 0xC1)
 TABLES = (0xC4, 0xDB, 0xDD)  # DHT, DQT, DRI
 METADATA = (*range(0xE0, 0xF0), 0xFE)  # APP0-APP15 (JFIF, EXIF, XMP, ICC, MPF, Adobe, ...), COM
 # A JFIF header of our own (version 1.01, no density, no thumbnail): a three-component JPEG without one is read as
@@ -37,8 +38,8 @@ def stripped(data):
             return None
         segment = b"\xff" + bytes((marker,)) + data[at:at + length]
         if marker in FRAMES:
-            if framed or length < 8 or data[at + 2] != 8:
-                return None  # a second frame, or samples of other than 8 bits
+            if framed or length < 8 or data[at + 2] != 8 or data[at + 7] != 3:
+                return None  # a second frame, samples of other than 8 bits, or other than three components
             framed = True
         elif marker == SOS:
             if not framed:

@@ -79,3 +79,10 @@ def test_the_page_s_photo_is_served_as_sent_without_its_location(client):
     served = client.get(location + "/photo.jpg").data
     assert b"Exif" not in served and b"Apple" not in served
     assert (pixels(served) == pixels(data)).all()
+
+
+@pytest.mark.parametrize("mode, progressive", [("L", False), ("RGB", True)])
+def test_a_greyscale_or_progressive_jpeg_is_re_encoded(mode, progressive):
+    sent = io.BytesIO()
+    Image.new(mode, (64, 48), 128).save(sent, "JPEG", progressive=progressive)
+    assert stripped(sent.getvalue()) is None
