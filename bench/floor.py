@@ -79,24 +79,26 @@ def _floor_worker(data, count, start, out):
 
     once()
     start.wait()
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(count):
         once()
-    out.put(time.perf_counter() - started)
+    out.put((time.perf_counter() - started, time.process_time() - cpu))
 
 
-def floor_throughput(data, processes, count=40):
+def floor_throughput(data, processes, count=40, cpu=False):
     """Photos per second that the floor itself reaches with one process per core, all at once: what the cores
-    really give in parallel (the ideal divides cores by one photo's time, as if they added up perfectly)."""
+    really give in parallel (the ideal divides cores by one photo's time, as if they added up perfectly).
+    With cpu, also the CPU milliseconds one photo took (what a busy machine's other work does not change much)."""
     context = multiprocessing.get_context("spawn")
     start, out = context.Barrier(processes), context.Queue()
     workers = [context.Process(target=_floor_worker, args=(data, count, start, out)) for _ in range(processes)]
     for worker in workers:
         worker.start()
-    slowest = max(out.get() for _ in workers)
+    times = [out.get() for _ in workers]
     for worker in workers:
         worker.join()
-    return processes * count / slowest
+    rate = processes * count / max(wall for wall, _ in times)
+    return (rate, 1000 * sum(used for _, used in times) / (processes * count)) if cpu else rate
 
 
 def naive_stages(data, detector):

@@ -4,6 +4,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the app's own modules, before gunicorn adds them
@@ -91,8 +92,10 @@ def when_ready(server):
 
 def post_worker_init(worker):
     """Load every judge's model in the new worker before it takes requests (readiness turns green)."""
+    started = time.monotonic()
     worker.wsgi.extensions["hantei.judges"].load()
     worker.hantei_recycling = recycling.Recycling(RECYCLE_UPLOADS, RECYCLE_MB)
+    worker.log.info("Worker %s loaded its models in %.1f s", worker.pid, time.monotonic() - started)
 
 
 def post_request(worker, req, environ, resp):

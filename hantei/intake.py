@@ -14,6 +14,7 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 from .refusals import Refused
+from .stripping import stripped
 
 # Only the primary image of a HEIF file is ever used (skip depth maps and auxiliary images), or, when no copy is
 # kept, its own preview (an iPhone stores a 320 x 240 one) if that is a scaled copy holding all the judge needs.
@@ -30,6 +31,9 @@ CAP_SLACK = 1 / 16
 # the last step, as from a stored copy (the JPEG decoder's scaling straight to the input size filters otherwise
 # and moved one borderline detection in 40 on tests/faces; none at 1.5).
 MARGIN = 1.5
+# A JPEG that already fits the stored copy (as the page sends it, shrunk in the browser) is kept as it was sent, its
+# metadata segments taken out, unless it is heavier than this: a re-encode then saves the disk and the visitors.
+AS_SENT_BYTES_PER_PIXEL = 1.0
 HEIF_BRANDS = (b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", b"avis")
 TIFF_SIGNATURES = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")  # classic TIFF and BigTIFF
 SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a", b"BM", *TIFF_SIGNATURES)
@@ -95,6 +99,7 @@ class Photo:
     source_size: tuple
     source: Image.Image = None  # with keep_source: the oriented, full-size decode in its own mode
     stored_size: tuple = None  # the size a stored copy would have: boxes and records are given in its pixels
+    kept: bytes = None  # the upload itself without its metadata, when it is kept as sent (see read_upload)
 
     @property
     def size(self):
@@ -106,8 +111,9 @@ class Photo:
         return _upright_size(self.source_size, self.image.size)
 
     def jpeg(self):
-        """The sanitised photo as the JPEG hantei stores."""
-        return jpeg_bytes(self.image)
+        """The sanitised photo as the JPEG hantei stores: the upload as sent without its metadata when it could be
+        kept so, else the decoded pixels encoded."""
+        return self.kept if self.kept is not None else jpeg_bytes(self.image)
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,8 @@ class Upload:
     cost: Cost = field(default=None, compare=False)
 
 
-def read_upload(data, limits=Limits(), keep_source=False, need=None, frames=False, holding=nullcontext):
+def read_upload(data, limits=Limits(), keep_source=False, need=None, frames=False, holding=nullcontext,
+                kept_need=None):
     """Decode untrusted bytes once into an Upload, or raise Refused with a reason a person can be told.
 
     keep_source is for judges whose reference script resizes before converting to RGB: the
@@ -138,16 +145,18 @@ def read_upload(data, limits=Limits(), keep_source=False, need=None, frames=Fals
     frames: also pick up to limits.frames frames through an animation (GIF, WebP, APNG only).
     What can be counted from the header (pixels, memory, scans, frames, strips) is counted and refused before
     anything is decoded; a decode that is not counted quick runs in a child process killed at limits.seconds.
-    holding: a context (a judging slot) that a quick decode in this process runs inside; a child runs outside it."""
+    holding: a context (a judging slot) that a quick decode in this process runs inside; a child runs outside it.
+    kept_need (a Need, with need None): a JPEG that already fits the stored copy, upright, with no colour profile, is
+    kept as it was sent without its metadata (Photo.kept) and decoded only as large as kept_need says, for the judge."""
     if not data:
         raise Refused("empty", 400)
     if _isolated_format(data):
         return _in_child(data, limits, keep_source, need, frames)
-    opened = _opened(data, limits, keep_source, need)
+    opened = _opened(data, limits, keep_source, need, kept_need)
     if opened.image.format in ISOLATED or opened.cost.seconds > QUICK_SECONDS:
-        return _in_child(data, limits, keep_source, need, frames)
+        return _in_child(data, limits, keep_source, need, frames, kept_need)
     with holding():
-        return _decoded(opened, data, limits, keep_source, need, frames)
+        return _decoded(opened, data, limits, keep_source, frames)
 
 
 def read_photo(data, limits=Limits(), keep_source=False, need=None):
@@ -155,42 +164,63 @@ def read_photo(data, limits=Limits(), keep_source=False, need=None):
     return read_upload(data, limits, keep_source, need).photo
 
 
-def decode_here(data, limits=Limits(), keep_source=False, need=None, frames=False):
+def decode_here(data, limits=Limits(), keep_source=False, need=None, frames=False, kept_need=None):
     """read_upload in this process, whatever the cost counted: what the child process runs, and what
     bench/memory.py measures."""
     _refuse_tiff_parts(data, limits)
-    return _decoded(_opened(data, limits, keep_source, need), data, limits, keep_source, need, frames)
+    return _decoded(_opened(data, limits, keep_source, need, kept_need), data, limits, keep_source, frames)
 
 
-def _opened(data, limits, keep_source, need):
+def _opened(data, limits, keep_source, need, kept_need=None):
     """Open the image, set the decoder's reduction, and count its cost; refuse what is over the budgets."""
     # The pixel limit is checked by _open itself, not by turning Pillow's DecompressionBombWarning into an
     # error: warning filters are process-wide and not thread-safe, and gunicorn workers run threads.
     image = _open(data, limits)
     full_size = image.size
+    kept = None
+    if kept_need is not None and need is None and not keep_source:
+        kept = _as_sent(image, data, limits)
+        need = kept_need if kept is not None else None
     if not keep_source:
         _reduce_while_decoding(image, _target(image.size, limits, need), need)
     cost = Cost(seconds=_seconds(image, data, full_size), bytes=_within_budget(image, limits, keep_source, data))
     if cost.seconds > limits.seconds:
         raise Refused("too_slow", 422, seconds=f"{limits.seconds:g}")
-    return _Opened(image, full_size, cost)
+    return _Opened(image, full_size, cost, need, kept)
 
 
 class _Opened:
-    """An opened image not yet decoded, its size in the header and its counted Cost."""
+    """An opened image not yet decoded, its size in the header, its counted Cost, the Need it is decoded for and
+    the bytes kept as sent (or None)."""
 
-    def __init__(self, image, size, cost):
-        self.image, self.size, self.cost = image, size, cost
+    def __init__(self, image, size, cost, need=None, kept=None):
+        self.image, self.size, self.cost, self.need, self.kept = image, size, cost, need, kept
+
+
+def _as_sent(image, data, limits):
+    """The upload without its metadata when it can be kept as it was sent (hantei.stripping): a JPEG no larger
+    than the stored copy, 8-bit RGB or gray in no colour profile of its own, upright as stored, not heavier than
+    AS_SENT_BYTES_PER_PIXEL. None when it must be decoded whole and encoded again."""
+    width, height = image.size
+    if (image.format != "JPEG" or max(width, height) > limits.long_side or image.mode not in ("RGB", "L")
+            or {"adobe", "icc_profile"} & set(image.info) or len(data) > AS_SENT_BYTES_PER_PIXEL * width * height):
+        return None
+    try:
+        if image.getexif().get(0x0112, 1) != 1:  # EXIF orientation (or XMP's): only a re-encode turns it upright
+            return None
+    except Exception:
+        return None
+    return stripped(data)
 
 
 def _target(size, limits, need):
     return limits.long_side if need is None else min(limits.long_side, need.long_side_for(size, MARGIN))
 
 
-def _decoded(opened, data, limits, keep_source, need, frames):
+def _decoded(opened, data, limits, keep_source, frames):
     """The first frame as a Photo and, when asked for and the format animates, frames spread through the rest.
     The opened image is taken out of `opened`, so that no caller's reference keeps its decode alive."""
-    image, source_size, cost = opened.image, opened.size, opened.cost
+    image, source_size, cost, need = opened.image, opened.size, opened.cost, opened.need
     opened.image = None
     started = time.monotonic()
     source_format = image.format
@@ -211,7 +241,7 @@ def _decoded(opened, data, limits, keep_source, need, frames):
     if target != limits.long_side:  # decoded for the judge alone: boxes go in the pixels of the copy not kept
         stored_size = _capped_size(_upright_size(source_size, image.size), limits.long_side)
     photo = Photo(image=image, source_format=source_format, source_size=source_size, source=source,
-                  stored_size=stored_size)
+                  stored_size=stored_size, kept=opened.kept)
     deadline = started + limits.seconds
     animation = _animation(animated, data, limits, keep_source, deadline) if animated is not None else None
     return Upload(photo=photo, animation=animation, cost=cost)
@@ -597,7 +627,7 @@ def _frame_photo(image, limits, keep_source):
 _LANE = threading.BoundedSemaphore(ISOLATED_AT_ONCE)
 
 
-def _in_child(data, limits, keep_source, need, frames):
+def _in_child(data, limits, keep_source, need, frames, kept_need=None):
     """Run decode_here in a forked child and take its Upload; kill it at limits.seconds (a 422 too_slow). One such
     child at a time per worker: another upload waits up to limits.seconds for it, then gets a 503.
 
@@ -608,7 +638,8 @@ def _in_child(data, limits, keep_source, need, frames):
     try:
         context = multiprocessing.get_context("fork")
         receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=_child, args=(send, data, limits, keep_source, need, frames), daemon=True)
+        child = context.Process(target=_child, args=(send, data, limits, keep_source, need, frames, kept_need),
+                                daemon=True)
         child.start()
         send.close()
         answer = None
@@ -634,7 +665,7 @@ def _in_child(data, limits, keep_source, need, frames):
     return value
 
 
-def _child(send, data, limits, keep_source, need, frames):
+def _child(send, data, limits, keep_source, need, frames, kept_need=None):
     """The child's work: the whole intake, its answer (or refusal) sent back whole, with its peak memory."""
     try:
         try:
@@ -643,7 +674,7 @@ def _child(send, data, limits, keep_source, need, frames):
         except OSError:
             pass
         before = _status_bytes("VmRSS:")
-        upload = decode_here(data, limits, keep_source, need, frames)
+        upload = decode_here(data, limits, keep_source, need, frames, kept_need)
         cost = Cost(seconds=upload.cost.seconds, bytes=upload.cost.bytes, isolated=True,
                     peak_bytes=_status_bytes("VmHWM:") - before)
         answer = ("upload", Upload(photo=upload.photo, animation=upload.animation, cost=cost))

@@ -92,9 +92,10 @@ class Redis:
 
 
 class Gunicorn:
-    """The app under gunicorn with deploy/gunicorn.conf.py, on a loopback port."""
+    """The app under gunicorn with deploy/gunicorn.conf.py, on a loopback port (root: another checkout's code, as
+    bench/launch.py --compare serves the code before a change)."""
 
-    def __init__(self, data_dir, workers=2, env=None, **settings):
+    def __init__(self, data_dir, workers=2, env=None, root=ROOT, **settings):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "HANTEI_DATA_DIR": str(data_dir), "HANTEI_BIND": f"127.0.0.1:{self.port}",
@@ -107,7 +108,7 @@ class Gunicorn:
         self.log = Path(data_dir) / "gunicorn.log"
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen([str(Path(sys.executable).parent / "gunicorn"), "-c",
-                                             "deploy/gunicorn.conf.py", "app:app"], cwd=ROOT, env=env,
+                                             "deploy/gunicorn.conf.py", "app:app"], cwd=root, env=env,
                                             stdout=log, stderr=subprocess.STDOUT)
         wait_for(self._ready, "gunicorn", self.process, log=self.log)
         RUNNING.append(self)

@@ -70,12 +70,14 @@ def test_nginx_limit_matches_the_apps(behind_nginx):
     assert "client_max_body_size 20m;" in site and "20" in os.environ.get("HANTEI_MAX_UPLOAD_MB", "20")
 
 
-def test_nginx_lets_idle_app_connections_go_before_gunicorn_does():
+def test_nginx_keeps_no_idle_connections_to_the_app():
+    """A kept connection stays with the gunicorn worker that accepted it: after a recycling one worker got them all
+    and judged at half the rate (bench/results/launch-keepalive.md), and an upload sent on a connection gunicorn
+    was closing got a 502."""
     site = (ROOT / "deploy" / "nginx" / "hantei.conf").read_text()
-    nginx_idle = int(re.search(r"upstream hantei_app \{[^}]*keepalive_timeout (\d+)s;", site).group(1))
-    gunicorn_idle = int(re.search(r"^keepalive = (\d+)$", (ROOT / "deploy" / "gunicorn.conf.py").read_text(),
-                                  re.MULTILINE).group(1))
-    assert nginx_idle < gunicorn_idle
+    upstream = re.search(r"upstream hantei_app \{([^}]*)\}", site).group(1)
+    assert not re.search(r"^\s*keepalive", upstream, re.MULTILINE)
+    assert "keepalive" not in (ROOT / "docs" / "containers.md").read_text().split("upstream hantei_app", 1)[1][:200]
 
 
 def test_metrics_stay_on_the_server(behind_nginx):

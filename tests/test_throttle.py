@@ -144,11 +144,12 @@ class FullAfter(Capacity):
         self.free = free
 
     @contextmanager
-    def slot(self):
-        if not self.free:
-            raise Busy()
-        self.free -= 1
-        with super().slot():
+    def slot(self, counted=True):
+        if counted:  # a judging slot; the decode's uncounted slot before it always has room
+            if not self.free:
+                raise Busy()
+            self.free -= 1
+        with super().slot(counted):
             yield
 
 

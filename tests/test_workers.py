@@ -1,6 +1,7 @@
 """gunicorn's workers under deploy/gunicorn.conf.py, run for real: recycled on judged uploads and on growth, never
 by cheap requests; forwarded headers believed from the proxy alone; a warning when nobody stands in front."""
 
+import io
 import os
 import shutil
 import subprocess
@@ -70,6 +71,15 @@ def test_workers_recycle_after_their_share_of_judged_uploads(tmp_path, astronaut
         app.stop()
     log = app.log.read_text()
     assert f"Recycling worker {first} after this request: " in log and "uploads judged" in log
+    assert f"Worker {second} loaded its models in " in log  # before it took a request: how long a recycle costs
+
+
+def test_an_upload_counts_once_toward_recycling(client, app, astronaut_jpeg):
+    """Its decode and its judging each hold the slot; only the judging counts (each upload counted twice recycled
+    workers after half their HANTEI_RECYCLE_UPLOADS)."""
+    for expected in (1, 2):
+        assert client.post("/api/v1/judge", data={"image": (io.BytesIO(astronaut_jpeg), "a.jpg")}).status_code == 201
+        assert app.extensions["hantei.capacity"].judged == expected
 
 
 def test_workers_recycle_when_they_grow(tmp_path, astronaut_jpeg):

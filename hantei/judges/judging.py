@@ -16,13 +16,14 @@ def judge_bytes(data, judge, limits, keep_photo=True):
 def decode_for(judge, data, limits, keep_photo=True, holding=nullcontext):
     """The intake step: decode the bytes as this judge needs them (an intake.Upload, timed).
 
-    With keep_photo false, the photo is decoded only as large as the judge's models need; a score judge also
-    gets frames spread through an animation (intake looks for them only in formats that animate). holding: what
-    a quick decode in this process holds (a judging slot; see intake.read_upload)."""
+    With keep_photo false, the photo is decoded only as large as the judge's models need, and so is a kept photo
+    that is kept as it was sent (a JPEG already small enough, its metadata taken out); a score judge also gets
+    frames spread through an animation (intake looks for them only in formats that animate). holding: what a quick
+    decode in this process holds (a judging slot; see intake.read_upload)."""
     started = time.perf_counter()
-    upload = intake.read_upload(data, limits, keep_source=judge.exact,
-                                need=None if keep_photo else judge_need(judge), frames=judge.kind == "score",
-                                holding=holding)
+    need = judge_need(judge)
+    upload = intake.read_upload(data, limits, keep_source=judge.exact, need=None if keep_photo else need,
+                                frames=judge.kind == "score", holding=holding, kept_need=need if keep_photo else None)
     return Decoded(upload, (time.perf_counter() - started) * 1000)
 
 

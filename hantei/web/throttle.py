@@ -49,14 +49,21 @@ class Capacity:
         self.judged = 0  # photos this worker has judged: gunicorn recycles a worker on these, not on requests
 
     @contextmanager
-    def slot(self):
+    def slot(self, counted=True):
+        """A judging slot (Busy when none frees up in time); the photo judged in it counts once it is left.
+        counted=False: the slot an upload's decode holds before its judging, which counts nothing."""
         if not self._slots.acquire(timeout=self.wait_seconds):
             raise Busy()
         try:
             yield
         finally:
-            self.judged += 1
+            if counted:
+                self.judged += 1
             self._slots.release()
+
+    def decoding(self):
+        """The slot a quick decode holds (read_upload's holding): bounded like judging, not counted as a photo."""
+        return self.slot(counted=False)
 
 
 def init_app(app):

@@ -61,7 +61,7 @@ def _judge_upload(file, judge_id, keep_photo):
     # HANTEI_DECODE_SECONDS), so it never holds the slot others' uploads wait for.
     slots = capacity()
     try:
-        decoded = decode_for(judge, data, limits(), keep_photo, holding=slots.slot)
+        decoded = decode_for(judge, data, limits(), keep_photo, holding=slots.decoding)
         with slots.slot():
             photo, judgement = judge_decoded(decoded, judge)
     except Busy:
