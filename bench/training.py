@@ -6,7 +6,7 @@ Embedding: the backbone alone on one thread (batch of 1 and of 16) and the whole
 (decode, 256/224 crop, backbone). Training: `train()` on the tests' 3-label data set
 (photo / illust / screenshot) with --per-label training photos per label (+ 1/3 as many
 validation photos, 2/3 as many test photos); under 100 per label, training photos are
-augmented. Real images: the kinds set that Debian and PyPI packages ship (tools/kinds_photos.csv,
+augmented. Real images: the kinds set that Debian and PyPI packages ship (tools/kinds_judge_photos.csv,
 built by tools/make_kinds_photos.py into --kinds, or a temporary folder), split by package: which
 features pay (backbone embedding; mirror-averaged; every stage, mirror-averaged), then train() as
 `flask train` runs it with four seeds, per label and overall, with the time taken. Writes bench/results/training.md;
@@ -70,7 +70,7 @@ def real_images(folder):
     with tempfile.TemporaryDirectory() as scratch:
         root = folder or Path(scratch) / "kinds"
         if not (root / "train").is_dir():
-            make_kinds_photos.build(root, Path.home() / ".cache" / "hantei-kinds")
+            make_kinds_photos.build(root, Path.home() / ".cache" / "hantei-kinds", make_kinds_photos.JUDGE_MANIFEST)
         counts = dataset.read(root).counts()
         lines = ["", f"## Real images: the kinds set ({sum(counts['test'].values())} test photos from packages "
                  f"training never used; train {counts['train']}, val {counts['val']}, test {counts['test']})"]

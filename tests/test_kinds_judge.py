@@ -1,6 +1,7 @@
 """The kinds judge hantei ships: served out of the box beside keshikaran, right on real images it never saw,
 and its card's figures are the ones its metrics.json holds."""
 
+import csv
 import json
 import re
 from pathlib import Path
@@ -44,7 +45,7 @@ def test_the_card_states_the_accuracy_its_metrics_hold_on_photos_from_unseen_pac
     claimed = float(re.search(r"Accuracy \*\*([0-9.]+)\*\*", card).group(1))
     assert claimed == round(metrics["test"]["accuracy"], 3) and claimed >= 0.95
     assert "packages that training never used" in card
-    listed = {row.split(",")[3] for row in (ROOT / "tools" / "kinds_photos.csv").read_text().splitlines()[1:]
-              if row.split(",")[0] == "train"}
+    with open(ROOT / "tools" / "kinds_judge_photos.csv", newline="", encoding="utf-8") as handle:  # what it learned
+        listed = {row["package"] for row in csv.DictReader(handle) if row["split"] == "train"}
     tested = {Path(p).name.split("--")[0] for p in metrics["test_photos"]}
     assert tested and not tested & listed  # split by package

@@ -28,6 +28,7 @@ class Embedded:
     items: list
     first_rows: list = None  # per kept photo: the row of its centre view
     hashes: list = None  # per kept photo: its perceptual hash (doctor.dhash), to find near-duplicates
+    sources: list = None  # per kept photo: its source (dataset.source), or None
 
     def photos(self):
         """The photo (index into items) of every row."""
@@ -38,7 +39,8 @@ class Embedded:
         rows = np.asarray(self.first_rows, dtype=np.int64)[photos] if centres else np.isin(self.photos(), photos)
         firsts = np.arange(len(photos)) if centres else np.flatnonzero(np.r_[True, np.diff(self.photos()[rows]) != 0])
         return Embedded(self.features[rows], self.labels[rows], np.ones(len(photos)) if centres else self.weights[rows],
-                        [self.items[i] for i in photos], list(firsts), [self.hashes[i] for i in photos])
+                        [self.items[i] for i in photos], list(firsts), [self.hashes[i] for i in photos],
+                        None if self.sources is None else [self.sources[i] for i in photos])
 
     def centres(self):
         """This split with only each photo's centre view."""
@@ -111,6 +113,8 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
                     for split, items in data.splits.items()}
     for found in embedded.values() if tags else ():  # multi-hot rows, even for a split of no photos
         found.labels = found.labels.reshape(-1, len(data.labels))
+    for found in embedded.values() if not tags else ():
+        found.sources = [dataset.source(data, path) for path, _ in found.items]
     fingerprint = dataset.fingerprint(data)  # of the folder as it is, unreadable files included
     data.splits = {split: found.items for split, found in embedded.items()}  # the card counts what was used
     if tags:  # a tag's threshold is tuned on validation photos as they are, so those get no extra views
@@ -150,6 +154,9 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "test_photos": [path.relative_to(data.root).as_posix() for path, _ in data.splits.get("test", [])],
     }
+    named = {split: sorted({s for s in found.sources or () if s}) for split, found in embedded.items()}
+    if any(named.values()):  # labels judges whose photos sit in source folders: how many, per split
+        summary["sources"] = {split: len(found) for split, found in named.items()}
     if tags:  # (labels judges' metrics.json keeps the keys it always had)
         summary["kind"] = "tags"
         summary["tags_csv"] = str(Path(tags_csv).resolve()) if tags_csv else None

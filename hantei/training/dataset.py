@@ -89,6 +89,20 @@ def read(root, seed=0, val=0.15, test=0.15):
     return dataset
 
 
+def source(dataset, path):
+    """Where a photo came from: the folder it sits in under its label folder (FOLDER/[split/]label/SOURCE/...),
+    or None for a photo directly in its label folder (or added from outside the tree). Photos of one source
+    (a package, a camera, a web site) look alike: training keeps them together when it holds photos out, so
+    that the card's figures say how the judge does on sources it never saw."""
+    path = Path(path)
+    if not path.is_relative_to(dataset.root):
+        return None
+    parts = path.relative_to(dataset.root).parts
+    if dataset.given_splits and parts[0] in SPLITS:
+        parts = parts[1:]
+    return parts[1] if len(parts) >= 3 else None
+
+
 def add(dataset, folder):
     """Add FOLDER/<label>/ photos (e.g. accepted reports) to the train split only, so that the test photos stay
     the ones the judge's earlier versions were measured on; a label the dataset lacks is an error."""

@@ -62,34 +62,84 @@ def too_few(data, counts, few=FEW):
     return [{"label": label, "train": counts["train"][label]} for label in data.labels if counts["train"][label] < few]
 
 
+def _units(split):
+    """The unit a learning curve draws for each photo of a split: its source when photos name theirs, else itself."""
+    named = split.sources is not None and any(split.sources)
+    sources = split.sources or [None] * len(split.items)
+    return [(source or f"\0photo {i}") if named else i for i, source in enumerate(sources)]
+
+
 def learning_curve(data, embedded, seed=0):
     """Held-out accuracy (test split, else validation) of heads fitted as train() fits them on 25/50/75/100% of the
-    training photos (labels: val pooled in, the penalty cross-validated).
+    training photos (labels: val pooled in, the penalty cross-validated); when the photos sit in source folders,
+    on 25/50/75/100% of each label's training sources (and only their validation photos).
 
     Tags: the exact-match ratio, from photos drawn per first tag, each tag at its own threshold."""
     train, val = embedded["train"], embedded["val"]
     held = (embedded.get("test") or val).centres()
     if len(held.labels) == 0:
         return []
+    by_source = not data.tags and train.sources is not None and any(train.sources)
+    units, val_units = _units(train), _units(val)
     rng = np.random.default_rng(seed)
-    order = {k: rng.permutation([i for i, (_, label) in enumerate(train.items) if dataset.indices(label)[0] == k])
+    order = {k: rng.permutation(list(dict.fromkeys(u for u, (_, label) in zip(units, train.items)
+                                                   if dataset.indices(label)[0] == k)))
              for k in range(len(data.labels))}
     curve = []
     for share in SHARES:
-        chosen = np.sort(np.concatenate([o[:max(1, round(share * len(o)))] for o in order.values()]))
+        drawn = {k: set(o[:max(1, round(share * len(o)))].tolist()) for k, o in order.items()}
+        chosen = np.array([i for i, (u, (_, label)) in enumerate(zip(units, train.items))
+                           if u in drawn[dataset.indices(label)[0]]], dtype=np.int64)
+        point = {"share": share, "photos": int(len(chosen))}
+        if by_source:
+            point["sources"] = len(set().union(*drawn.values()))
         if data.tags:  # the tags judge's model is served with raw scores and each tag's own threshold
             part = train.subset(chosen)
             part = head.train(data.labels, part.features, part.labels, val.features, val.labels,
                               train_weights=part.weights)
             report = measures.tag_report(data.labels, held.labels, part.scores(held.features), part.thresholds)
-            curve.append({"share": share, "photos": int(len(chosen)), "accuracy": round(report.exact_match, 4)})
+            curve.append({**point, "accuracy": round(report.exact_match, 4)})
             continue
-        part = head.fit_splits(data.labels, [train.subset(chosen), val])
+        kept_val = val
+        if by_source:
+            kept = [i for i, (u, (_, k)) in enumerate(zip(val_units, val.items)) if u in drawn[k]]
+            kept_val = val.subset(np.array(kept, dtype=np.int64))
+        part = head.fit_splits(data.labels, [train.subset(chosen), kept_val])
         weights, bias = part.folded()  # scored as the served model scores: float32 Gemm, every label at 0.5
         scores = head.sigmoid((np.asarray(held.features, np.float32) @ weights + bias).astype(np.float64))
         report = measures.report(data.labels, held.labels, scores, np.full(len(data.labels), 0.5))
-        curve.append({"share": share, "photos": int(len(chosen)), "accuracy": round(report.accuracy, 4)})
+        curve.append({**point, "accuracy": round(report.accuracy, 4)})
     return curve
+
+
+def source_errors(data, embedded, fitted):
+    """Per held-out source (test split, photos in source folders) with a wrong answer: how many of its photos the
+    judge gets right, and what it takes them for; sources whose photos are all right are left out."""
+    held = embedded.get("test")
+    if held is None or not held.sources or not any(held.sources):
+        return []
+    held = held.centres()
+    weights, bias = fitted.folded()
+    scores = head.sigmoid((np.asarray(held.features, np.float32) @ weights + bias).astype(np.float64))
+    per = {}
+    for source, truth, row in zip(held.sources, held.labels, scores):
+        said = int(np.argmax(row)) if row.max() >= 0.5 else None
+        entry = per.setdefault(source or "(no source folder)", {"photos": 0, "right": 0, "taken_for": {}})
+        entry["photos"] += 1
+        if said == truth:
+            entry["right"] += 1
+        else:
+            name = "no match" if said is None else data.labels[said]
+            entry["taken_for"][name] = entry["taken_for"].get(name, 0) + 1
+    ranked = sorted(per.items(), key=lambda item: (item[1]["right"] / item[1]["photos"], item[0]))
+    return [{"source": source, **entry} for source, entry in ranked if entry["right"] < entry["photos"]]
+
+
+def shared_sources(embedded):
+    """Sources (source folders) that give photos to the test split and to training: held-out figures would flatter."""
+    test = set(s for s in (embedded["test"].sources or ()) if s) if "test" in embedded else set()
+    trained = {s for split in ("train", "val") if split in embedded for s in (embedded[split].sources or ()) if s}
+    return sorted(test & trained)
 
 
 def verdict(curve):
@@ -106,10 +156,14 @@ def examine(data, embedded, fitted):
     """Every finding of the doctor, JSON-ready, for the card, metrics.json and `flask train`'s output."""
     curve = learning_curve(data, embedded)
     # Tags: no doubtful-label check; a head cannot say a tag is wrong from another tag scoring high.
-    return {"suspicious": None if data.tags else suspicious(data, embedded, fitted.penalty, data.root),
-            "duplicates": duplicates(embedded, data.root),
-            "too_few": too_few(data, data.counts()),
-            "learning_curve": curve, "curve_says": verdict(curve)}
+    found = {"suspicious": None if data.tags else suspicious(data, embedded, fitted.penalty, data.root),
+             "duplicates": duplicates(embedded, data.root),
+             "too_few": too_few(data, data.counts()),
+             "learning_curve": curve, "curve_says": verdict(curve)}
+    if not data.tags and any(embedded["train"].sources or ()):  # photos in source folders
+        found["shared_sources"] = shared_sources(embedded)
+        found["source_errors"] = source_errors(data, embedded, fitted)
+    return found
 
 
 def lines(found):
@@ -126,10 +180,21 @@ def lines(found):
             for d in found["duplicates"]] or ["  - none"]
     out += [f"- Labels with fewer than {FEW} training photos: "
             + (", ".join(f"{t['label']} ({t['train']})" for t in found["too_few"]) or "none")]
-    curve = ", ".join(f"{int(c['share'] * 100)}% ({c['photos']}): {c['accuracy']:.3f}" for c in found["learning_curve"])
+    if "shared_sources" in found:
+        out += ["- Sources in the test split and in training (held-out figures flatter them): "
+                + (", ".join(f"`{s}`" for s in found["shared_sources"]) or "none")]
+        out += [f"- Held-out sources with wrong answers ({len(found['source_errors'])}):"]
+        out += [f"  - `{e['source']}`: {e['right']} of {e['photos']} right; taken for "
+                + ", ".join(f"{name} ({n})" for name, n in sorted(e["taken_for"].items()))
+                for e in found["source_errors"]] or ["  - none"]
+    by_source = any("sources" in c for c in found["learning_curve"])
+    curve = ", ".join(f"{int(c['share'] * 100)}% ("
+                      + (f"{c['sources']} sources, " if by_source else "") + f"{c['photos']}): {c['accuracy']:.3f}"
+                      for c in found["learning_curve"])
     measure = "exact match" if found["suspicious"] is None else "accuracy"
-    out += [f"- Learning curve (held-out {measure} by share of the training photos): {curve or 'n/a'}; "
-            f"{found['curve_says']}"]
+    unit = "training sources" if by_source else "training photos"
+    out += [f"- Learning curve (held-out {measure} by share of the {unit}): {curve or 'n/a'}; "
+            f"{found['curve_says'].replace('photos', 'sources') if by_source else found['curve_says']}"]
     return out
 
 

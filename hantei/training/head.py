@@ -168,9 +168,10 @@ def folds_of(groups, labels, count, seed=0):
     return np.array([fold_of_group[g] for g in groups])
 
 
-def cross_validated(labels, x, y, weights, groups, folds=5, penalties=PENALTIES, seed=0):
-    """Out-of-fold scores [rows, labels] for each penalty, each photo scored by a head that never saw it."""
-    fold = folds_of(groups, y, folds, seed)
+def cross_validated(labels, x, y, weights, groups, folds=5, penalties=PENALTIES, seed=0, sources=None):
+    """Out-of-fold scores [rows, labels] for each penalty, each photo scored by a head that never saw it (with
+    `sources`, a source per row: each photo by a head that saw no photo of its source)."""
+    fold = folds_of(groups if sources is None else sources, y, folds, seed)
     out = {penalty: np.zeros((len(y), len(labels))) for penalty in penalties}
     for f in range(folds):
         held = fold == f
@@ -182,12 +183,14 @@ def cross_validated(labels, x, y, weights, groups, folds=5, penalties=PENALTIES,
     return out
 
 
-def cross_fit(labels, x, y, weights, groups, tune=False, folds=FOLDS, penalties=PENALTIES):
+def cross_fit(labels, x, y, weights, groups, tune=False, folds=FOLDS, penalties=PENALTIES, sources=None):
     """The head with the best out-of-fold log-loss over `folds` folds of whole photos, refitted on every row.
 
     groups: the photo of each row, whose first row is its centre view; the loss (and, when `tune`, each
-    label's threshold) is measured on centre views, every photo scored by a head that never saw it."""
-    scores = cross_validated(labels, x, y, weights, groups, folds, penalties)
+    label's threshold) is measured on centre views, every photo scored by a head that never saw it.
+    sources (optional, one per row): folds of whole sources instead, so that the penalty is the one that
+    generalises to sources the head never saw."""
+    scores = cross_validated(labels, x, y, weights, groups, folds, penalties, sources=sources)
     centre = np.unique(groups, return_index=True)[1]
     truth = [y[centre] == k for k in range(len(labels))]
 
@@ -202,12 +205,19 @@ def cross_fit(labels, x, y, weights, groups, tune=False, folds=FOLDS, penalties=
 
 
 def fit_splits(labels, splits, tune=False):
-    """cross_fit on embedded splits pooled (each with features, labels, weights, items and photos())."""
+    """cross_fit on embedded splits pooled (each with features, labels, weights, items, photos() and sources):
+    folds of whole sources when any photo names its source, else of whole photos."""
     offsets = np.cumsum([0] + [len(split.items) for split in splits[:-1]])
+    photos = np.concatenate([split.photos() + offset for split, offset in zip(splits, offsets)])
+    named = [source for split in splits for source in (split.sources or [None] * len(split.items))]
+    sources = None
+    if any(named):  # a photo without a source is a source of its own
+        keys = [source if source else f"\0photo {n}" for n, source in enumerate(named)]
+        index = {key: i for i, key in enumerate(dict.fromkeys(keys))}
+        sources = np.array([index[keys[photo]] for photo in photos])
     return cross_fit(labels, np.concatenate([split.features for split in splits]),
                      np.concatenate([split.labels for split in splits]),
-                     np.concatenate([split.weights for split in splits]),
-                     np.concatenate([split.photos() + offset for split, offset in zip(splits, offsets)]), tune)
+                     np.concatenate([split.weights for split in splits]), photos, tune, sources=sources)
 
 
 def _fit(labels, x, y, weights, penalty):
