@@ -198,17 +198,17 @@ class _Opened:
 
 
 def _as_sent(image, data, limits):
-    """The upload without its metadata when it can be kept as it was sent (hantei.stripping): a JPEG no larger
-    than the stored copy, 8-bit RGB or gray in no colour profile of its own, upright as stored, not heavier than
+    """The upload without its metadata when it can be kept as it was sent (hantei.stripping): a sequential colour
+    JPEG no larger than the stored copy, in no colour profile of its own, upright as stored, not heavier than
     AS_SENT_BYTES_PER_PIXEL. None when it must be decoded whole and encoded again."""
     width, height = image.size
-    if (image.format != "JPEG" or max(width, height) > limits.long_side or image.mode not in ("RGB", "L")
+    if (image.format != "JPEG" or max(width, height) > limits.long_side or image.mode != "RGB"
             or {"adobe", "icc_profile"} & set(image.info) or len(data) > AS_SENT_BYTES_PER_PIXEL * width * height):
         return None
     try:
         if image.getexif().get(0x0112, 1) != 1:  # EXIF orientation (or XMP's): only a re-encode turns it upright
             return None
-    except Exception:
+    except Exception:  # an EXIF block Pillow cannot read: the re-encode path copes with it and drops it
         return None
     return stripped(data)
 
