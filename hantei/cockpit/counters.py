@@ -3,14 +3,19 @@
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from ..store.tables import counts
 
 KEEP_DAYS = 400
 # Judging time is kept as a histogram: how many judgings took at most each of these milliseconds.
 TIMING_EDGES = (25, 50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 30000, 120000)
-_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+# PostgreSQL and SQLite (3.24+) share this upsert's syntax. It is written out because SQLAlchemy 2.0 cannot cache
+# the compiled form of its dialect inserts with ON CONFLICT (no cache key): built by `insert().on_conflict_do_update`
+# it was compiled again for every upload.
+UPSERT = sa.text(
+    'INSERT INTO counts (hour, event, "key", judge, n) VALUES (:hour, :event, :key, :judge, :n) '
+    'ON CONFLICT (hour, event, "key", judge) DO UPDATE SET n = counts.n + excluded.n'
+).bindparams(sa.bindparam("hour", type_=counts.c.hour.type), sa.bindparam("n", type_=counts.c.n.type))
 
 
 def hour_of(moment=None):
@@ -42,9 +47,6 @@ class Counters:
 
     def __init__(self, engine):
         self.engine = engine
-        insert = _INSERTS[engine.dialect.name](counts)
-        self._upsert = insert.on_conflict_do_update(index_elements=["hour", "event", "key", "judge"],
-                                                    set_={"n": counts.c.n + insert.excluded.n})
 
     def add(self, event, key="", judge="", n=1, at=None):
         """Count n of an event (e.g. "device", "phone") for a judge in the current hour."""
@@ -54,7 +56,7 @@ class Counters:
         """Count n of each (event, key, judge) in one statement and transaction (one disk sync on SQLite)."""
         hour = hour_of(at)
         with self.engine.begin() as connection:
-            connection.execute(self._upsert, [{"hour": hour, "event": event, "key": str(key)[:64],
+            connection.execute(UPSERT, [{"hour": hour, "event": event, "key": str(key)[:64],
                                                "judge": (judge or "")[:64], "n": n} for event, key, judge in events])
 
     def totals(self, since, until=None, judge=None):
