@@ -54,8 +54,10 @@ max_requests = 0
 RECYCLE_UPLOADS = int(os.environ.get("HANTEI_RECYCLE_UPLOADS") or 5000)
 RECYCLE_MB = int(os.environ.get("HANTEI_RECYCLE_MB") or 256)
 backlog = 256
+# Each request's line, its status, size and time, without the client's address or User-Agent: what reaches the
+# logs (journald, a container's log) is kept, and hantei keeps neither.
 accesslog = "-"
-access_log_format = '%(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(a)s"'
+access_log_format = '"%(r)s" %(s)s %(B)s %(M)sms'
 # Operators reload with HUP (systemd's ExecReload); the control socket would need a writable home.
 control_socket_disable = True
 # X-Forwarded-Proto and -For are believed only from the proxy HANTEI_PROXY_FIX says is there, at the address

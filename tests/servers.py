@@ -136,6 +136,7 @@ class Nginx:
     balancing between several."""
 
     def __init__(self, app, *more):
+        self.app = app
         self.folder = Path(tempfile.mkdtemp(prefix="hantei-nginx-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -166,13 +167,15 @@ class Nginx:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def tail(path, size=4000, routine=('127.0.0.1 "', "client intended to send too large body")):
-    """The end of a log file without its routine lines (access lines, refused bodies), or why there is none."""
+def tail(path, size=4000, routine=("client intended to send too large body",)):
+    """The end of a log file without its routine lines (access lines, which start with the request's quoted line;
+    refused bodies), or why there is none."""
     try:
         lines = Path(path).read_text(errors="replace").splitlines()
     except OSError as error:
         return f"(no log: {error})"
-    return "\n".join(line for line in lines if not any(mark in line for mark in routine))[-size:]
+    return "\n".join(line for line in lines
+                     if not line.startswith('"') and not any(mark in line for mark in routine))[-size:]
 
 
 def main_config(folder, include):

@@ -80,6 +80,21 @@ def test_nginx_keeps_no_idle_connections_to_the_app():
     assert "keepalive" not in (ROOT / "docs" / "containers.md").read_text().split("upstream hantei_app", 1)[1][:200]
 
 
+def test_logs_keep_no_address_or_user_agent(behind_nginx, astronaut_jpeg):
+    """What reaches the logs is kept (journald, a container's log): gunicorn logs each request without the client's
+    address or User-Agent, and the shipped site keeps no access log of its own."""
+    probe = {"User-Agent": "hantei-privacy-probe/7.3", "X-Forwarded-For": "203.0.113.77"}
+    assert requests.get(behind_nginx.url + "/", headers=probe).status_code == 200
+    assert requests.post(behind_nginx.url + "/api/v1/judge", files={"image": ("a.jpg", astronaut_jpeg)},
+                         headers=probe).status_code == 201
+    logged = behind_nginx.app.log.read_text(errors="replace")
+    assert '"GET / HTTP/1.1" 200' in logged and '"POST /api/v1/judge HTTP/1.1" 201' in logged
+    requests_logged = [line for line in logged.splitlines() if "HTTP/1.1" in line]
+    assert not [line for line in requests_logged if "127.0.0.1" in line or "203.0.113.77" in line or "probe" in line]
+    nginx_log = behind_nginx.folder / "access.log"
+    assert "probe" not in (nginx_log.read_text(errors="replace") if nginx_log.exists() else "")
+
+
 def test_metrics_stay_on_the_server(behind_nginx):
     assert requests.get(behind_nginx.url + "/metrics").status_code == 200  # the test itself is on loopback
     site = (ROOT / "deploy" / "nginx" / "hantei.conf").read_text()
