@@ -54,10 +54,11 @@ max_requests = 0
 RECYCLE_UPLOADS = int(os.environ.get("HANTEI_RECYCLE_UPLOADS") or 5000)
 RECYCLE_MB = int(os.environ.get("HANTEI_RECYCLE_MB") or 256)
 backlog = 256
-# Each request's line, its status, size and time, without the client's address or User-Agent: what reaches the
-# logs (journald, a container's log) is kept, and hantei keeps neither.
+# Each request's method and path, its status, size and time, without the client's address, its User-Agent or the
+# query string (an API delete_url carries its owner token there): what reaches the logs (journald, a container's
+# log) is kept, and hantei keeps none of those.
 accesslog = "-"
-access_log_format = '"%(r)s" %(s)s %(B)s %(M)sms'
+access_log_format = '"%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 # Operators reload with HUP (systemd's ExecReload); the control socket would need a writable home.
 control_socket_disable = True
 # X-Forwarded-Proto and -For are believed only from the proxy HANTEI_PROXY_FIX says is there, at the address

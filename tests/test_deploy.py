@@ -82,15 +82,20 @@ def test_nginx_keeps_no_idle_connections_to_the_app():
 
 def test_logs_keep_no_address_or_user_agent(behind_nginx, astronaut_jpeg):
     """What reaches the logs is kept (journald, a container's log): gunicorn logs each request without the client's
-    address or User-Agent, and the shipped site keeps no access log of its own."""
+    address, User-Agent or query string (where an API delete_url holds the owner token), and the shipped site keeps
+    no access log of its own."""
     probe = {"User-Agent": "hantei-privacy-probe/7.3", "X-Forwarded-For": "203.0.113.77"}
     assert requests.get(behind_nginx.url + "/", headers=probe).status_code == 200
-    assert requests.post(behind_nginx.url + "/api/v1/judge", files={"image": ("a.jpg", astronaut_jpeg)},
-                         headers=probe).status_code == 201
+    judged = requests.post(behind_nginx.url + "/api/v1/judge", files={"image": ("a.jpg", astronaut_jpeg)},
+                           headers=probe).json()
+    token = judged["delete_url"].split("token=", 1)[1]
+    assert requests.post(judged["delete_url"], headers=probe).status_code == 200
     logged = behind_nginx.app.log.read_text(errors="replace")
     assert '"GET / HTTP/1.1" 200' in logged and '"POST /api/v1/judge HTTP/1.1" 201' in logged
+    assert f'"POST /r/{judged["id"]}/delete HTTP/1.1" 200' in logged
     requests_logged = [line for line in logged.splitlines() if "HTTP/1.1" in line]
-    assert not [line for line in requests_logged if "127.0.0.1" in line or "203.0.113.77" in line or "probe" in line]
+    assert not [line for line in requests_logged
+                if any(kept in line for kept in ("127.0.0.1", "203.0.113.77", "probe", token))]
     nginx_log = behind_nginx.folder / "access.log"
     assert "probe" not in (nginx_log.read_text(errors="replace") if nginx_log.exists() else "")
 
