@@ -183,10 +183,13 @@ def cpu_windows(answers, samples, width=WINDOW):
     rows = []
     for index in range(int(max(at for at, _, _ in answers) // width)):
         inside = [sample for sample in samples if index * width <= sample[0] <= (index + 1) * width]
-        uploads = sum(index * width <= at < (index + 1) * width for at, _, _ in answers)
-        if len(inside) < 2 or not uploads:
+        if len(inside) < 2:
             continue
         first, last = inside[0], inside[-1]
+        # the uploads answered between the window's first and last samples, the span its CPU was read over
+        uploads = sum(first[0] <= at < last[0] for at, _, _ in answers)
+        if not uploads:
+            continue
         total = last[3] - first[3]
         ours = last[1] - first[1]
         rows.append({"cpu ms": 1000 * ours / uploads, "ours": ours / total,
