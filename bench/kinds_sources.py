@@ -147,11 +147,12 @@ def main():
     crops = {labels.index("illust"), labels.index("photo")}  # under 100 training photos: flask train crops them
     strong = (3000.0, 1000.0, 300.0)
     rows = [
-        ("as `flask train` runs it: 4 random crops of illust and photo, penalty grid 0.1–100",
+        ("as `flask train` ran it before sources counted: 4 random crops of illust and photo, penalty grid 0.1–100",
          lambda k: CROPS if k in crops else CENTRE, head.PENALTIES, {}),
         ("the same crops, grid 300–3000", lambda k: CROPS if k in crops else CENTRE, strong, {}),
         ("centre views only, grid 0.1–100", lambda k: CENTRE, head.PENALTIES, {}),
-        ("centre views only, grid 10–10000", lambda k: CENTRE, (10000.0, 3000.0, 1000.0, 300.0, 100.0, 30.0, 10.0), {}),
+        ("as `flask train` runs it on source folders: centre views only, grid 10–10000", lambda k: CENTRE,
+         head.SOURCE_PENALTIES, {}),
         ("centre views + a shrunk JPEG copy (40–70 %, quality 50–85), grid 300–3000", lambda k: SHRUNK, strong, {}),
         ("centre views, the 784 stage means alone, grid 100–3000", lambda k: CENTRE, strong + (100.0,),
          {"columns": slice(0, STAGES)}),
@@ -161,6 +162,8 @@ def main():
          strong + (100.0,), {"weighting": 1.0}),
         ("centre views, weighted by 1/√(photos of its project), grid 100–3000", lambda k: CENTRE, strong + (100.0,),
          {"weighting": 0.5}),
+        ("4 random crops of illust and photo, weighted by 1/√(photos of its project), grid 100–3000",
+         lambda k: CROPS if k in crops else CENTRE, strong + (100.0,), {"weighting": 0.5}),
     ]
     shipped = measures.report(labels, d["test_y"], d["shipped"], np.full(len(labels), 0.5))
     counts = {split: len(d[f"{split}_y"]) for split in ("train", "val", "test")}

@@ -1,9 +1,10 @@
 """Rebuild the kinds data sets (photo / illust / screenshot) from the packages that ship the images.
 
-Two manifests: tools/kinds_photos.csv, the broad set (738 images from 137 packages of 49 projects, split by
-project), on which the shipped judge is measured and training choices are compared; and
-tools/kinds_judge_photos.csv, the 182 images (20 packages, split by package, no family) that the shipped
-judge models/kinds was trained and carded on. Every image is listed in a manifest with its split, label,
+Two manifests: tools/kinds_photos.csv, the broad set (882 images from 168 packages of 78 projects, split by
+project), whose training split the shipped judge models/kinds learned from and whose 290 held-out images of
+19 projects its card is measured on (training choices are compared on it too); and
+tools/kinds_judge_photos.csv, the 182 images (20 packages, split by package, no family) that the judge
+shipped before was trained and carded on. Every image is listed in a manifest with its split, label,
 family (the project it comes from: one package, or the packages of one project, such as KDE's games or
 GNOME's apps; empty in the judge's manifest), registry, package, version, path in the package, SHA-256 and
 license. Debian packages are fetched with
@@ -15,9 +16,10 @@ the split is by family, so no project gives photos to both train/ and test/, and
 whole families too.
 
     .venv/bin/python tools/make_kinds_photos.py /tmp/kinds            # the broad set
-    .venv/bin/flask --app app evaluate /tmp/kinds --judge kinds      # the shipped judge on its projects
+    .venv/bin/flask --app app evaluate /tmp/kinds --judge kinds      # the shipped judge on its held-out projects
+    .venv/bin/python tools/make_kinds_photos.py /tmp/kinds --judge models/kinds   # and the judge, trained again
     .venv/bin/python tools/make_kinds_photos.py /tmp/kinds-judge --manifest tools/kinds_judge_photos.csv \
-        --judge models/kinds                                          # the shipped judge's set, and the judge
+        --judge /tmp/models/kinds                                     # the previous judge's set, and that judge
 
 With --judge it then trains the judge exactly as models/kinds was trained (`flask train /tmp/kinds
 --name kinds ...`, seed 0) and says whether model.onnx came out byte for byte the same.
@@ -35,14 +37,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MANIFEST = ROOT / "tools" / "kinds_photos.csv"
-JUDGE_MANIFEST = ROOT / "tools" / "kinds_judge_photos.csv"  # what models/kinds was trained on
+JUDGE_MANIFEST = ROOT / "tools" / "kinds_judge_photos.csv"  # what the judge shipped before models/kinds learned from
 TITLE = {"ja": "写真・イラスト・スクショ判定", "en": "Photo, illustration or screenshot"}
 DESCRIPTION = {"ja": "写真か、イラストか、スクリーンショットかを判定します",
                "en": "Tells photos, illustrations and screenshots apart"}
 
-# The shipped judge's (it learned from kinds_judge_photos.csv).
+# The shipped judge's (it learned from the broad set's training split, kinds_photos.csv).
 LICENSE = ("Apache-2.0 (EfficientNet-Lite0 backbone); head trained on images from Debian and PyPI packages "
-           "(GPL-2+, LGPL-2.1+, GFDL-1.2+, CC-BY-SA-3.0, CC-BY-2.0, Expat, public domain: see CARD.md)")
+           "(GPL, LGPL, GFDL, CC-BY-SA, CC-BY, CC0, Expat/MIT, BSD, zlib and other free licences, public domain: "
+           "each package's in CARD.md)")
 
 # Appended to the manifest's [verdict] section: what "no label passes 0.5" says, and how labels are shown.
 NAMES = ['no_match = { ja = "どれとも言えない", en = "Hard to say" }', "", "[names]",

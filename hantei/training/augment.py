@@ -2,6 +2,8 @@
 
 No mirror view: the features (vision/features.py) already average every photo with its mirror image.
 Four crops rather than two: 0.979 against 0.958 held-out on the kinds set (bench/results/training.md).
+Not when the photos sit in source folders (flask train's --augment auto): across projects the crops cost the broad
+kinds set's held-out illustrations 5.5 to 16 points (docs/training.md, bench/results/kinds-sources.md).
 """
 
 from PIL import Image

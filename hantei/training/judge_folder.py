@@ -193,7 +193,11 @@ def card(summary, test, val):
             _features(summary),
             f"- Head: one logistic regression per label (one against the rest, sigmoid: a photo can match no label), "
             f"class-weighted, L2 penalty {summary['penalty']:g} chosen by {head.FOLDS}-fold cross-validation over the "
-            f"train and validation photos, then fitted on both",
+            f"train and validation photos"
+            + (f" (folds of whole sources, so that each photo is scored by a head that saw no photo of its source; "
+               f"penalties {min(head.SOURCE_PENALTIES):g}–{max(head.SOURCE_PENALTIES):g})"
+               if summary.get("sources") else "")
+            + ", then fitted on both",
             ("- Thresholds, chosen on the cross-validated scores for the best F1 of each label "
              "(folded into the model: the served scores cross 0.5 there):"
              if any(t != 0.5 for t in summary["thresholds"]) else
