@@ -97,11 +97,12 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
     model = model or embedding.Embedder(features.path())
     rng = np.random.default_rng(seed)
     counts = data.counts()
+    by_source = not tags and any(dataset.source(data, path) for items in data.splits.values() for path, _ in items)
     if augmentation == "on":
         augmented = set(range(len(data.labels)))
     elif augmentation == "off":
         augmented = set()
-    elif not tags and any(dataset.source(data, path) for items in data.splits.values() for path, _ in items):
+    elif by_source:
         augmented = set()  # source folders: centre views only (crops cost held-out projects, augment.py)
     else:
         augmented = {k for k, label in enumerate(data.labels) if counts["train"][label] < augment.SMALL_FOLDER}
@@ -146,8 +147,7 @@ def train(folder, out, judge_id, title=None, description=None, seed=0, augmentat
         "counts": data.counts(),
         "augmentation": (f"{augment.CROPS} random crops for {', '.join(data.labels[k] for k in sorted(augmented))}"
                          if augmented else "none (centre views only: the photos sit in source folders)"
-                         if augmentation == "auto" and not tags and any(found.sources or () for found in
-                                                                         embedded.values()) else "none"),
+                         if augmentation == "auto" and by_source else "none"),
         "skipped": skipped,
         "faces": bool(faces),
         "version": str(version),
