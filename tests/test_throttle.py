@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from hantei.i18n import wait_words
-from hantei.web.throttle import Busy, Capacity
+from hantei.web.throttle import Busy, Capacity, Line
 from tests.photos import upload
 
 
@@ -88,6 +88,64 @@ def test_capacity_bounds_concurrent_slots():
         pass
 
 
+def waiting_in_line(capacity, count):
+    """Start `count` threads that take a slot one after another, each once the one before is in line; (threads,
+    the order they got their slots in)."""
+    order, threads = [], []
+    for n in range(count):
+        def wait(n=n):
+            with capacity.slot():
+                order.append(n)
+        threads.append(threading.Thread(target=wait))
+        threads[-1].start()
+        for _ in range(500):
+            if capacity.waiting == n + 1:
+                break
+            threading.Event().wait(0.01)
+    assert capacity.waiting == count
+    return threads, order
+
+
+def test_a_freed_slot_goes_to_whoever_waited_longest():
+    capacity = Capacity(slots=1, wait_seconds=5)
+    capacity.take()
+    threads, order = waiting_in_line(capacity, 4)
+    capacity.give_back()
+    for thread in threads:
+        thread.join(5)
+    assert order == [0, 1, 2, 3]
+
+
+def test_a_slot_given_back_cannot_be_taken_again_before_those_in_line():
+    """threading.Semaphore lets the thread that frees a slot (or one just come) take it again before a waiter it
+    woke: an upload could wait behind a dozen later ones."""
+    line = Line(1)
+    assert line.acquire(0)
+    waiter = threading.Thread(target=lambda: line.acquire(5) and line.release())
+    waiter.start()
+    while not line.waiting:
+        threading.Event().wait(0.01)
+    line.release()
+    assert not line.acquire(0)  # handed to the waiter, not free for the taking
+    waiter.join(5)
+    assert line.acquire(0)
+
+
+def test_an_upload_waits_in_line_once_for_its_decode_and_judging():
+    capacity = Capacity(slots=1, wait_seconds=0.05)
+    with capacity.turn() as turn:
+        with turn.decoding():
+            pass
+        with turn.judging():  # the decode's slot: no second wait, so no Busy while another waits
+            assert capacity.waiting == 0
+    assert capacity.judged == 1
+    # A decode in a child process took no slot: the judging takes one.
+    with capacity.turn() as turn, turn.judging(), pytest.raises(Busy), capacity.slot():
+        pass
+    with capacity.slot():  # every slot given back
+        pass
+
+
 @pytest.mark.parametrize(("language", "says"), [
     ("ja", ["混み合っている", "約3秒待って", "写真を残しておけません"]),
     ("en", ["very busy right now", "wait about 3 seconds", "cannot keep it for you"]),
@@ -143,14 +201,11 @@ class FullAfter(Capacity):
         super().__init__(slots=1, wait_seconds=0.05)
         self.free = free
 
-    @contextmanager
-    def slot(self, counted=True):
-        if counted:  # a judging slot; the decode's uncounted slot before it always has room
-            if not self.free:
-                raise Busy()
-            self.free -= 1
-        with super().slot(counted):
-            yield
+    def take(self):
+        if not self.free:
+            raise Busy()
+        self.free -= 1
+        super().take()
 
 
 @pytest.mark.stores

@@ -3,6 +3,7 @@
 import math
 import threading
 import time
+from collections import deque
 from contextlib import contextmanager
 
 from flask import current_app, request
@@ -40,30 +41,122 @@ class Busy(Exception):
     """Every judging slot of this worker stayed taken for the whole wait."""
 
 
+class Line:
+    """A counting semaphore that hands a freed slot to whoever has waited longest.
+
+    threading.Semaphore is not fair: a waiter it wakes must win the slot again, and a thread that gives a slot back
+    and asks at once (or one just arrived) takes it first, so an unlucky upload waited 0.6-1 s behind a dozen later
+    ones while the worker judged in 20-60 ms a photo (bench/results/summary.md's p99 before)."""
+
+    def __init__(self, slots):
+        self._lock = threading.Lock()
+        self._free = max(1, slots)
+        self._waiting = deque()  # one locked lock per waiter, in arrival order: release() unlocks the first
+
+    def acquire(self, timeout):
+        """Take a slot, waiting at most `timeout` seconds in arrival order; whether one was taken."""
+        with self._lock:
+            if self._free and not self._waiting:
+                self._free -= 1
+                return True
+            handed = threading.Lock()
+            handed.acquire()
+            self._waiting.append(handed)
+        if handed.acquire(timeout=timeout):
+            return True
+        with self._lock:
+            if handed in self._waiting:
+                self._waiting.remove(handed)
+                return False
+        return True  # release() handed it the slot as its wait ran out
+
+    @property
+    def waiting(self):
+        """How many wait in line."""
+        return len(self._waiting)
+
+    def release(self):
+        """Give a slot back: straight to the longest waiter, if any."""
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().release()
+            else:
+                self._free += 1
+
+
 class Capacity:
-    """At most `slots` photos judged at once in this worker; others wait a little, then get a 503."""
+    """At most `slots` photos decoded or judged at once in this worker; others wait their turn a little, then get a
+    503."""
 
     def __init__(self, slots, wait_seconds):
-        self._slots = threading.BoundedSemaphore(max(1, slots))
+        self._line = Line(slots)
         self.wait_seconds = wait_seconds
         self.judged = 0  # photos this worker has judged: gunicorn recycles a worker on these, not on requests
 
-    @contextmanager
-    def slot(self, counted=True):
-        """A judging slot (Busy when none frees up in time); the photo judged in it counts once it is left.
-        counted=False: the slot an upload's decode holds before its judging, which counts nothing."""
-        if not self._slots.acquire(timeout=self.wait_seconds):
+    def take(self):
+        """Wait in line for a slot; Busy when none frees up within wait_seconds."""
+        if not self._line.acquire(self.wait_seconds):
             raise Busy()
+
+    def give_back(self):
+        self._line.release()
+
+    @property
+    def waiting(self):
+        """How many uploads wait in line for a slot."""
+        return self._line.waiting
+
+    @contextmanager
+    def slot(self):
+        """A slot for as long as the block lasts."""
+        self.take()
         try:
             yield
         finally:
-            if counted:
-                self.judged += 1
-            self._slots.release()
+            self.give_back()
 
+    @contextmanager
+    def turn(self):
+        """One upload's turn (a Turn): it waits in line once, and whatever slot it took is given back at its end."""
+        turn = Turn(self)
+        try:
+            yield turn
+        finally:
+            turn.end()
+
+
+class Turn:
+    """One upload's hold on a slot: a quick decode takes it and keeps it through the judging, so the upload waits
+    in line once, not once to decode and again to judge; a decode in a child process holds none."""
+
+    def __init__(self, capacity):
+        self._capacity = capacity
+        self._holding = False
+
+    @contextmanager
     def decoding(self):
-        """The slot a quick decode holds (read_upload's holding): bounded like judging, not counted as a photo."""
-        return self.slot(counted=False)
+        """The slot a quick decode runs in (read_upload's holding), kept afterwards for the judging."""
+        self._hold()
+        yield
+
+    @contextmanager
+    def judging(self):
+        """The slot the judging runs in (the decode's, when it took one); the photo counts once it is judged."""
+        self._hold()
+        try:
+            yield
+        finally:
+            self._capacity.judged += 1
+
+    def _hold(self):
+        if not self._holding:
+            self._capacity.take()
+            self._holding = True
+
+    def end(self):
+        if self._holding:
+            self._holding = False
+            self._capacity.give_back()
 
 
 def init_app(app):

@@ -56,14 +56,15 @@ def _judge_upload(file, judge_id, keep_photo):
         raise Refused("no_file", 400)
     if len(data) > current_app.config["MAX_CONTENT_LENGTH"]:
         raise too_large()  # a photo of an album's request, whose body may be larger
-    # A decode counted quick runs in a judging slot (which bounds the worker's memory); one counted slow, or that
-    # cannot be counted, runs in a child process outside the slots (one at a time per worker, killed at
-    # HANTEI_DECODE_SECONDS), so it never holds the slot others' uploads wait for.
+    # A decode counted quick runs in a judging slot (which bounds the worker's memory) and keeps it for the judging;
+    # one counted slow, or that cannot be counted, runs in a child process outside the slots (one at a time per
+    # worker, killed at HANTEI_DECODE_SECONDS), so it never holds the slot others' uploads wait for.
     slots = capacity()
     try:
-        decoded = decode_for(judge, data, limits(), keep_photo, holding=slots.decoding)
-        with slots.slot():
-            photo, judgement = judge_decoded(decoded, judge)
+        with slots.turn() as turn:
+            decoded = decode_for(judge, data, limits(), keep_photo, holding=turn.decoding)
+            with turn.judging():
+                photo, judgement = judge_decoded(decoded, judge)
     except Busy:
         raise Refused("busy", 503, {"Retry-After": str(max(1, round(slots.wait_seconds)))}) from None
     metrics.observe_judgement(judgement)
