@@ -44,7 +44,13 @@ threads = int(os.environ.get("HANTEI_THREADS", "4"))
 preload_app = False
 timeout = 60
 graceful_timeout = 30
-keepalive = 5
+# A worker takes no more connections than its threads serve at once, and each carries one request: the rest wait
+# in the listen queue all workers share, for whichever worker frees first. gunicorn's default (1,000 a worker, kept
+# alive) let whichever worker's accept won queue uploads in its own thread pool while the other had none: with 8
+# uploads in flight through nginx the cores sat idle 3-4 % of the time (0.1-0.2 % this way; bench/launch.py).
+# nginx (deploy/nginx/hantei.conf) opens a connection a request anyway; a kept-alive one would hold a place.
+worker_connections = threads
+keepalive = 0
 # gunicorn's max_requests counts every request: 235 health checks or static files a second restarted a worker every
 # four seconds, each time reloading every model. Workers recycle on what makes them grow instead (post_request):
 # after HANTEI_RECYCLE_UPLOADS judged photos (plus up to a quarter more, different for each worker, so that workers

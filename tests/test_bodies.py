@@ -90,7 +90,9 @@ def test_more_parts_than_a_form_may_have_is_a_413_that_says_so(client):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    server = Gunicorn(tmp_path_factory.mktemp("bodies"), workers=1, ratelimit="off")
+    # Connections kept alive, as an operator may set (--keep-alive): a body read ahead must leave the next request.
+    server = Gunicorn(tmp_path_factory.mktemp("bodies"), workers=1, ratelimit="off",
+                      env={"GUNICORN_CMD_ARGS": "--keep-alive 5 --worker-connections 1000"})
     yield server
     server.stop()
 

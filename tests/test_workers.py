@@ -4,8 +4,10 @@ by cheap requests; forwarded headers believed from the proxy alone; a warning wh
 import io
 import os
 import shutil
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -94,6 +96,22 @@ def test_workers_recycle_when_they_grow(tmp_path, astronaut_jpeg):
     finally:
         app.stop()
     assert f"Recycling worker {first} after this request: grew by" in app.log.read_text()
+
+
+def test_a_worker_busy_with_all_its_threads_leaves_new_connections_to_a_free_one(tmp_path):
+    """A worker takes no more connections than its threads (worker_connections = threads): with gunicorn's 1,000
+    its main thread took some of these while its one thread read a slow body, and they waited for that body."""
+    app = Gunicorn(tmp_path, workers=2, threads=1)
+    try:
+        with socket.create_connection(("127.0.0.1", app.port), timeout=30) as busy:
+            busy.sendall(b"POST /api/v1/judge HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; "
+                         b"boundary=b\r\nContent-Length: 100000\r\n\r\n--b")
+            time.sleep(0.5)  # a worker's one thread now waits for the rest of the body
+            answers = [requests.get(app.url + "/healthz", timeout=3).status_code for _ in range(12)]
+            assert answers == [200] * 12
+            assert requests.get(app.url + "/healthz", timeout=3).headers["Connection"] == "close"  # a request each
+    finally:
+        app.stop()
 
 
 def test_forwarded_headers_count_only_from_the_proxy(tmp_path, astronaut_jpeg):
