@@ -101,6 +101,14 @@ def floor_throughput(data, processes, count=40, cpu=False):
     return (rate, 1000 * sum(used for _, used in times) / (processes * count)) if cpu else rate
 
 
+def floor_now(data, processes):
+    """The floor of one photo measured again: one photo's time on one thread and the photos a second on every core
+    at once (bench/run.py measures it before and after the app's levels, as the machine's speed drifts)."""
+    runtime.configure(1)
+    return {"floor ms": sum(floor_stages(data, NudeNetDetector()).values()),
+            "floor parallel /s": floor_throughput(data, processes)}
+
+
 def naive_stages(data, detector):
     """Full decode, resize the whole photo to 320 the way nudenet's own code path would, run."""
     def decode():
