@@ -31,9 +31,10 @@ bind = os.environ.get("HANTEI_BIND", "127.0.0.1:8000")
 # 1-2 workers on such machines; more threads (HANTEI_THREADS) let more uploads wait for a slot instead.
 # One worker can judge on both cores of a small VPS instead: HANTEI_WORKERS=1 HANTEI_MAX_JUDGING=2 held
 # 223-241 MB over the same 1,000 uploads (384 MB at its peak), against 417-452 MB for two workers, and no
-# upload waits behind another on a busy worker while the other idles (a kept-alive connection stays with the
-# worker that took it): at concurrency 4, p95 99-117 ms against 103-179; at best 3-7% less throughput (the
-# GIL and libheif's threads are shared). On a 1 GB VPS with PostgreSQL and Redis, prefer it to 1 worker.
+# upload waits behind another on a busy worker while the other idles (below a worker's threads, two uploads can
+# land on one worker): at concurrency 4, p95 99-117 ms against 103-179 (measured with kept-alive connections); at
+# best 3-7% less throughput (the GIL and libheif's threads are shared). On a 1 GB VPS with PostgreSQL and Redis,
+# prefer it to 1 worker.
 # The default counts what this process may use, not the host: a container's CPU quota and memory limit (cgroup v1
 # or v2, e.g. compose's `cpus` and `mem_limit`) or a systemd unit's CPUQuota/MemoryMax, at 350 MB a worker.
 workers = int(os.environ.get("HANTEI_WORKERS") or cgroups.workers(per_worker_mb=350, master_mb=25))
