@@ -45,8 +45,8 @@ class Line:
     """A counting semaphore that hands a freed slot to whoever has waited longest.
 
     threading.Semaphore is not fair: a waiter it wakes must win the slot again, and a thread that gives a slot back
-    and asks at once (or one just arrived) takes it first, so an unlucky upload waited 0.6-1 s behind a dozen later
-    ones while the worker judged in 20-60 ms a photo (bench/results/summary.md's p99 before)."""
+    and asks at once (or one just arrived) takes it first, so an unlucky upload could wait 0.6-1 s behind a dozen
+    later ones while the worker judged a photo in 20-60 ms."""
 
     def __init__(self, slots):
         self._lock = threading.Lock()
