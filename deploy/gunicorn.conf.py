@@ -48,7 +48,8 @@ graceful_timeout = 30
 # A worker takes no more connections than its threads serve at once, and each carries one request: the rest wait
 # in the listen queue all workers share, for whichever worker frees first. gunicorn's default (1,000 a worker, kept
 # alive) let whichever worker's accept won queue uploads in its own thread pool while the other had none: with 8
-# uploads in flight through nginx the cores sat idle 3-4 % of the time (0.1-0.2 % this way; bench/launch.py).
+# uploads in flight through nginx the cores sat idle 3-4 % of the time (0.1-0.3 % this way, 1.05x the uploads a
+# second: bench/results/launch-compare-lines.md).
 # nginx (deploy/nginx/hantei.conf) opens a connection a request anyway; a kept-alive one would hold a place.
 worker_connections = threads
 keepalive = 0
