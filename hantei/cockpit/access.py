@@ -4,6 +4,7 @@
 import hashlib
 import secrets
 from datetime import datetime, timedelta, timezone
+from functools import cache
 
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -12,7 +13,13 @@ from ..store.tables import admin_sessions, admin_settings
 
 SESSION_MINUTES = 60  # an admin login lasts this long
 MIN_LENGTH = 12
-_DUMMY = generate_password_hash("not the password", method="scrypt")
+
+
+@cache
+def _dummy():
+    """A hash to check against when no password is set, made on the first login rather than as each worker boots
+    (scrypt costs about 0.1 s of CPU, paid again at every worker recycle)."""
+    return generate_password_hash("not the password", method="scrypt")
 
 
 def _hash(token):
@@ -47,7 +54,7 @@ class Access:
     def check(self, password):
         """Whether the password is the admin's (taking as long when none is set)."""
         stored = self._stored()
-        matches = check_password_hash(stored or _DUMMY, password or "")
+        matches = check_password_hash(stored or _dummy(), password or "")
         return bool(stored) and matches
 
     def open_session(self, now=None):
