@@ -1,7 +1,7 @@
 """Launch day through the front door: phone-shaped uploads through the shipped nginx site for thousands of uploads,
 as throughput per 10-s window against the model's floor measured in the same run.
 
-    .venv/bin/python bench/launch.py                       (5,000 uploads: 2-4 minutes on 2 cores)
+    .venv/bin/python bench/launch.py                       (12,000 uploads: 3-5 minutes on 2 cores)
     .venv/bin/python bench/launch.py --compare REV         (REV's code and this checkout in turns, same photo)
 
 The photo is what static/hantei.js sends: a photo shrunk in the browser to 1024 px and encoded by canvas.toBlob
@@ -258,7 +258,9 @@ def settings_note(args):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--uploads", type=int, default=5000)
+    # Enough that each of two workers is recycled once at the shipped rate (HANTEI_RECYCLE_UPLOADS, 5,000 each)
+    # and its successor judges a while: what a worker's boot costs is counted at the rate an instance pays it.
+    parser.add_argument("--uploads", type=int, default=12_000)
     parser.add_argument("--concurrency", type=int, default=CONCURRENCY)
     parser.add_argument("--recycle-uploads", type=int, help="HANTEI_RECYCLE_UPLOADS for this run")
     parser.add_argument("--gunicorn-args", default="", help="more gunicorn settings (GUNICORN_CMD_ARGS), e.g. "
