@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -215,6 +216,7 @@ def long_run(args, photo):
     finally:
         nginx.stop()
         app.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)  # a run keeps about 2 GB of photos
     ideal = statistics.mean(rate for rate, _ in floors)
     floor_cpu = statistics.mean(used for _, used in floors)
     return {"floors": floors, "ideal": ideal, "run": summary(answers, ideal), "cpu ms": cpu_ms,
@@ -227,8 +229,8 @@ def compare(args, photo):
     """The code at REV and this checkout, each with its own server and data, driven in turns with the floor
     measured between them: before/after ratios of one run."""
     base = snapshot(args.compare)
-    servers = {"before": serve(base, tempfile.mkdtemp(prefix="hantei-before-"), {}),
-               "after": serve(ROOT, tempfile.mkdtemp(prefix="hantei-after-"), {})}
+    folders = {name: tempfile.mkdtemp(prefix=f"hantei-{name}-") for name in ("before", "after")}
+    servers = {"before": serve(base, folders["before"], {}), "after": serve(ROOT, folders["after"], {})}
     rows = {name: [] for name in servers}
     floors = []
     try:
@@ -246,6 +248,8 @@ def compare(args, photo):
         for app, nginx in servers.values():
             nginx.stop()
             app.stop()
+        for folder in (base, *folders.values()):
+            shutil.rmtree(folder, ignore_errors=True)
     return {"rev": args.compare, "floors": floors, "rounds": rows}
 
 
