@@ -7,7 +7,7 @@ floor:   the least work the model needs: reduced-scale decode (JPEG DCT scaling,
 naive:   what the original classifiers did: full-resolution decode, resize the whole photo, run.
 Each is timed whole, one photo after another, as the app judges a photo (the figure the targets use), and stage by
 stage, each stage alone and over again. A stage repeated on the same input finds the caches as it left them: the
-stages' sum reads under the whole photo (by 1.5 ms on average for the 12 MP JPEG, 0-3 ms from one try to the next).
+stages' sum reads under the whole photo (by 1.3 ms on average in 8 tries with the 12 MP JPEG, 0-3 ms).
 hantei:  the app's own judging path (intake with its stored copy, detector, score), without HTTP: with the
          default stored copy, with keep=0 (no copy), and with the 2048 px copy that was the default before.
 Writes bench/results/floor.md; bench/run.py reads the numbers from here.
