@@ -144,6 +144,14 @@ def test_sessions_expire(guarded):
     assert not access.valid(token)
 
 
+def test_no_password_is_the_operators_until_one_is_set(guarded):
+    """With none set, a password is checked against a dummy hash (made at the first check, not at each boot)."""
+    access = guarded.extensions["hantei.cockpit"].access
+    assert not access.check("") and not access.check(PASSWORD) and not access.check("not the password")
+    _set_password(guarded)
+    assert access.check(PASSWORD) and not access.check("not the password")
+
+
 def test_admin_pages_speak_both_languages(guarded):
     _set_password(guarded)
     client = guarded.test_client()
